@@ -1,0 +1,45 @@
+# roll — run `make help` for the targets.
+SHELL := /bin/bash
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+BIN := build/roll
+GO ?= go
+# The whole suite: unit, fuzz seeds, real Tomcat 10.1 conformance, real Docker end-to-end.
+TEST_FLAGS ?= -race -count=1 -timeout 25m
+
+.PHONY: help build test unit lint fuzz bench e2e demo images clean
+
+help: ## show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build ./build/roll (static, version stamped)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/roll
+
+test: ## run every test (unit, Tomcat conformance, Docker end-to-end) with -race
+	$(GO) test $(TEST_FLAGS) ./...
+
+unit: ## run the fast tests only (no Tomcat, no Docker)
+	$(GO) test -race -short -count=1 ./...
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fuzz: ## run every fuzz target for FUZZTIME (default 30s each)
+	scripts/fuzz.sh $${FUZZTIME:-30s}
+
+bench: ## Go benchmarks, then wrk: roll gateway vs Apache+mod_jk vs direct Tomcat
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+	scripts/bench-gateway.sh
+
+e2e: ## only the end-to-end tests against the Docker engine
+	$(GO) test $(TEST_FLAGS) ./test/...
+
+images: build ## build the roll gateway and example images locally (no registry needed)
+	scripts/build-images.sh
+
+demo: ## a zero-downtime deploy under load, shown step by step
+	scripts/demo.sh
+
+clean: ## remove build output
+	rm -rf build

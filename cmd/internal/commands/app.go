@@ -1,0 +1,66 @@
+// Package commands is roll's command tree: each command parses its flags into
+// an options struct and makes one call into pkg/.
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Run builds the command tree, runs it with args and returns the process exit code.
+func Run(ctx context.Context, version string, args []string) int {
+	app := newApp(version)
+	err := app.RunContext(ctx, args)
+	return exitCode(ctx, err)
+}
+
+func newApp(version string) *cli.App {
+	return &cli.App{
+		Name:                 "roll",
+		Usage:                "zero-downtime rolling deploys of compose apps behind an AJP13/HTTP gateway",
+		Version:              version,
+		EnableBashCompletion: true,
+		Suggest:              true,
+		Writer:               os.Stdout,
+		ErrWriter:            os.Stderr,
+		Commands:             commandList(),
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+	}
+}
+
+// commandList is extended by one file per command (see init functions).
+func commandList() []*cli.Command { return registered }
+
+var registered []*cli.Command
+
+func register(c *cli.Command) { registered = append(registered, c) }
+
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func exitCode(ctx context.Context, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintf(os.Stderr, "roll: %v\n", err)
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return ExitInterrupted
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		return ExitUsage
+	}
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) {
+		return coded.ExitCode()
+	}
+	return ExitError
+}

@@ -1,0 +1,219 @@
+// Package admin is the contract of the gateway's admin API: wire types, error
+// codes, the HTTP handler that serves them and the Go client that calls them.
+// It imports only the standard library, so both the gateway and the deploy
+// code can depend on it without depending on each other.
+package admin
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Activation is a backend's traffic state, as mod_jk's lb member activation.
+type Activation int
+
+const (
+	// Active backends take new sessions and their own sticky sessions (mod_jk ACT).
+	Active Activation = iota
+	// Draining backends take only requests whose session route points at them (mod_jk DIS).
+	Draining
+	// Stopped backends take nothing (mod_jk STP).
+	Stopped
+)
+
+var activationNames = [...]string{"active", "draining", "stopped"}
+
+// String returns the lower-case name used on the wire and in the CLI.
+func (a Activation) String() string {
+	if a < 0 || int(a) >= len(activationNames) {
+		return fmt.Sprintf("activation(%d)", int(a))
+	}
+	return activationNames[a]
+}
+
+// JK returns the mod_jk spelling (ACT, DIS, STP) that Tomcat sees as JK_LB_ACTIVATION.
+func (a Activation) JK() string {
+	switch a {
+	case Active:
+		return "ACT"
+	case Draining:
+		return "DIS"
+	default:
+		return "STP"
+	}
+}
+
+// ParseActivation accepts the wire names and the mod_jk spellings, any case.
+func ParseActivation(s string) (Activation, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "active", "act":
+		return Active, nil
+	case "draining", "dis", "disabled":
+		return Draining, nil
+	case "stopped", "stp":
+		return Stopped, nil
+	}
+	return 0, fmt.Errorf("%w: activation %q: want active, draining or stopped", ErrInvalid, s)
+}
+
+// MarshalText encodes the activation as its name.
+func (a Activation) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText decodes a name accepted by ParseActivation.
+func (a *Activation) UnmarshalText(b []byte) error {
+	v, err := ParseActivation(string(b))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
+
+// Protocol is how the gateway talks to a backend.
+type Protocol string
+
+const (
+	// AJP is AJP13, as mod_jk speaks it to Tomcat.
+	AJP Protocol = "ajp"
+	// HTTP is plain HTTP/1.1 (with WebSocket upgrades).
+	HTTP Protocol = "http"
+)
+
+// Duration is a time.Duration that travels as a Go duration string ("30s").
+type Duration time.Duration
+
+// MarshalText encodes the duration as "1m30s".
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText decodes "1m30s"-style durations.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%w: duration %q: %v", ErrInvalid, b, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// ServiceSpec is how the gateway routes to one service. Backends are managed separately.
+type ServiceSpec struct {
+	Name         string   `json:"name"`
+	Hosts        []string `json:"hosts,omitempty"`         // Host header matches (exact, or "*.example.com"); empty = any host
+	PathPrefixes []string `json:"path_prefixes,omitempty"` // like JkMount /app/*; empty = "/"
+	Protocol     Protocol `json:"protocol"`
+	// Secret is the AJP connector secret. It is accepted on PUT and never returned.
+	Secret          string     `json:"secret,omitempty"`
+	PacketSize      int        `json:"packet_size,omitempty"`       // AJP max packet size, default 8192
+	StickyCookie    string     `json:"sticky_cookie,omitempty"`     // default JSESSIONID
+	StickyPathParam string     `json:"sticky_path_param,omitempty"` // default jsessionid
+	SessionIdle     Duration   `json:"session_idle,omitempty"`      // a session is live until idle this long; default 30m
+	Health          HealthSpec `json:"health"`
+	Drain           DrainSpec  `json:"drain"`
+}
+
+// HealthSpec describes how the gateway proves a backend ready and keeps checking it.
+type HealthSpec struct {
+	// Check is "request" (CPing then a request to Path, the default), "cping" (AJP only) or "tcp".
+	Check    string   `json:"check,omitempty"`
+	Path     string   `json:"path,omitempty"` // default "/"
+	Interval Duration `json:"interval,omitempty"`
+	Timeout  Duration `json:"timeout,omitempty"`
+	// RecoverAfter is how long a backend that failed passively stays out before it is tried again.
+	RecoverAfter Duration `json:"recover_after,omitempty"`
+}
+
+// DrainSpec says when an old backend counts as drained.
+type DrainSpec struct {
+	// Mode is "sessions" (no request in flight and no live sticky session, the default) or "requests".
+	Mode    string   `json:"mode,omitempty"`
+	Timeout Duration `json:"timeout,omitempty"`
+}
+
+// BackendSpec is one backend of a service.
+type BackendSpec struct {
+	Name       string            `json:"name"`             // unique in the service, usually the container name
+	Address    string            `json:"address"`          // host:port
+	Route      string            `json:"route,omitempty"`  // jvmRoute; default Name
+	Weight     int               `json:"weight,omitempty"` // lbfactor; default 1
+	Activation Activation        `json:"activation"`
+	Meta       map[string]string `json:"meta,omitempty"` // free-form, e.g. image, container id
+}
+
+// BackendPatch changes some fields of a backend; nil fields stay as they are.
+type BackendPatch struct {
+	Activation *Activation `json:"activation,omitempty"`
+	Weight     *int        `json:"weight,omitempty"`
+	Route      *string     `json:"route,omitempty"`
+}
+
+// BackendStatus is a backend with its live state and counters.
+type BackendStatus struct {
+	BackendSpec
+	Healthy     bool      `json:"healthy"`
+	InFlight    int64     `json:"in_flight"`
+	Sessions    int64     `json:"sessions"` // live sticky sessions
+	Requests    uint64    `json:"requests"`
+	Errors      uint64    `json:"errors"`
+	LastError   string    `json:"last_error,omitempty"`
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+}
+
+// ServiceStatus is a service's spec (without its secret) and its backends.
+type ServiceStatus struct {
+	ServiceSpec
+	Backends []BackendStatus `json:"backends"`
+	Rollout  *RolloutEvent   `json:"rollout,omitempty"` // the last event of a rollout in progress
+}
+
+// RolloutRequest asks the gateway to bring new backends in and drain the others.
+type RolloutRequest struct {
+	Backends     []BackendSpec     `json:"backends"`
+	ReadyTimeout Duration          `json:"ready_timeout,omitempty"`
+	DrainTimeout Duration          `json:"drain_timeout,omitempty"` // default: the service's drain timeout
+	Meta         map[string]string `json:"meta,omitempty"`          // recorded in the deploy history (image, …)
+}
+
+// Rollout steps, in order.
+const (
+	StepAdded    = "added"    // new backends registered, stopped
+	StepProbing  = "probing"  // a readiness attempt failed; Message says why
+	StepReady    = "ready"    // every new backend passed its checks
+	StepSwitched = "switched" // new active, old draining, in one table swap
+	StepDraining = "draining" // drain progress: Old carries the counts
+	StepDrained  = "drained"  // old backends idle (or the drain timeout passed) and stopped
+	StepReverted = "reverted" // the new backends failed after the switch; old active again
+	StepFailed   = "failed"   // the rollout ended without switching; old still serving
+)
+
+// RolloutEvent is one acknowledgement of a rollout, streamed as one JSON line.
+type RolloutEvent struct {
+	Step    string          `json:"step"`
+	Time    time.Time       `json:"time"`
+	Elapsed Duration        `json:"elapsed"`
+	Message string          `json:"message,omitempty"`
+	Old     []BackendStatus `json:"old,omitempty"`
+	New     []BackendStatus `json:"new,omitempty"`
+	Result  *RolloutResult  `json:"result,omitempty"` // set on the last event only
+	Error   *Error          `json:"error,omitempty"`  // set when the rollout failed
+}
+
+// RolloutResult closes a rollout stream.
+type RolloutResult struct {
+	Switched      bool     `json:"switched"`
+	DrainTimedOut bool     `json:"drain_timed_out,omitempty"`
+	Reverted      bool     `json:"reverted,omitempty"`
+	ReadyAfter    Duration `json:"ready_after"`
+	DrainedAfter  Duration `json:"drained_after"`
+}
+
+// DeployRecord is one entry of a service's deploy history.
+type DeployRecord struct {
+	ID       string            `json:"id"`
+	Service  string            `json:"service"`
+	Started  time.Time         `json:"started"`
+	Finished time.Time         `json:"finished,omitzero"`
+	Outcome  string            `json:"outcome"` // "succeeded", "failed", "rolled-back", "reverted"
+	Meta     map[string]string `json:"meta,omitempty"`
+	Message  string            `json:"message,omitempty"`
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# install-test-deps.sh — put on this machine what `make test` needs and nothing else:
+# Tomcat 10.1 and a JRE (Debian tomcat10), curl, and a running Docker engine.
+# Idempotent: installs only what is missing. Needs root (or sudo) for apt-get.
+set -euo pipefail
+log() { echo "[install-test-deps] $*"; }
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+
+pkgs=(tomcat10 default-jre-headless curl)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The Tomcat image for the end-to-end tests is assembled with jlink: it needs a JDK with jmods.
+if ! ls /usr/lib/jvm/*/jmods/java.base.jmod >/dev/null 2>&1; then
+  log "installing openjdk-17-jdk-headless (jlink + jmods)"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends openjdk-17-jdk-headless >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  if ! command -v dockerd >/dev/null 2>&1; then
+    log "installing docker.io"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends docker.io >/dev/null
+  fi
+  log "starting dockerd"
+  $SUDO sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { echo "docker engine did not start; see /var/log/dockerd.log" >&2; exit 1; }
+fi
+log "ready: $(java -version 2>&1 | head -1); tomcat $(ls /usr/share/tomcat10/lib/catalina.jar >/dev/null && echo 10.1); docker $(docker version -f '{{.Server.Version}}')"

@@ -1,0 +1,82 @@
+package deploy
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Step names one stage of a deploy. They appear, in this order, in the human
+// output and as "step" in the JSON events.
+type Step string
+
+// The steps of a deploy (the contract in PRODUCT.md, step by step).
+const (
+	StepLoad     Step = "load"     // project loaded and validated
+	StepLock     Step = "lock"     // per-service deploy lock taken
+	StepObserve  Step = "observe"  // containers and the gateway's view
+	StepCleanup  Step = "cleanup"  // leftovers of an interrupted deploy removed
+	StepBuild    Step = "build"    // --build: image built
+	StepCreate   Step = "create"   // new container created
+	StepStart    Step = "start"    // new container running (and healthy, if it has a healthcheck)
+	StepReady    Step = "ready"    // the gateway proved the new backend ready
+	StepSwitch   Step = "switch"   // new active, old draining, acknowledged by the gateway
+	StepDrain    Step = "drain"    // old backends draining: live counts
+	StepStop     Step = "stop"     // old containers stopped and removed
+	StepRecord   Step = "record"   // deploy recorded in the gateway's history
+	StepRollback Step = "rollback" // the new container was removed; the old one serves
+	StepDone     Step = "done"     // the final event
+)
+
+// Status says where a step is.
+type Status string
+
+// Step statuses.
+const (
+	StatusStart    Status = "start"
+	StatusProgress Status = "progress"
+	StatusDone     Status = "done"
+	StatusWarn     Status = "warn"
+	StatusFailed   Status = "failed"
+)
+
+// Counts are the live drain counts of one old backend.
+type Counts struct {
+	Backend  string `json:"backend"`
+	InFlight int64  `json:"in_flight"`
+	Sessions int64  `json:"sessions"`
+}
+
+// Event is one line of deploy progress: rendered for a person, or written as one JSON object per line.
+type Event struct {
+	Time      time.Time     `json:"time"`
+	Step      Step          `json:"step"`
+	Status    Status        `json:"status"`
+	Service   string        `json:"service"`
+	Container string        `json:"container,omitempty"`
+	Image     string        `json:"image,omitempty"`
+	Message   string        `json:"message,omitempty"`
+	Elapsed   time.Duration `json:"-"`
+	Counts    []Counts      `json:"counts,omitempty"`
+	Logs      []string      `json:"logs,omitempty"` // last log lines of a failed container
+	Result    *Result       `json:"result,omitempty"`
+}
+
+// MarshalJSON adds elapsed_ms, so scripts need not parse Go durations.
+func (e Event) MarshalJSON() ([]byte, error) {
+	type plain Event
+	return json.Marshal(struct {
+		plain
+		ElapsedMS int64 `json:"elapsed_ms"`
+	}{plain(e), e.Elapsed.Milliseconds()})
+}
+
+// Observer receives every event of a deploy, in order, from one goroutine.
+type Observer interface {
+	Event(Event)
+}
+
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(Event)
+
+// Event calls f(e).
+func (f ObserverFunc) Event(e Event) { f(e) }

@@ -1,0 +1,234 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// fakeEngine and fakeGateway record what the deployer asked for. They test the
+// deployer's decisions only; test/ runs the same paths against Docker and the real gateway.
+type fakeEngine struct {
+	mu         sync.Mutex
+	containers map[string]Container
+	calls      []string
+	startErr   error
+}
+
+func (f *fakeEngine) log(s string, a ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fmt.Sprintf(s, a...))
+}
+
+func (f *fakeEngine) List(context.Context, string) ([]Container, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Container
+	for _, c := range f.containers {
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (f *fakeEngine) Create(_ context.Context, service, image string, n int) (Container, error) {
+	c := Container{ID: fmt.Sprintf("id%d", n), Name: fmt.Sprintf("p-%s-%d", service, n), Image: image, Number: n, State: "created", Hostname: fmt.Sprintf("h%d", n)}
+	f.mu.Lock()
+	f.containers[c.ID] = c
+	f.mu.Unlock()
+	f.log("create %s", c.Name)
+	return c, nil
+}
+
+func (f *fakeEngine) Start(_ context.Context, id string) error {
+	f.log("start %s", id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.containers[id]
+	c.State = "running"
+	f.containers[id] = c
+	return nil
+}
+
+func (f *fakeEngine) Inspect(_ context.Context, id string) (Container, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.containers[id], nil
+}
+
+func (f *fakeEngine) WaitStarted(ctx context.Context, id string) (Container, error) {
+	c, _ := f.Inspect(ctx, id)
+	return c, f.startErr
+}
+
+func (f *fakeEngine) Stop(_ context.Context, id string) error { f.log("stop %s", id); return nil }
+
+func (f *fakeEngine) Remove(_ context.Context, id string) error {
+	f.log("remove %s", id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.containers, id)
+	return nil
+}
+
+func (f *fakeEngine) Logs(context.Context, string, int) ([]string, error) {
+	return []string{"SEVERE: webapp failed"}, nil
+}
+
+type fakeGateway struct {
+	backends map[string]admin.BackendSpec
+	removed  []string
+	// rollout scripts the gateway's answer: it gets the request and the progress callback.
+	rollout func(ctx context.Context, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error)
+}
+
+func (g *fakeGateway) Service(context.Context, string) (admin.ServiceStatus, error) {
+	if g.backends == nil {
+		return admin.ServiceStatus{}, admin.ErrNotFound
+	}
+	var st admin.ServiceStatus
+	for _, b := range g.backends {
+		st.Backends = append(st.Backends, admin.BackendStatus{BackendSpec: b})
+	}
+	return st, nil
+}
+func (g *fakeGateway) PutService(context.Context, admin.ServiceSpec) error { return nil }
+func (g *fakeGateway) AddBackend(_ context.Context, _ string, b admin.BackendSpec) (admin.BackendStatus, error) {
+	g.backends[b.Name] = b
+	return admin.BackendStatus{BackendSpec: b}, nil
+}
+func (g *fakeGateway) RemoveBackend(_ context.Context, _ string, name string) error {
+	g.removed = append(g.removed, name)
+	delete(g.backends, name)
+	return nil
+}
+func (g *fakeGateway) Rollout(ctx context.Context, _ string, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error) {
+	return g.rollout(ctx, req, progress)
+}
+func (g *fakeGateway) Deploys(context.Context, string) ([]admin.DeployRecord, error) { return nil, nil }
+func (g *fakeGateway) RecordDeploy(context.Context, admin.DeployRecord) error        { return nil }
+
+func oneOld() (*fakeEngine, *fakeGateway) {
+	e := &fakeEngine{containers: map[string]Container{"id1": {ID: "id1", Name: "p-app-1", Number: 1, State: "running", Image: "app:v1"}}}
+	g := &fakeGateway{backends: map[string]admin.BackendSpec{"p-app-1": {Name: "p-app-1", Activation: admin.Active}}}
+	return e, g
+}
+
+func collect() (*[]Event, Observer) {
+	var evs []Event
+	return &evs, ObserverFunc(func(e Event) { evs = append(evs, e) })
+}
+
+func steps(evs []Event) []string {
+	var out []string
+	for _, e := range evs {
+		if e.Status != StatusProgress {
+			out = append(out, string(e.Step)+":"+string(e.Status))
+		}
+	}
+	return out
+}
+
+var target = Target{Project: "p", Service: "app", Image: "app:v2", Port: 8009}
+
+func TestDeploySwitchesDrainsAndRemovesTheOld(t *testing.T) {
+	e, g := oneOld()
+	g.rollout = func(_ context.Context, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error) {
+		if len(req.Backends) != 1 || req.Backends[0].Address != "p-app-2:8009" || req.Backends[0].Route != "h2" {
+			t.Errorf("rollout backends = %+v", req.Backends)
+		}
+		old := []admin.BackendStatus{{BackendSpec: admin.BackendSpec{Name: "p-app-1"}, InFlight: 2, Sessions: 5}}
+		for _, s := range []string{admin.StepAdded, admin.StepReady, admin.StepSwitched, admin.StepDraining, admin.StepDrained} {
+			progress(admin.RolloutEvent{Step: s, Old: old})
+		}
+		return admin.RolloutResult{Switched: true}, nil
+	}
+	evs, obs := collect()
+	d := &Deployer{Engine: e, Gateway: g, Observer: obs}
+	res, err := d.Deploy(context.Background(), target, Options{})
+	if err != nil || res.Outcome != OutcomeSucceeded {
+		t.Fatalf("deploy: %v %+v", err, res)
+	}
+	want := []string{"observe:done", "create:done", "start:done", "ready:done", "switch:done", "drain:done", "stop:done", "done:done"}
+	if got := steps(*evs); !slices.Equal(got, want) {
+		t.Errorf("steps = %v\nwant    %v", got, want)
+	}
+	if !slices.Contains(e.calls, "stop id1") || !slices.Contains(e.calls, "remove id1") || slices.Contains(e.calls, "remove id2") {
+		t.Errorf("engine calls = %v: want the old stopped and removed, the new kept", e.calls)
+	}
+	if res.New != "p-app-2" || !slices.Equal(res.Old, []string{"p-app-1"}) || res.PreviousImage != "app:v1" {
+		t.Errorf("result = %+v", res)
+	}
+	var drain Event
+	for _, ev := range *evs {
+		if ev.Step == StepDrain && ev.Status == StatusProgress {
+			drain = ev
+		}
+	}
+	if len(drain.Counts) != 1 || drain.Counts[0].Sessions != 5 {
+		t.Errorf("drain progress counts = %+v", drain.Counts)
+	}
+}
+
+func TestDeployNotReadyRemovesTheNewAndKeepsTheOld(t *testing.T) {
+	e, g := oneOld()
+	g.rollout = func(_ context.Context, _ admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error) {
+		progress(admin.RolloutEvent{Step: admin.StepProbing, Message: "GET /health: 404"})
+		return admin.RolloutResult{}, fmt.Errorf("%w: p-app-2 not ready after 5s: GET /health: 404", admin.ErrNotReady)
+	}
+	evs, obs := collect()
+	res, err := (&Deployer{Engine: e, Gateway: g, Observer: obs}).Deploy(context.Background(), target, Options{})
+	if !errors.Is(err, ErrNotReady) || res.Outcome != OutcomeRolledBack || res.FailedStep != StepReady {
+		t.Fatalf("err=%v result=%+v", err, res)
+	}
+	if !slices.Contains(e.calls, "remove id2") || slices.Contains(e.calls, "stop id1") {
+		t.Errorf("engine calls = %v: want the new removed and the old untouched", e.calls)
+	}
+	var failed *Event
+	for i := range *evs {
+		if (*evs)[i].Status == StatusFailed && (*evs)[i].Step == StepReady {
+			failed = &(*evs)[i]
+		}
+	}
+	if failed == nil || len(failed.Logs) == 0 {
+		t.Errorf("want a failed ready event with the container's logs, got %v", steps(*evs))
+	}
+}
+
+func TestDeployInterruptedBeforeTheSwitchCleansUp(t *testing.T) {
+	e, g := oneOld()
+	ctx, cancel := context.WithCancel(context.Background())
+	g.rollout = func(ctx context.Context, _ admin.RolloutRequest, _ func(admin.RolloutEvent)) (admin.RolloutResult, error) {
+		cancel() // Ctrl-C while the gateway probes
+		<-ctx.Done()
+		return admin.RolloutResult{}, ctx.Err()
+	}
+	res, err := (&Deployer{Engine: e, Gateway: g}).Deploy(ctx, target, Options{})
+	if err == nil || res.Outcome != OutcomeInterrupted {
+		t.Fatalf("err=%v outcome=%s", err, res.Outcome)
+	}
+	if _, still := e.containers["id2"]; still {
+		t.Error("the new container must be removed even though the context was cancelled")
+	}
+	if _, old := e.containers["id1"]; !old {
+		t.Error("the old container must stay")
+	}
+}
+
+func TestDeployContainerThatDoesNotStartIsRolledBack(t *testing.T) {
+	e, g := oneOld()
+	e.startErr = errors.New("container exited with code 1")
+	g.rollout = func(context.Context, admin.RolloutRequest, func(admin.RolloutEvent)) (admin.RolloutResult, error) {
+		t.Error("no rollout for a container that did not start")
+		return admin.RolloutResult{}, nil
+	}
+	res, err := (&Deployer{Engine: e, Gateway: g}).Deploy(context.Background(), target, Options{})
+	if !errors.Is(err, ErrStart) || res.FailedStep != StepStart || res.Outcome != OutcomeRolledBack {
+		t.Fatalf("err=%v result=%+v", err, res)
+	}
+}

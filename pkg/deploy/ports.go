@@ -1,0 +1,52 @@
+package deploy
+
+import (
+	"context"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// Container is what deploy needs to know of one container of the service.
+type Container struct {
+	ID       string
+	Name     string
+	Image    string
+	Number   int // compose container number (the N of project-service-N)
+	Hostname string
+	State    string // running, exited, created, …
+	Health   string // healthy, unhealthy, starting, or "" without a healthcheck
+	Created  time.Time
+}
+
+// Running reports whether the container's process is up.
+func (c Container) Running() bool { return c.State == "running" }
+
+// Engine is the part of the Docker engine a deploy uses. pkg/dockerx provides it.
+type Engine interface {
+	// List returns the containers of one compose service, in any state.
+	List(ctx context.Context, service string) ([]Container, error)
+	// Create makes (but does not start) a container for the service from its compose configuration.
+	Create(ctx context.Context, service, image string, number int) (Container, error)
+	Start(ctx context.Context, id string) error
+	Inspect(ctx context.Context, id string) (Container, error)
+	// WaitStarted returns when the container runs and, if it has a healthcheck, is healthy;
+	// it fails at once when the container exits.
+	WaitStarted(ctx context.Context, id string) (Container, error)
+	// Stop stops the container with the service's stop signal and grace period.
+	Stop(ctx context.Context, id string) error
+	Remove(ctx context.Context, id string) error
+	// Logs returns the last n lines of the container's output.
+	Logs(ctx context.Context, id string, n int) ([]string, error)
+}
+
+// Gateway is the part of the gateway's admin API a deploy uses. admin.Client provides it.
+type Gateway interface {
+	Service(ctx context.Context, name string) (admin.ServiceStatus, error)
+	PutService(ctx context.Context, spec admin.ServiceSpec) error
+	AddBackend(ctx context.Context, service string, spec admin.BackendSpec) (admin.BackendStatus, error)
+	RemoveBackend(ctx context.Context, service, backend string) error
+	Rollout(ctx context.Context, service string, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error)
+	Deploys(ctx context.Context, service string) ([]admin.DeployRecord, error)
+	RecordDeploy(ctx context.Context, rec admin.DeployRecord) error
+}

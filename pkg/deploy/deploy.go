@@ -116,10 +116,6 @@ func (r *run) execute(ctx context.Context) error {
 	}
 	r.done(StepObserve, "", plan.String())
 
-	// Converge: what earlier, interrupted deploys left behind goes first.
-	if err := r.cleanup(ctx, plan); err != nil {
-		return err
-	}
 	spec := t.Spec
 	spec.Name = t.Service
 	if err := r.d.Gateway.PutService(ctx, spec); err != nil {
@@ -131,6 +127,11 @@ func (r *run) execute(ctx context.Context) error {
 		if _, err := r.d.Gateway.AddBackend(ctx, t.Service, b); err != nil && !errors.Is(err, admin.ErrConflict) {
 			return stepErr(StepObserve, ErrGateway, fmt.Errorf("adopting %s: %w", c.Name, err))
 		}
+	}
+	// Converge: what earlier, interrupted deploys left behind goes next — after adoption,
+	// so that replacing a stale backend by an adopted one never leaves the service empty.
+	if err := r.cleanup(ctx, plan); err != nil {
+		return err
 	}
 
 	// Create and start the new container, bounded by the ready timeout together with readiness.

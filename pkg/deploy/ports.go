@@ -9,14 +9,14 @@ import (
 
 // Container is what deploy needs to know of one container of the service.
 type Container struct {
-	ID       string
-	Name     string
-	Image    string
-	Number   int // compose container number (the N of project-service-N)
-	Hostname string
-	State    string // running, exited, created, …
-	Health   string // healthy, unhealthy, starting, or "" without a healthcheck
-	Created  time.Time
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Image    string    `json:"image"`
+	Number   int       `json:"number"` // compose container number (the N of project-service-N)
+	Hostname string    `json:"hostname,omitempty"`
+	State    string    `json:"state"`            // running, exited, created, …
+	Health   string    `json:"health,omitempty"` // healthy, unhealthy, starting, or "" without a healthcheck
+	Created  time.Time `json:"created"`
 }
 
 // Running reports whether the container's process is up.

@@ -1,0 +1,176 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	versionRe = regexp.MustCompile(`version=(\S+)`)
+	routeRe   = regexp.MustCompile(`route=(\S+)`)
+	hitsRe    = regexp.MustCompile(`hits=(\d+)`)
+)
+
+// load sends GETs at a steady rate for as long as it runs and counts what came back.
+type load struct {
+	url    string
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	total     int
+	versions  map[string]int
+	order     []string // versions in the order they were first seen
+	failures  []string // what went wrong, for the test's message
+	lastSeen  map[string]time.Time
+	firstSeen map[string]time.Time
+}
+
+// startLoad sends rps requests per second to url from workers goroutines, each a new client
+// without cookies (every request is a new visitor), until stop.
+func startLoad(t *testing.T, url string, rps, workers int) *load {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &load{url: url, cancel: cancel, versions: map[string]int{}, lastSeen: map[string]time.Time{}, firstSeen: map[string]time.Time{}}
+	interval := time.Duration(workers) * time.Second / time.Duration(rps)
+	for i := 0; i < workers; i++ {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+			tick := time.NewTicker(interval)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+				l.one(ctx, client)
+			}
+		}()
+	}
+	t.Cleanup(l.stop)
+	return l
+}
+
+func (l *load) one(ctx context.Context, client *http.Client) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, l.url, nil)
+	resp, err := client.Do(req)
+	if ctx.Err() != nil {
+		return // stopping: a cancelled request is not a failure of roll
+	}
+	var body []byte
+	if err == nil {
+		body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.total++
+	switch {
+	case err != nil:
+		l.failures = append(l.failures, fmt.Sprintf("%s: %v", now.Format("15:04:05.000"), err))
+	case resp.StatusCode != http.StatusOK:
+		l.failures = append(l.failures, fmt.Sprintf("%s: HTTP %d %q", now.Format("15:04:05.000"), resp.StatusCode, strings.TrimSpace(string(body))))
+	default:
+		v := "?"
+		if m := versionRe.FindSubmatch(body); m != nil {
+			v = string(m[1])
+		}
+		if l.versions[v] == 0 {
+			l.order = append(l.order, v)
+			l.firstSeen[v] = now
+		}
+		l.versions[v]++
+		l.lastSeen[v] = now
+	}
+}
+
+func (l *load) stop() {
+	l.cancel()
+	l.wg.Wait()
+}
+
+// report stops the load and describes it.
+func (l *load) report() loadReport {
+	l.stop()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := loadReport{Total: l.total, Versions: map[string]int{}, Order: append([]string(nil), l.order...), Failures: append([]string(nil), l.failures...)}
+	for k, v := range l.versions {
+		r.Versions[k] = v
+	}
+	if len(l.order) == 2 {
+		// After the new version answers first, does the old one still answer new visitors?
+		r.OldAfterNew = l.lastSeen[l.order[0]].After(l.firstSeen[l.order[1]].Add(2 * time.Second))
+	}
+	return r
+}
+
+type loadReport struct {
+	Total       int
+	Versions    map[string]int
+	Order       []string
+	Failures    []string
+	OldAfterNew bool
+}
+
+func (r loadReport) String() string {
+	keys := make([]string, 0, len(r.Versions))
+	for k := range r.Versions {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := []string{fmt.Sprintf("%d requests, %d failed", r.Total, len(r.Failures))}
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, r.Versions[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// user is one visitor with a session cookie, like a tester in the middle of a flow.
+type user struct {
+	t      *testing.T
+	client *http.Client
+	url    string
+}
+
+func newUser(t *testing.T, url string) *user {
+	jar, _ := cookiejar.New(nil)
+	return &user{t: t, url: url, client: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+}
+
+// visit makes one request and returns the version, route and session hit count that answered.
+func (u *user) visit() (version, route string, hits int, err error) {
+	resp, err := u.client.Get(u.url)
+	if err != nil {
+		return "", "", 0, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return "", "", 0, fmt.Errorf("HTTP %d: %s", resp.StatusCode, body)
+	}
+	if m := versionRe.FindSubmatch(body); m != nil {
+		version = string(m[1])
+	}
+	if m := routeRe.FindSubmatch(body); m != nil {
+		route = string(m[1])
+	}
+	if m := hitsRe.FindSubmatch(body); m != nil {
+		hits, _ = strconv.Atoi(string(m[1]))
+	}
+	return version, route, hits, nil
+}

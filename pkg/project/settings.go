@@ -1,0 +1,174 @@
+package project
+
+import "time"
+
+// Defaults of roll's settings. The CLI and the gateway reuse them so that a
+// value left out of the compose file means the same thing everywhere.
+const (
+	DefaultAdminPort       = 9901
+	DefaultAdminTokenEnv   = "ROLL_ADMIN_TOKEN"
+	DefaultAJPPort         = 8009
+	DefaultHTTPPort        = 8080
+	DefaultPath            = "/"
+	DefaultWeight          = 1
+	DefaultPacketSize      = 8192
+	DefaultStickyCookie    = "JSESSIONID"
+	DefaultStickyPathParam = "jsessionid"
+	DefaultSessionIdle     = 30 * time.Minute
+	DefaultReadyTimeout    = 120 * time.Second
+	DefaultReadyInterval   = time.Second
+	DefaultDrainTimeout    = 10 * time.Minute
+	DefaultHealthInterval  = 5 * time.Second
+	DefaultHealthTimeout   = 2 * time.Second
+	DefaultHealthRecover   = 30 * time.Second
+
+	// MinPacketSize and MaxPacketSize bound packet_size as Tomcat's AJP
+	// connector bounds its packetSize attribute.
+	MinPacketSize = 8192
+	MaxPacketSize = 65536
+	// MaxWeight bounds weight like mod_jk bounds lbfactor.
+	MaxWeight = 100
+)
+
+// Protocol is how the gateway speaks to a rolled service.
+type Protocol string
+
+// The protocols a rolled service can speak.
+const (
+	ProtocolAJP  Protocol = "ajp"
+	ProtocolHTTP Protocol = "http"
+)
+
+// String returns the protocol as written in the compose file.
+func (p Protocol) String() string { return string(p) }
+
+// ReadyCheck is the last step that proves a new container ready.
+type ReadyCheck string
+
+// The readiness checks, from the strongest to the weakest.
+const (
+	// ReadyRequest sends a real request to the ready path and wants a 2xx.
+	ReadyRequest ReadyCheck = "request"
+	// ReadyCPing wants an AJP CPong: Tomcat's connector answers, the webapp may not be deployed yet.
+	ReadyCPing ReadyCheck = "cping"
+	// ReadyTCP wants the port to accept a connection.
+	ReadyTCP ReadyCheck = "tcp"
+)
+
+// String returns the check as written in the compose file.
+func (c ReadyCheck) String() string { return string(c) }
+
+// DrainMode says when an old container counts as drained.
+type DrainMode string
+
+// The drain modes.
+const (
+	// DrainSessions waits for in-flight requests and for the sticky sessions
+	// routed to the old container to go idle.
+	DrainSessions DrainMode = "sessions"
+	// DrainRequests waits for in-flight requests only.
+	DrainRequests DrainMode = "requests"
+)
+
+// String returns the mode as written in the compose file.
+func (m DrainMode) String() string { return string(m) }
+
+// Settings are roll's project-wide settings (the top-level x-roll) and the
+// settings of every rolled service.
+type Settings struct {
+	// Gateway is the service that runs `roll gateway`; empty when no service
+	// of the project is rolled.
+	Gateway string
+	// AdminPort is the gateway container's admin API port.
+	AdminPort int
+	// AdminTokenEnv names the gateway's environment variable holding the admin token.
+	AdminTokenEnv string
+	// AdminToken is that variable's value in the gateway service's resolved
+	// environment. It is a secret: never log or print it.
+	AdminToken string
+	// Services holds the settings of each rolled service, by service name.
+	Services map[string]ServiceSettings
+}
+
+// ServiceSettings are the settings of one rolled service (a service with an
+// x-roll extension), defaults applied.
+type ServiceSettings struct {
+	// Service is the compose service name.
+	Service string
+	// Protocol is how the gateway speaks to the service's containers.
+	Protocol Protocol
+	// Port is the container port the gateway connects to.
+	Port int
+	// Paths are the path prefixes routed to the service (each starts with "/").
+	Paths []string
+	// Hosts are the host names routed to the service; empty means any host.
+	Hosts []string
+	// Weight is the load-balancing weight of each of the service's backends.
+	Weight int
+	// AJPSecretEnv names the service's environment variable holding the AJP secret.
+	AJPSecretEnv string
+	// AJPSecret is that variable's value in the service's resolved
+	// environment. It is a secret: never log or print it.
+	AJPSecret string
+	// PacketSize is the AJP packet size, equal to the connector's packetSize.
+	PacketSize int
+	// StickyCookie is the session cookie whose `.route` suffix pins a client.
+	StickyCookie string
+	// StickyPathParam is the path parameter (`;jsessionid=`) that does the same.
+	StickyPathParam string
+	// SessionIdle is how long a session stays live without a request.
+	SessionIdle time.Duration
+	// Ready says how a new container is proved ready.
+	Ready ReadySettings
+	// Drain says how an old container is drained.
+	Drain DrainSettings
+	// Health says how the gateway checks running backends.
+	Health HealthSettings
+}
+
+// ReadySettings are x-roll.ready.
+type ReadySettings struct {
+	// Check is the strongest check that must pass.
+	Check ReadyCheck
+	// Path is the request path of the request check; by default the first routed path.
+	Path string
+	// Timeout bounds the whole readiness wait.
+	Timeout time.Duration
+	// Interval is the pause between two attempts.
+	Interval time.Duration
+}
+
+// DrainSettings are x-roll.drain.
+type DrainSettings struct {
+	// Mode says what must end before an old container counts as drained.
+	Mode DrainMode
+	// Timeout bounds the drain; after it the old container is stopped anyway.
+	Timeout time.Duration
+}
+
+// HealthSettings are x-roll.health.
+type HealthSettings struct {
+	// Interval is the pause between two active checks of a backend.
+	Interval time.Duration
+	// Timeout bounds one check.
+	Timeout time.Duration
+	// RecoverAfter is how long a backend marked down stays out before it is tried again.
+	RecoverAfter time.Duration
+}
+
+// defaultServiceSettings returns the settings of a rolled service whose
+// x-roll is empty, before the protocol-dependent defaults.
+func defaultServiceSettings(name string) ServiceSettings {
+	return ServiceSettings{
+		Service:         name,
+		Protocol:        ProtocolAJP,
+		Weight:          DefaultWeight,
+		PacketSize:      DefaultPacketSize,
+		StickyCookie:    DefaultStickyCookie,
+		StickyPathParam: DefaultStickyPathParam,
+		SessionIdle:     DefaultSessionIdle,
+		Ready:           ReadySettings{Check: ReadyRequest, Timeout: DefaultReadyTimeout, Interval: DefaultReadyInterval},
+		Drain:           DrainSettings{Mode: DrainSessions, Timeout: DefaultDrainTimeout},
+		Health:          HealthSettings{Interval: DefaultHealthInterval, Timeout: DefaultHealthTimeout, RecoverAfter: DefaultHealthRecover},
+	}
+}

@@ -112,6 +112,13 @@ func TestWebappPagesOverHTTP(t *testing.T) {
 			t.Fatalf("info/ = %q", body)
 		}
 	})
+	t.Run("a 405 still shows the method Tomcat parsed", func(t *testing.T) {
+		status, body, resp := fetch(t, c, "PROPFIND", tc.HTTPURL("/app/info.jsp"), nil)
+		kv := keyValues(body)
+		if status != 405 || kv["method"] != "PROPFIND" || kv["content_type"] != "null" || resp.Header.Get("Allow") == "" {
+			t.Fatalf("PROPFIND info.jsp = %d %v %q", status, resp.Header, body)
+		}
+	})
 	t.Run("status, no-body statuses and cookies", func(t *testing.T) {
 		if status, _, resp := fetch(t, c, "GET", tc.HTTPURL("/app/status.jsp?code=503"), nil); status != 503 || resp.Header.Get("X-Route") != "pages" {
 			t.Fatalf("status.jsp?code=503 = %d %v", status, resp.Header)

@@ -31,10 +31,11 @@ local_port=<%= request.getLocalPort() %>
 remote_user=<%= request.getRemoteUser() %>
 auth_type=<%= request.getAuthType() %>
 requested_session_id=<%= request.getRequestedSessionId() %>
-session_id_from_url=<%= request.isRequestedSessionIdFromURL() %>
-content_length=<%= request.getContentLengthLong() %>
-content_type=<%= request.getContentType() %>
-<%
+session_id_from_url=<%= request.isRequestedSessionIdFromURL() %><%
+  // From here on every line is printed by code: template text made of a newline alone is trimmed.
+  out.println();
+  out.println("content_length=" + request.getContentLengthLong());
+  out.println("content_type=" + request.getContentType());
   for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements();) {
     String name = names.nextElement();
     for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements();) {

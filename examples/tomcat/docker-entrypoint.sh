@@ -1,0 +1,19 @@
+#!/bin/sh
+# Entrypoint of the registry image (Dockerfile, FROM tomcat:10.1); the offline image's launcher does the same.
+#  - One session route per container: JVM_ROUTE defaults to the hostname, which Docker sets to the
+#    container id, so an old and a new container never share a route.
+#  - No AJP port without a secret: server.xml says secretRequired="true" secret="${AJP_SECRET}".
+#  - ${...} in server.xml are read from the environment, never passed on the command line.
+set -eu
+
+if [ -z "${AJP_SECRET:-}" ]; then
+  echo "AJP_SECRET is empty: the AJP connector needs a secret; set AJP_SECRET in the container's environment (the gateway must use the same one)" >&2
+  exit 2
+fi
+JVM_ROUTE=${JVM_ROUTE:-${HOSTNAME:-$(cat /etc/hostname)}}
+case $JVM_ROUTE in
+  *[.\;\ ]*) echo "jvmRoute \"$JVM_ROUTE\": a route cannot contain '.', ';' or spaces, they end the session id" >&2; exit 2 ;;
+esac
+export JVM_ROUTE
+export CATALINA_OPTS="${CATALINA_OPTS:-} -Dorg.apache.tomcat.util.digester.PROPERTY_SOURCE=org.apache.tomcat.util.digester.EnvironmentPropertySource"
+exec "$@"

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# build-images.sh — build the images roll's tests and demo use, on this machine, with no registry.
+#
+#   scripts/build-images.sh                  # everything, in order: gateway, goapp, tomcat
+#   scripts/build-images.sh gateway goapp    # only some
+#   FORCE=1 scripts/build-images.sh tomcat   # rebuild even what is up to date (tomcat: its base too)
+#
+# Images (all FROM scratch or from a base assembled here with `docker import`; nothing is pulled):
+#   roll:dev                                  the gateway: build/roll (make build), cmd/roll/Dockerfile
+#   roll-example-goapp:v1 :v2 :broken         examples/goapp; :broken never becomes ready (FAIL_READY=1)
+#   roll-example-tomcat:v1 :v2 :broken        examples/tomcat on Tomcat 10.1 + a jlinked JRE, built by
+#                                             scripts/build-tomcat-image.sh; :broken fails to deploy
+#
+# Idempotent and fast when nothing changed: every image carries a label with the hash of its inputs
+# (binary, Dockerfile, sources, build arguments); an image whose label matches is skipped.
+# Prints one line per image: name, what happened, seconds, size.
+#
+# scripts/build-tomcat-image.sh sources this file for its helpers; main runs only when executed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HASH_LABEL=org.rollcd.roll.content-hash
+export PATH=/usr/local/go/bin:$PATH
+
+die() { echo "build-images: $*" >&2; exit 1; }
+
+# use_workdir: a scratch directory for build contexts, removed on exit.
+use_workdir() {
+  WORK=$(mktemp -d -t roll-images.XXXXXX)
+  trap 'rm -rf "$WORK"' EXIT
+}
+
+now() { date +%s.%N; }
+
+# report IMAGE STATUS START: the one line per image.
+report() {
+  local size secs
+  secs=$(awk -v a="$3" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+  size=$(docker image inspect -f '{{.Size}}' "$1" 2>/dev/null |
+    awk '{ printf "%.1f MB", $1 / 1000000 }')
+  printf '%-32s %-11s %6ss  %s\n' "$1" "$2" "$secs" "$size"
+}
+
+# inputs_hash PATH... [-- STRING...]: one hash over the contents and names of files (directories are
+# walked) and any extra strings (build arguments, a base image id).
+inputs_hash() {
+  local paths=() extra=()
+  while (($#)); do
+    if [[ $1 == -- ]]; then shift; extra=("$@"); break; fi
+    paths+=("$1"); shift
+  done
+  {
+    printf '%s\n' "${extra[@]}"
+    (cd "$ROOT" && find "${paths[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+  } | sha256sum | cut -c1-32
+}
+
+# image_hash IMAGE: the content hash the image was built from, empty when it does not exist.
+image_hash() {
+  docker image inspect -f "{{index .Config.Labels \"$HASH_LABEL\"}}" "$1" 2>/dev/null || true
+}
+
+# build_image IMAGE HASH CMD...: runs CMD (which must label IMAGE with HASH) unless IMAGE already
+# carries HASH. Output is kept quiet and shown only when the build fails.
+build_image() {
+  local image=$1 hash=$2 start out
+  shift 2
+  start=$(now)
+  if [[ ${FORCE:-} != 1 && $(image_hash "$image") == "$hash" ]]; then
+    report "$image" "up to date" "$start"
+    return
+  fi
+  out=$(mktemp)
+  if ! "$@" >"$out" 2>&1; then
+    cat "$out" >&2; rm -f "$out"
+    die "building $image failed (output above)"
+  fi
+  rm -f "$out"
+  [[ $(image_hash "$image") == "$hash" ]] || die "building $image: the image lacks label $HASH_LABEL=$hash"
+  report "$image" built "$start"
+}
+
+# docker_build IMAGE HASH CONTEXT DOCKERFILE [docker build args...]: the legacy builder, quiet.
+docker_build() {
+  local image=$1 hash=$2 context=$3 dockerfile=$4
+  shift 4
+  docker build -q -f "$dockerfile" -t "$image" --label "$HASH_LABEL=$hash" "$@" "$context"
+}
+
+build_gateway() {
+  # The Makefile owns the build flags (static, trimmed, version stamped).
+  make --no-print-directory -s -C "$ROOT" build >/dev/null || die "make build failed"
+  local ctx=$WORK/gateway hash
+  mkdir -p "$ctx"
+  # A small context: only the binary and an empty state directory, never the whole repository.
+  cp "$ROOT/build/roll" "$ctx/roll"
+  mkdir "$ctx/state"
+  hash=$(inputs_hash build/roll cmd/roll/Dockerfile)
+  build_image roll:dev "$hash" docker_build roll:dev "$hash" "$ctx" "$ROOT/cmd/roll/Dockerfile"
+}
+
+build_goapp() {
+  local ctx=$WORK/goapp hash variant tag version fail
+  mkdir -p "$ctx"
+  (cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$ctx/goapp" ./examples/goapp) ||
+    die "building examples/goapp failed"
+  cp "$ROOT/examples/goapp/Dockerfile" "$ctx/"
+  # One binary, three releases: the version (and the broken release's failure) is set by ENV.
+  for variant in v1:v1:0 v2:v2:0 broken:broken:1; do
+    IFS=: read -r tag version fail <<<"$variant"
+    hash=$(ROOT=$ctx inputs_hash goapp Dockerfile -- "$version" "$fail")
+    build_image "roll-example-goapp:$tag" "$hash" docker_build "roll-example-goapp:$tag" "$hash" \
+      "$ctx" "$ctx/Dockerfile" --build-arg "APP_VERSION=$version" --build-arg "FAIL_READY=$fail"
+  done
+}
+
+build_tomcat() {
+  "$ROOT/scripts/build-tomcat-image.sh"
+}
+
+main() {
+  local targets=("$@") t start
+  ((${#targets[@]})) || targets=(gateway goapp tomcat)
+  for t in "${targets[@]}"; do
+    case $t in
+      gateway | goapp | tomcat) ;;
+      *) die "unknown image group \"$t\"; choose from: gateway goapp tomcat" ;;
+    esac
+  done
+  docker info >/dev/null 2>&1 || die "cannot reach the Docker engine (DOCKER_HOST=${DOCKER_HOST:-unix:///var/run/docker.sock})"
+  use_workdir
+  start=$(now)
+  for t in "${targets[@]}"; do "build_$t"; done
+  awk -v a="$start" -v b="$(now)" 'BEGIN { printf "all done in %.1fs\n", b - a }'
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; fi

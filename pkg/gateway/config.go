@@ -1,0 +1,101 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Defaults of Config and of the `roll gateway` flags, kept in one place so both agree.
+const (
+	DefaultListen              = ":8080"
+	DefaultAdminListen         = "127.0.0.1:9901"
+	DefaultReadHeaderTimeout   = 10 * time.Second
+	DefaultIdleTimeout         = 120 * time.Second
+	DefaultMaxHeaderBytes      = 64 << 10
+	DefaultShutdownTimeout     = 30 * time.Second
+	DefaultDialTimeout         = 3 * time.Second
+	DefaultMaxIdleConnsPerHost = 64
+
+	// Service defaults, applied when a ServiceSpec leaves a field empty.
+	DefaultStickyCookie    = "JSESSIONID"
+	DefaultStickyPathParam = "jsessionid"
+	DefaultSessionIdle     = 30 * time.Minute
+	DefaultPacketSize      = 8192
+	DefaultHealthCheck     = "request"
+	DefaultHealthPath      = "/"
+	DefaultHealthInterval  = 5 * time.Second
+	DefaultHealthTimeout   = 2 * time.Second
+	DefaultRecoverAfter    = 10 * time.Second
+	DefaultDrainMode       = "sessions"
+	DefaultDrainTimeout    = 5 * time.Minute
+	DefaultReadyTimeout    = 60 * time.Second
+
+	// maxHistory is how many deploy records are kept per service.
+	maxHistory = 20
+)
+
+// ErrNoAdminToken is returned by New when no admin token is configured: the admin API
+// changes where traffic goes, so it never runs open.
+var ErrNoAdminToken = errors.New("no admin token: set --admin-token, --admin-token-file or ROLL_ADMIN_TOKEN")
+
+// Config is everything the gateway needs to start. Zero fields take the Default values.
+type Config struct {
+	Listen      string // public listener, host:port
+	AdminListen string // admin API, status page and metrics; loopback by default
+	AdminToken  string // required; Bearer token of the admin API
+	StatePath   string // routing table file; empty keeps the table in memory only
+
+	ReadHeaderTimeout time.Duration // closes slow (slowloris) clients
+	IdleTimeout       time.Duration // keep-alive idle time of client connections
+	MaxHeaderBytes    int           // larger request headers get 431
+	ShutdownTimeout   time.Duration // how long in-flight requests may finish after Run's context ends
+
+	DialTimeout         time.Duration // backend connect timeout
+	MaxIdleConnsPerHost int           // pooled keep-alive connections per backend
+
+	PublicStatus bool         // serve /status, /status.json and /metrics without the token
+	AccessLog    bool         // log one line per request
+	Logger       *slog.Logger // nil logs nothing
+}
+
+func (c *Config) applyDefaults() {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.AdminListen == "" {
+		c.AdminListen = DefaultAdminListen
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = DefaultDialTimeout
+	}
+	if c.MaxIdleConnsPerHost <= 0 {
+		c.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+func (c *Config) validate() error {
+	if c.AdminToken == "" {
+		return ErrNoAdminToken
+	}
+	if len(c.AdminToken) < 8 {
+		return fmt.Errorf("checking the admin token: it has %d characters, want at least 8", len(c.AdminToken))
+	}
+	return nil
+}

@@ -1,0 +1,168 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// drainEvery is the pace of drain checks and StepDraining events.
+const drainEvery = 500 * time.Millisecond
+
+// drain waits until the old backends of a service are idle, then stops them.
+type drain struct {
+	s       *service
+	old     []string // draining backends to wait for
+	news    []string // backends that took over; if all fail, the drain reverts
+	timeout time.Duration
+	// minWait delays the end of a drain whose session counts are unknown (after a restart).
+	minWait time.Duration
+	emit    func(admin.RolloutEvent)
+}
+
+type drainOutcome struct {
+	timedOut bool
+	reverted bool
+}
+
+// run checks every drainEvery. Drained means no request in flight and, in "sessions" mode,
+// no live sticky session on every old backend. It returns an error only when ctx ends;
+// the backends then stay draining (and a restarted gateway drains them again).
+func (d drain) run(ctx context.Context) (drainOutcome, error) {
+	start := time.Now()
+	tick := time.NewTicker(drainEvery)
+	defer tick.Stop()
+	for {
+		if d.newAllDown() {
+			d.revert()
+			return drainOutcome{reverted: true}, nil
+		}
+		old := backendStatuses(d.s, d.old)
+		idle := d.idle(old) && time.Since(start) >= d.minWait
+		timedOut := !idle && time.Since(start) >= d.timeout
+		if idle || timedOut {
+			d.stopOld()
+			return drainOutcome{timedOut: timedOut}, nil
+		}
+		if d.emit != nil {
+			d.emit(admin.RolloutEvent{Step: admin.StepDraining, Old: old, Message: drainMessage(old)})
+		}
+		select {
+		case <-ctx.Done():
+			return drainOutcome{}, fmt.Errorf("drain stopped with %s still draining: %w", d.old, context.Cause(ctx))
+		case <-tick.C:
+		}
+	}
+}
+
+func (d drain) idle(old []admin.BackendStatus) bool {
+	sessions := d.s.cfg.Load().spec.Drain.Mode == "sessions"
+	for _, st := range old {
+		if st.Activation != admin.Draining {
+			continue // someone stopped it already
+		}
+		if st.InFlight > 0 || (sessions && st.Sessions > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// newAllDown reports whether every backend that took over is out by health.
+func (d drain) newAllDown() bool {
+	if len(d.news) == 0 {
+		return false
+	}
+	snap := d.s.snap.Load()
+	for _, name := range d.news {
+		if i := snap.byName(name); i >= 0 && snap.members[i].b.healthy() {
+			return false
+		}
+	}
+	return true
+}
+
+// stopOld stops the old backends in one swap, then waits (bounded) for the requests that
+// were admitted just before the swap: once it returns, nothing runs there any more.
+func (d drain) stopOld() {
+	g, s := d.s.g, d.s
+	g.mu.Lock()
+	var stopped []*backend
+	s.snap.Store(s.snap.Load().with(func(ms []member) []member {
+		for i := range ms {
+			if slices.Contains(d.old, ms[i].spec.Name) && ms[i].spec.Activation == admin.Draining {
+				ms[i].spec.Activation = admin.Stopped
+				stopped = append(stopped, ms[i].b)
+			}
+		}
+		return ms
+	}))
+	g.mu.Unlock()
+	g.persist()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, b := range stopped {
+		for b.inFlight.Load() > 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond) // polling a counter; no event to wait on
+		}
+		b.sessions.reset()
+	}
+	g.log.Info("drain finished, old backends stopped", "service", s.name, "backends", d.old)
+}
+
+// revert undoes a switch: the old backends serve again, the new ones stop.
+func (d drain) revert() {
+	g, s := d.s.g, d.s
+	g.mu.Lock()
+	next := s.snap.Load().with(func(ms []member) []member {
+		for i := range ms {
+			switch {
+			case slices.Contains(d.old, ms[i].spec.Name) && ms[i].spec.Activation == admin.Draining:
+				ms[i].spec.Activation = admin.Active
+			case slices.Contains(d.news, ms[i].spec.Name):
+				ms[i].spec.Activation = admin.Stopped
+			}
+		}
+		return ms
+	})
+	s.snap.Store(next)
+	g.mu.Unlock()
+	g.log.Warn("rollout reverted: every new backend failed", "service", s.name, "active", d.old, "stopped", d.news)
+	g.persist()
+}
+
+func drainMessage(old []admin.BackendStatus) string {
+	var inFlight, sessions int64
+	for _, st := range old {
+		inFlight += st.InFlight
+		sessions += st.Sessions
+	}
+	return fmt.Sprintf("%d in flight, %d live sessions on the old backends", inFlight, sessions)
+}
+
+// resumeDrain finishes, after a restart, a drain the previous process did not: the session
+// counts died with it, so in "sessions" mode it waits at least SessionIdle (capped by the
+// drain timeout) for returning users to show up again.
+func (g *Gateway) resumeDrain(s *service) {
+	var old []string
+	for _, m := range s.snap.Load().members {
+		if m.spec.Activation == admin.Draining {
+			old = append(old, m.spec.Name)
+		}
+	}
+	cfg := s.cfg.Load()
+	d := drain{s: s, old: old, timeout: time.Duration(cfg.spec.Drain.Timeout)}
+	if cfg.spec.Drain.Mode == "sessions" {
+		d.minWait = min(cfg.sessionIdle, d.timeout)
+	}
+	s.busy.Store(true)
+	g.log.Info("resuming an interrupted drain", "service", s.name, "backends", old, "at_least", d.minWait)
+	g.goBackground(func(ctx context.Context) {
+		defer s.busy.Store(false)
+		if _, err := d.run(ctx); err != nil {
+			g.log.Warn("resumed drain interrupted", "service", s.name, "err", err)
+		}
+	})
+}

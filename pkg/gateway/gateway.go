@@ -1,0 +1,185 @@
+// Package gateway is roll's front door: an HTTP server that routes requests by host and
+// path prefix to services, balances them over backends (AJP13 or HTTP) with weights,
+// Tomcat-compatible sticky sessions and per-backend activation, checks backend health,
+// runs rollouts (probe → switch → drain) and keeps its routing table in a crash-safe file.
+// *Gateway implements admin.Service; its admin listener serves the admin API, a status page
+// and Prometheus metrics.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Gateway routes, balances and proxies requests. Create it with New, serve with Run.
+type Gateway struct {
+	cfg      Config
+	log      *slog.Logger
+	errorLog *log.Logger // net/http's own complaints, routed to slog
+
+	httpTransport *http.Transport
+
+	mu       sync.Mutex          // serialises changes to services and their snapshots
+	services map[string]*service // guarded by mu
+	routes   atomic.Pointer[routeTable]
+
+	saveMu sync.Mutex // serialises state file writes
+
+	// ctx owns every background goroutine (health checks, drains, pruning); Close ends it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New checks cfg, restores the state file if there is one, and starts the background work
+// (health checks, session pruning, drains a restart interrupted). Serve with Run, stop with
+// Close (Run closes on its own).
+func New(cfg Config) (*Gateway, error) {
+	cfg.applyDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	g := &Gateway{
+		cfg:           cfg,
+		log:           cfg.Logger,
+		errorLog:      slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		httpTransport: newHTTPTransport(cfg),
+		services:      map[string]*service{},
+	}
+	g.ctx, g.cancel = context.WithCancel(context.Background())
+	g.routes.Store(buildRoutes(g.services))
+	if cfg.StatePath != "" {
+		if err := g.restore(); err != nil {
+			g.cancel()
+			return nil, err
+		}
+	}
+	g.goBackground(g.pruneSessions)
+	return g, nil
+}
+
+// Handler returns the public handler: route, balance, proxy.
+func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveHTTP) }
+
+func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s := g.routes.Load().match(r)
+	if s == nil {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte("404 not found: no service is routed here\n"))
+		return
+	}
+	if g.cfg.AccessLog {
+		g.serveLogged(w, r, s)
+		return
+	}
+	s.ServeHTTP(w, r)
+}
+
+// Run listens on cfg.Listen and cfg.AdminListen and serves until ctx ends, then shuts down
+// gracefully. It returns nil after a clean shutdown.
+func (g *Gateway) Run(ctx context.Context) error {
+	pub, err := net.Listen("tcp", g.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", g.cfg.Listen, err)
+	}
+	adm, err := net.Listen("tcp", g.cfg.AdminListen)
+	if err != nil {
+		pub.Close()
+		return fmt.Errorf("listening for the admin API on %s: %w", g.cfg.AdminListen, err)
+	}
+	return g.Serve(ctx, pub, adm)
+}
+
+// Serve is Run on listeners the caller opened. When ctx ends it stops accepting, lets
+// in-flight requests finish within cfg.ShutdownTimeout, then closes the gateway.
+func (g *Gateway) Serve(ctx context.Context, public, adminL net.Listener) error {
+	defer g.Close()
+	pubSrv := &http.Server{
+		Handler:           g.Handler(),
+		ReadHeaderTimeout: g.cfg.ReadHeaderTimeout,
+		IdleTimeout:       g.cfg.IdleTimeout,
+		MaxHeaderBytes:    g.cfg.MaxHeaderBytes,
+		ErrorLog:          g.errorLog,
+	}
+	admSrv := &http.Server{
+		Handler:           g.AdminHandler(),
+		ReadHeaderTimeout: g.cfg.ReadHeaderTimeout,
+		IdleTimeout:       g.cfg.IdleTimeout,
+		MaxHeaderBytes:    g.cfg.MaxHeaderBytes,
+		ErrorLog:          g.errorLog,
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- serveUntilClosed(pubSrv, public) }()
+	go func() { errc <- serveUntilClosed(admSrv, adminL) }()
+	g.log.Info("gateway serving", "listen", public.Addr().String(), "admin", adminL.Addr().String(), "services", len(g.Services()))
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	g.log.Info("gateway shutting down", "timeout", g.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
+	defer cancel()
+	err := errors.Join(pubSrv.Shutdown(sctx), admSrv.Shutdown(sctx))
+	if err != nil {
+		err = fmt.Errorf("shutting down within %s: %w", g.cfg.ShutdownTimeout, err)
+	}
+	g.log.Info("gateway stopped")
+	return errors.Join(serveErr, err)
+}
+
+func serveUntilClosed(srv *http.Server, l net.Listener) error {
+	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving on %s: %w", l.Addr(), err)
+	}
+	return nil
+}
+
+// Close stops the background work and the idle backend connections. Drains in progress
+// stop where they are; their backends stay draining in the state file and resume at the
+// next start.
+func (g *Gateway) Close() {
+	g.cancel()
+	g.wg.Wait()
+	g.httpTransport.CloseIdleConnections()
+}
+
+// goBackground runs fn under the gateway's context, owned by Close.
+func (g *Gateway) goBackground(fn func(ctx context.Context)) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		fn(g.ctx)
+	}()
+}
+
+// pruneSessions forgets idle sessions now and then, so memory follows the live count.
+func (g *Gateway) pruneSessions(ctx context.Context) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			g.mu.Lock()
+			for _, s := range g.services {
+				idle := s.cfg.Load().sessionIdle
+				for _, m := range s.snap.Load().members {
+					m.b.sessions.prune(now.UnixNano(), idle)
+				}
+			}
+			g.mu.Unlock()
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// Probe runs one readiness check of a backend, as the service's HealthSpec says:
+// "request" (AJP: CPing, then a GET of Path answering 2xx/3xx; HTTP: the GET), "cping"
+// or "tcp". It is what health checks and rollouts use, bounded by Health.Timeout.
+func (g *Gateway) Probe(ctx context.Context, service, backend string) error {
+	s, err := g.lookup(service)
+	if err != nil {
+		return err
+	}
+	snap := s.snap.Load()
+	i := snap.byName(backend)
+	if i < 0 {
+		return fmt.Errorf("%w: backend %q of service %q", admin.ErrNotFound, backend, service)
+	}
+	return s.probe(ctx, snap.members[i])
+}
+
+func (s *service) probe(ctx context.Context, m member) error {
+	cfg := s.cfg.Load()
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.spec.Health.Timeout))
+	defer cancel()
+	if err := cfg.client.check(ctx, cfg.spec, m); err != nil {
+		return fmt.Errorf("%s check of backend %s at %s: %w", cfg.spec.Health.Check, m.spec.Name, m.spec.Address, err)
+	}
+	return nil
+}
+
+// startHealth runs b's health-check loop until the backend is removed or the gateway closes.
+// Caller holds g.mu.
+func (g *Gateway) startHealth(s *service, b *backend) {
+	ctx, cancel := context.WithCancel(g.ctx)
+	b.stopHealth = cancel
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		s.healthLoop(ctx, b)
+	}()
+}
+
+// healthLoop checks b every Health.Interval while it is active or draining. Stopped
+// backends take no traffic, and a rollout probes new ones itself.
+func (s *service) healthLoop(ctx context.Context, b *backend) {
+	// A random first delay spreads the checks of many backends over the interval.
+	interval := time.Duration(s.cfg.Load().spec.Health.Interval)
+	t := time.NewTimer(rand.N(interval) + time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if m, ok := s.snap.Load().find(b); ok && m.spec.Activation != admin.Stopped {
+			s.applyCheck(m, s.probe(ctx, m))
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		t.Reset(time.Duration(s.cfg.Load().spec.Health.Interval))
+	}
+}
+
+// applyCheck moves b in or out of service after a health check, logging only changes.
+func (s *service) applyCheck(m member, err error) {
+	b := m.b
+	if err != nil {
+		b.lastErr.Store(&errorNote{msg: err.Error(), at: time.Now()})
+		if !b.checkFailed.Swap(true) {
+			s.g.log.Warn("backend failed its health check", "service", s.name, "backend", m.spec.Name, "err", err)
+		}
+		return
+	}
+	failed := b.checkFailed.Swap(false)
+	passive := b.downUntil.Swap(0) != 0
+	if failed || passive {
+		catchUp(s.snap.Load(), b)
+		s.g.log.Info("backend healthy again", "service", s.name, "backend", m.spec.Name)
+	}
+}

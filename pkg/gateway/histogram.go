@@ -1,0 +1,36 @@
+package gateway
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// latencyBuckets are the upper bounds, in seconds, of the request latency histogram.
+var latencyBuckets = [...]float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}
+
+// histogram is a lock-free Prometheus-style latency histogram.
+type histogram struct {
+	counts [len(latencyBuckets) + 1]atomic.Uint64 // the last one is +Inf
+	sumNs  atomic.Int64
+}
+
+// observe counts one request that took d.
+func (h *histogram) observe(d time.Duration) {
+	s := d.Seconds()
+	i := 0
+	for i < len(latencyBuckets) && s > latencyBuckets[i] {
+		i++
+	}
+	h.counts[i].Add(1)
+	h.sumNs.Add(int64(d))
+}
+
+// cumulative returns the count of each bucket including all smaller ones, and the total.
+func (h *histogram) cumulative() (buckets [len(latencyBuckets)]uint64, total uint64, sum time.Duration) {
+	for i := range latencyBuckets {
+		total += h.counts[i].Load()
+		buckets[i] = total
+	}
+	total += h.counts[len(latencyBuckets)].Load()
+	return buckets, total, time.Duration(h.sumNs.Load())
+}

@@ -1,0 +1,137 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// protocolClient is how a service talks to its backends: AJP13 or plain HTTP.
+type protocolClient interface {
+	// forward sends req to the backend of m. req belongs to the caller's current attempt and
+	// may be changed; fresh is false on a retry, when the previous attempt's request must not
+	// be touched again.
+	forward(req *http.Request, m member, fresh bool) (*http.Response, error)
+	// retryable reports whether err proves the backend never started on the request.
+	retryable(err error) bool
+	// check runs one health check (spec.Health) against the backend of m.
+	check(ctx context.Context, spec admin.ServiceSpec, m member) error
+}
+
+// activationHeader tells an HTTP backend its activation, as JK_LB_ACTIVATION tells Tomcat.
+const activationHeader = "X-Roll-Activation"
+
+// activationValues are shared, never-modified header values, so setting the header per
+// request does not allocate.
+var activationValues = [...][]string{admin.Active: {"ACT"}, admin.Draining: {"DIS"}, admin.Stopped: {"STP"}}
+
+// protocolClient returns the client for spec's protocol.
+func (g *Gateway) protocolClient(spec admin.ServiceSpec) protocolClient {
+	if spec.Protocol == admin.AJP {
+		return g.newAJPClient(spec)
+	}
+	return &httpClient{rt: g.httpTransport, dialTimeout: g.cfg.DialTimeout}
+}
+
+// newHTTPTransport is the one pooled transport of every HTTP service, tuned for a proxy:
+// no compression (the client negotiates its own), no HTTP/2 to backends, no proxy from env.
+func newHTTPTransport(cfg Config) *http.Transport {
+	d := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		DialContext:           d.DialContext,
+		MaxIdleConns:          cfg.MaxIdleConnsPerHost * 16,
+		MaxIdleConnsPerHost:   cfg.MaxIdleConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     false,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// httpClient forwards to HTTP/1.1 backends through a shared http.Transport.
+type httpClient struct {
+	rt          *http.Transport
+	dialTimeout time.Duration
+}
+
+func (c *httpClient) forward(req *http.Request, m member, fresh bool) (*http.Response, error) {
+	if !fresh {
+		req = retryCopy(req)
+	}
+	req.URL.Scheme = "http"
+	req.URL.Host = m.spec.Address
+	req.Header[activationHeader] = activationValues[m.spec.Activation]
+	return c.rt.RoundTrip(req)
+}
+
+func (c *httpClient) retryable(err error) bool { return isDialError(err) }
+
+func (c *httpClient) check(ctx context.Context, spec admin.ServiceSpec, m member) error {
+	if spec.Health.Check == "tcp" {
+		return dialCheck(ctx, m.spec.Address)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+m.spec.Address+spec.Health.Path, nil)
+	if err != nil {
+		return fmt.Errorf("building the health request: %w", err)
+	}
+	req.Host = healthHost(spec, m)
+	req.Header.Set("User-Agent", "roll-gateway-health")
+	req.Header[activationHeader] = activationValues[m.spec.Activation]
+	resp, err := c.rt.RoundTrip(req)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", spec.Health.Path, err)
+	}
+	return checkAnswer(resp, spec.Health.Path)
+}
+
+// checkAnswer accepts 2xx and 3xx, the answer of an app that is up.
+func checkAnswer(resp *http.Response, path string) error {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 399 {
+		return fmt.Errorf("GET %s answered %d, want 2xx or 3xx", path, resp.StatusCode)
+	}
+	return nil
+}
+
+// healthHost is the Host a health request carries: the service's first exact host name, so
+// name-based virtual hosts answer, else the backend address.
+func healthHost(spec admin.ServiceSpec, m member) string {
+	for _, h := range spec.Hosts {
+		if h[0] != '*' {
+			return h
+		}
+	}
+	return m.spec.Address
+}
+
+// dialCheck proves only that something accepts connections on addr.
+func dialCheck(ctx context.Context, addr string) error {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("connecting: %w", err)
+	}
+	return c.Close()
+}
+
+// isDialError reports whether err is a failure to connect, before anything was sent.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// retryCopy returns a shallow copy of req with its own URL, for a second attempt: the first
+// attempt's transport may still hold the original.
+func retryCopy(req *http.Request) *http.Request {
+	r := *req
+	u := *req.URL
+	r.URL = &u
+	return &r
+}

@@ -1,0 +1,85 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+	"sync"
+)
+
+// newProxy builds the ReverseProxy of service s: s itself is the Transport, so backend
+// choice and failover happen per attempt, below the proxy.
+func (g *Gateway) newProxy(s *service) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite:      rewrite,
+		Transport:    s,
+		BufferPool:   proxyBuffers,
+		ErrorHandler: g.proxyError,
+		ErrorLog:     g.errorLog,
+		// -1 flushes every write: AJP flush packets and streamed answers reach the client at once.
+		FlushInterval: -1,
+	}
+}
+
+// rewrite keeps the client's Host (Tomcat and apps build their URLs from it), sets the
+// X-Forwarded-* headers and drops any X-Roll-* header a client sent: those are the
+// gateway's to set. The backend's scheme and address are filled in per attempt.
+func rewrite(pr *httputil.ProxyRequest) {
+	pr.SetXForwarded()
+	for k := range pr.Out.Header {
+		if len(k) > 7 && strings.EqualFold(k[:7], "X-Roll-") {
+			delete(pr.Out.Header, k)
+		}
+	}
+}
+
+// proxyError answers a request that got no response from any backend. The status says
+// whose fault it is, as mod_jk's do: 503 when no backend could take it, 504 when the
+// backend did not answer in time, 502 when it answered garbage.
+func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return // the client went away; there is nobody to answer
+	}
+	status, msg := errorStatus(err)
+	if g.cfg.AccessLog || status != http.StatusServiceUnavailable {
+		g.log.Warn("proxy error", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(msg))
+}
+
+// errorStatus maps a proxy error to the status and short body the client sees.
+func errorStatus(err error) (int, string) {
+	switch {
+	case errors.Is(err, ErrNoBackend), isDialError(err):
+		return http.StatusServiceUnavailable, "503 service unavailable: no backend can take this request now\n"
+	case errors.Is(err, context.DeadlineExceeded), isReplyTimeout(err):
+		return http.StatusGatewayTimeout, "504 gateway timeout: the backend did not answer in time\n"
+	case isTooLarge(err):
+		return http.StatusRequestHeaderFieldsTooLarge, "431 request header fields too large for the backend protocol\n"
+	default:
+		return http.StatusBadGateway, "502 bad gateway: the backend failed or answered something invalid\n"
+	}
+}
+
+// proxyBuffers recycles the 32 KiB copy buffers of ReverseProxy, one of the largest costs of
+// a Go proxy's request path.
+var proxyBuffers = &bufferPool{pool: sync.Pool{New: func() any { return new([bufferSize]byte) }}}
+
+const bufferSize = 32 << 10
+
+// bufferPool pools array pointers: converting the slice back to one does not allocate.
+type bufferPool struct{ pool sync.Pool }
+
+func (p *bufferPool) Get() []byte { return p.pool.Get().(*[bufferSize]byte)[:] }
+
+func (p *bufferPool) Put(b []byte) {
+	if cap(b) >= bufferSize {
+		p.pool.Put((*[bufferSize]byte)(b[:bufferSize]))
+	}
+}

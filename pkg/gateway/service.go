@@ -1,0 +1,105 @@
+package gateway
+
+import (
+	"net/http"
+	"net/http/httputil"
+	"sync/atomic"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// service is one routed application: its settings, its backends and its proxy.
+type service struct {
+	name string
+	g    *Gateway
+
+	cfg  atomic.Pointer[serviceConfig]
+	snap atomic.Pointer[snapshot]
+	rot  atomic.Uint32 // rotating start of the balancer's tie-break
+
+	proxy   *httputil.ReverseProxy
+	latency histogram
+
+	busy      atomic.Bool                        // a rollout is running
+	lastEvent atomic.Pointer[admin.RolloutEvent] // its latest event, for the status
+
+	deploys []admin.DeployRecord // newest first; guarded by g.mu
+}
+
+// serviceConfig is a service's normalized spec and what follows from it. Replaced whole.
+type serviceConfig struct {
+	spec         admin.ServiceSpec // with secret and defaults
+	client       protocolClient
+	sessionIdle  time.Duration
+	recoverAfter time.Duration
+}
+
+func (g *Gateway) newService(spec admin.ServiceSpec) *service {
+	s := &service{name: spec.Name, g: g}
+	s.snap.Store(&snapshot{})
+	s.setSpec(spec)
+	s.proxy = g.newProxy(s)
+	return s
+}
+
+// setSpec installs a normalized spec. In-flight requests finish with the config they started with.
+func (s *service) setSpec(spec admin.ServiceSpec) {
+	s.cfg.Store(&serviceConfig{
+		spec:         spec,
+		client:       s.g.protocolClient(spec),
+		sessionIdle:  time.Duration(spec.SessionIdle),
+		recoverAfter: time.Duration(spec.Health.RecoverAfter),
+	})
+}
+
+// ServeHTTP proxies one request that the routing table sent to this service.
+func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	s.proxy.ServeHTTP(w, r)
+	s.latency.observe(time.Since(start))
+}
+
+// admit counts a request in flight on b, then checks the snapshot again: if a switch or a
+// drain ended between the pick and now, the backend may no longer take this request. A
+// drain that stops a backend swaps the snapshot first and then waits for in-flight to reach
+// zero, so a request is either refused here or counted by that wait; never lost between.
+func (s *service) admit(m member, sticky bool, picked *snapshot) (member, bool) {
+	m.b.inFlight.Add(1)
+	cur := s.snap.Load()
+	if cur == picked {
+		return m, true
+	}
+	if now, ok := cur.find(m.b); ok && admits(now, sticky) {
+		return now, true
+	}
+	m.b.inFlight.Add(-1)
+	return member{}, false
+}
+
+// status returns the wire view of the service: spec without secret, backends with counters.
+func (s *service) status() admin.ServiceStatus {
+	cfg := s.cfg.Load()
+	spec := cfg.spec
+	spec.Secret = ""
+	st := admin.ServiceStatus{ServiceSpec: spec, Backends: []admin.BackendStatus{}}
+	now := time.Now()
+	for _, m := range s.snap.Load().members {
+		st.Backends = append(st.Backends, m.b.status(m.spec, now, cfg.sessionIdle))
+	}
+	if s.busy.Load() {
+		st.Rollout = s.lastEvent.Load()
+	}
+	return st
+}
+
+// backendStatus returns one backend's status, by name.
+func (s *service) backendStatus(name string) (admin.BackendStatus, bool) {
+	snap := s.snap.Load()
+	i := snap.byName(name)
+	if i < 0 {
+		return admin.BackendStatus{}, false
+	}
+	m := snap.members[i]
+	return m.b.status(m.spec, time.Now(), s.cfg.Load().sessionIdle), true
+}

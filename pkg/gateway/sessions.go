@@ -1,0 +1,74 @@
+package gateway
+
+import (
+	"strings"
+	"sync"
+	"time"
+)
+
+// maxSessionsPerBackend bounds the memory one backend's session tracking can take
+// (roughly 100 bytes an entry). Past it, new ids are not tracked until pruning frees room,
+// which can only make a drain end early, never hang.
+const maxSessionsPerBackend = 200_000
+
+// sessionSet holds the sticky session ids seen for one backend and when each was last used.
+// A session is live until it has been idle for the service's SessionIdle.
+type sessionSet struct {
+	mu       sync.Mutex
+	lastSeen map[string]int64 // unix nanoseconds
+}
+
+// touch records a use of session id at now. The id is copied only when it is new, so the
+// common case (a known session) does not allocate.
+func (s *sessionSet) touch(id string, now int64) {
+	s.mu.Lock()
+	if _, ok := s.lastSeen[id]; ok {
+		s.lastSeen[id] = now
+	} else if len(s.lastSeen) < maxSessionsPerBackend {
+		if s.lastSeen == nil {
+			s.lastSeen = make(map[string]int64)
+		}
+		s.lastSeen[strings.Clone(id)] = now
+	}
+	s.mu.Unlock()
+}
+
+// forget drops a session the backend ended (a Set-Cookie that deletes it).
+func (s *sessionSet) forget(id string) {
+	s.mu.Lock()
+	delete(s.lastSeen, id)
+	s.mu.Unlock()
+}
+
+// live counts the sessions used within idle before now.
+func (s *sessionSet) live(now int64, idle time.Duration) int64 {
+	cutoff := now - int64(idle)
+	var n int64
+	s.mu.Lock()
+	for _, t := range s.lastSeen {
+		if t > cutoff {
+			n++
+		}
+	}
+	s.mu.Unlock()
+	return n
+}
+
+// prune deletes the sessions idle for longer than idle, so memory follows the live count.
+func (s *sessionSet) prune(now int64, idle time.Duration) {
+	cutoff := now - int64(idle)
+	s.mu.Lock()
+	for id, t := range s.lastSeen {
+		if t <= cutoff {
+			delete(s.lastSeen, id)
+		}
+	}
+	s.mu.Unlock()
+}
+
+// reset forgets every session, used when a backend stops: its sessions are gone with it.
+func (s *sessionSet) reset() {
+	s.mu.Lock()
+	s.lastSeen = nil
+	s.mu.Unlock()
+}

@@ -1,0 +1,60 @@
+package gateway
+
+import "github.com/rollcd/roll/pkg/admin"
+
+// member is a backend as one snapshot sees it.
+type member struct {
+	b    *backend
+	spec admin.BackendSpec // Name, Address, Route, Weight, Activation, Meta; defaults applied
+	// pending marks a backend added by a rollout that has not switched yet: a restart drops it.
+	pending bool
+}
+
+// snapshot is the immutable list of a service's backends. Changes build a new one and swap it
+// in with atomic.Pointer, so a request sees either the whole old state or the whole new one.
+type snapshot struct {
+	members []member
+}
+
+// find returns the member of backend b.
+func (s *snapshot) find(b *backend) (member, bool) {
+	for _, m := range s.members {
+		if m.b == b {
+			return m, true
+		}
+	}
+	return member{}, false
+}
+
+// byName returns the index of the backend called name, or -1.
+func (s *snapshot) byName(name string) int {
+	for i, m := range s.members {
+		if m.spec.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// byRoute returns the member whose route is route.
+func (s *snapshot) byRoute(route string) (member, bool) {
+	for _, m := range s.members {
+		if m.spec.Route == route {
+			return m, true
+		}
+	}
+	return member{}, false
+}
+
+// with returns a copy of s to which fn applies changes; s itself never changes.
+func (s *snapshot) with(fn func(ms []member) []member) *snapshot {
+	ms := make([]member, len(s.members))
+	copy(ms, s.members)
+	return &snapshot{members: fn(ms)}
+}
+
+// admits reports whether a request may use a backend in state m: active ones take
+// everything, draining ones only requests that carry their session route.
+func admits(m member, sticky bool) bool {
+	return m.spec.Activation == admin.Active || (sticky && m.spec.Activation == admin.Draining)
+}

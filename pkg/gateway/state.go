@@ -1,0 +1,216 @@
+package gateway
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// stateVersion is written into the state file; a newer file is refused rather than misread.
+const stateVersion = 1
+
+// stateFile is the routing table on disk. Services and backends stay raw until decoded one
+// by one, so one unreadable entry costs only itself.
+type stateFile struct {
+	Version  int               `json:"version"`
+	Saved    time.Time         `json:"saved"`
+	Services []json.RawMessage `json:"services"`
+}
+
+type stateService struct {
+	Spec     admin.ServiceSpec    `json:"spec"` // with its secret: the file is 0600
+	Backends []json.RawMessage    `json:"backends"`
+	Deploys  []admin.DeployRecord `json:"deploys,omitempty"`
+}
+
+type stateBackend struct {
+	Spec admin.BackendSpec `json:"spec"`
+	// Pending marks a backend of a rollout that had not switched yet: a restart drops it,
+	// as a cancelled rollout would.
+	Pending bool `json:"pending,omitempty"`
+}
+
+// persist writes the whole table to cfg.StatePath. A failed write is logged, not returned:
+// the change already serves, and the next change writes again.
+func (g *Gateway) persist() {
+	if g.cfg.StatePath == "" {
+		return
+	}
+	g.saveMu.Lock()
+	defer g.saveMu.Unlock()
+	data, err := g.encodeState()
+	if err == nil {
+		err = writeFileAtomic(g.cfg.StatePath, data)
+	}
+	if err != nil {
+		g.log.Error("state file not saved", "path", g.cfg.StatePath, "err", err)
+	}
+}
+
+func (g *Gateway) encodeState() ([]byte, error) {
+	g.mu.Lock()
+	list := make([]*service, 0, len(g.services))
+	for _, s := range g.services {
+		list = append(list, s)
+	}
+	slices.SortFunc(list, func(a, b *service) int { return cmp.Compare(a.name, b.name) })
+	f := stateFile{Version: stateVersion, Saved: time.Now().UTC()}
+	var err error
+	for _, s := range list {
+		ss := stateService{Spec: s.cfg.Load().spec, Deploys: s.deploys}
+		for _, m := range s.snap.Load().members {
+			raw, e := json.Marshal(stateBackend{Spec: m.spec, Pending: m.pending})
+			err = errors.Join(err, e)
+			ss.Backends = append(ss.Backends, raw)
+		}
+		raw, e := json.Marshal(ss)
+		err = errors.Join(err, e)
+		f.Services = append(f.Services, raw)
+	}
+	g.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("encoding the state: %w", err)
+	}
+	return json.MarshalIndent(f, "", "  ")
+}
+
+// writeFileAtomic replaces path with data so that a crash leaves either the old file or the
+// new one: temp file in the same directory, fsync, rename, fsync of the directory.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("creating a temp file next to %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("restricting %s to its owner: %w", tmp.Name(), err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("syncing %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("closing %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("replacing %s: %w", path, err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("opening %s to sync it: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// restore loads cfg.StatePath. A missing file is a first start. A file that is not JSON at
+// all is moved aside (never overwritten) and the gateway starts empty; a bad service or
+// backend entry is logged and skipped. Backends of a rollout that never switched are dropped;
+// draining ones stay draining and their drain starts again.
+func (g *Gateway) restore() error {
+	data, err := os.ReadFile(g.cfg.StatePath)
+	if errors.Is(err, os.ErrNotExist) {
+		g.log.Info("no state file yet, starting empty", "path", g.cfg.StatePath)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the state file: %w", err)
+	}
+	var f stateFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		aside := fmt.Sprintf("%s.corrupt-%d", g.cfg.StatePath, time.Now().Unix())
+		g.log.Error("state file unreadable, moved aside; starting empty", "path", g.cfg.StatePath, "moved_to", aside, "err", err)
+		if err := os.Rename(g.cfg.StatePath, aside); err != nil {
+			return fmt.Errorf("moving the unreadable state file aside: %w", err)
+		}
+		return nil
+	}
+	if f.Version > stateVersion {
+		return fmt.Errorf("reading the state file %s: version %d is newer than this gateway's %d: upgrade roll", g.cfg.StatePath, f.Version, stateVersion)
+	}
+	g.mu.Lock()
+	var draining []*service
+	for i, raw := range f.Services {
+		s := g.restoreService(i, raw)
+		if s == nil {
+			continue
+		}
+		for _, m := range s.snap.Load().members {
+			if m.spec.Activation == admin.Draining {
+				draining = append(draining, s)
+				break
+			}
+		}
+	}
+	g.routes.Store(buildRoutes(g.services))
+	g.mu.Unlock()
+	for _, s := range draining {
+		g.resumeDrain(s)
+	}
+	g.log.Info("state restored", "path", g.cfg.StatePath, "services", len(g.services), "saved", f.Saved)
+	g.persist() // the dropped entries go now, not at the next change
+	return nil
+}
+
+// restoreService decodes one service entry. Caller holds g.mu.
+func (g *Gateway) restoreService(i int, raw json.RawMessage) *service {
+	var ss stateService
+	if err := json.Unmarshal(raw, &ss); err != nil {
+		g.log.Error("state entry skipped: service unreadable", "index", i, "err", err)
+		return nil
+	}
+	spec, err := normalizeService(ss.Spec)
+	if err != nil {
+		g.log.Error("state entry skipped: service invalid", "index", i, "service", ss.Spec.Name, "err", err)
+		return nil
+	}
+	if _, dup := g.services[spec.Name]; dup {
+		g.log.Error("state entry skipped: service listed twice", "index", i, "service", spec.Name)
+		return nil
+	}
+	if rt, clash := buildRoutes(g.services).conflict(spec.Name, spec.Hosts, spec.PathPrefixes); clash {
+		g.log.Error("state entry skipped: route taken", "service", spec.Name, "by", rt.svc.name)
+		return nil
+	}
+	s := g.newService(spec)
+	g.services[spec.Name] = s
+	for j, rawB := range ss.Backends {
+		var sb stateBackend
+		if err := json.Unmarshal(rawB, &sb); err != nil {
+			g.log.Error("state entry skipped: backend unreadable", "service", spec.Name, "index", j, "err", err)
+			continue
+		}
+		if sb.Pending {
+			g.log.Warn("backend of an unfinished rollout dropped", "service", spec.Name, "backend", sb.Spec.Name)
+			continue
+		}
+		bs, err := normalizeBackend(spec.Name, sb.Spec)
+		if err == nil {
+			err = g.addBackendLocked(s, bs, false)
+		}
+		if err != nil {
+			g.log.Error("state entry skipped: backend invalid", "service", spec.Name, "index", j, "err", err)
+		}
+	}
+	if len(ss.Deploys) > maxHistory {
+		ss.Deploys = ss.Deploys[:maxHistory]
+	}
+	s.deploys = ss.Deploys
+	return s
+}

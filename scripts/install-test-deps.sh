@@ -6,7 +6,8 @@ set -euo pipefail
 log() { echo "[install-test-deps] $*"; }
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 
-pkgs=(tomcat10 default-jre-headless curl)
+# ant: Tomcat's JSP precompiler (JspC) extends ant's Task; scripts/build-tomcat-image.sh uses it.
+pkgs=(tomcat10 default-jre-headless curl ant)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -95,3 +95,11 @@ func (l *logBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
+
+// serveFunc starts a plain handler on loopback, for answers the admin handler never gives.
+func serveFunc(t *testing.T, fn http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(fn)
+	t.Cleanup(srv.Close)
+	return srv
+}

@@ -18,7 +18,7 @@ func (g *Gateway) newAJPClient(admin.ServiceSpec) protocolClient { return ajpCli
 func (ajpClient) forward(*http.Request, member, bool) (*http.Response, error) {
 	return nil, errAJPPending
 }
-func (ajpClient) retryable(error) bool { return false }
+func (ajpClient) retryable(*http.Request, error) bool { return false }
 func (ajpClient) check(context.Context, admin.ServiceSpec, member) error {
 	return errAJPPending
 }

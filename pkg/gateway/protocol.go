@@ -18,8 +18,9 @@ type protocolClient interface {
 	// may be changed; fresh is false on a retry, when the previous attempt's request must not
 	// be touched again.
 	forward(req *http.Request, m member, fresh bool) (*http.Response, error)
-	// retryable reports whether err proves the backend never started on the request.
-	retryable(err error) bool
+	// retryable reports whether req may go to another backend after err: the backend
+	// certainly never started on it, or it is idempotent and got no answer at all.
+	retryable(req *http.Request, err error) bool
 	// check runs one health check (spec.Health) against the backend of m.
 	check(ctx context.Context, spec admin.ServiceSpec, m member) error
 }
@@ -70,7 +71,25 @@ func (c *httpClient) forward(req *http.Request, m member, fresh bool) (*http.Res
 	return c.rt.RoundTrip(req)
 }
 
-func (c *httpClient) retryable(err error) bool { return isDialError(err) }
+// retryable: a refused connection never reached the backend; an idempotent request that got
+// no response (the backend died or reset the connection) may safely run again elsewhere, as
+// mod_jk's recovery options for GET and HEAD do. Timeouts are not retried: the backend may
+// still be working, and another would only wait as long.
+func (c *httpClient) retryable(req *http.Request, err error) bool {
+	if isDialError(err) {
+		return true
+	}
+	return idempotent(req.Method) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
+}
+
+// idempotent methods may be sent twice without harm.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
 
 func (c *httpClient) check(ctx context.Context, spec admin.ServiceSpec, m member) error {
 	if spec.Health.Check == "tcp" {

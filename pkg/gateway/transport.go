@@ -50,7 +50,7 @@ func (s *service) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		m.b.noteError(err)
 		lastErr = err
-		if !cfg.client.retryable(err) {
+		if !cfg.client.retryable(req, err) {
 			return nil, err
 		}
 		m.b.markDown(now, cfg.recoverAfter)

@@ -1,0 +1,261 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// eventLog collects rollout events; wait blocks until a step shows up.
+type eventLog struct {
+	mu     sync.Mutex
+	events []admin.RolloutEvent
+	notify chan struct{}
+}
+
+func newEventLog() *eventLog { return &eventLog{notify: make(chan struct{}, 1)} }
+
+func (l *eventLog) add(ev admin.RolloutEvent) {
+	l.mu.Lock()
+	l.events = append(l.events, ev)
+	l.mu.Unlock()
+	select {
+	case l.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (l *eventLog) steps() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var s []string
+	for _, ev := range l.events {
+		if len(s) == 0 || s[len(s)-1] != ev.Step {
+			s = append(s, ev.Step)
+		}
+	}
+	return s
+}
+
+func (l *eventLog) find(step string) (admin.RolloutEvent, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, ev := range l.events {
+		if ev.Step == step {
+			return ev, true
+		}
+	}
+	return admin.RolloutEvent{}, false
+}
+
+func (l *eventLog) wait(t *testing.T, step string) admin.RolloutEvent {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		if ev, ok := l.find(step); ok {
+			return ev
+		}
+		select {
+		case <-l.notify:
+		case <-deadline:
+			t.Fatalf("no %s event; got %v", step, l.steps())
+		}
+	}
+}
+
+func rolloutService(t *testing.T, mode string, sessionIdle time.Duration) (*testGateway, *nameBackend) {
+	g := newTestGateway(t, nil)
+	old := startNameBackend(t, "old")
+	spec := httpService("app")
+	spec.Drain.Mode = mode
+	spec.SessionIdle = admin.Duration(sessionIdle)
+	mustPut(t, g, spec)
+	mustAdd(t, g, "app", admin.BackendSpec{Name: "old", Address: old.addr()})
+	return g, old
+}
+
+func TestRolloutEndToEnd(t *testing.T) {
+	g, _ := rolloutService(t, "sessions", 1500*time.Millisecond)
+	next := startNameBackend(t, "new")
+	cookie, owner := login(t, g)
+	if owner != "old" {
+		t.Fatalf("session on %s", owner)
+	}
+	log := newEventLog()
+	type outcome struct {
+		res admin.RolloutResult
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := g.Rollout(context.Background(), "app", admin.RolloutRequest{
+			Backends: []admin.BackendSpec{{Name: "new", Address: next.addr()}},
+			Meta:     map[string]string{"image": "app:2"},
+		}, log.add)
+		done <- outcome{res, err}
+	}()
+	log.wait(t, admin.StepSwitched)
+	// After the switch: the old session stays on old, new sessions go to new.
+	if _, body := get(t, g.URL+"/page", cookie); body != "old" {
+		t.Fatalf("old session went to %s during the drain", body)
+	}
+	if _, body := get(t, g.URL+"/page", ""); body != "new" {
+		t.Fatalf("a new request went to %s after the switch", body)
+	}
+	ev := log.wait(t, admin.StepDraining)
+	if len(ev.Old) != 1 || ev.Old[0].Name != "old" || ev.Old[0].Sessions != 1 || ev.Old[0].Activation != admin.Draining {
+		t.Fatalf("draining event: %+v", ev.Old)
+	}
+	o := <-done
+	if o.err != nil || !o.res.Switched || o.res.DrainTimedOut || o.res.Reverted {
+		t.Fatalf("rollout: %+v %v", o.res, o.err)
+	}
+	want := []string{admin.StepAdded, admin.StepReady, admin.StepSwitched, admin.StepDraining, admin.StepDrained}
+	if got := log.steps(); !slices.Equal(got, want) {
+		t.Fatalf("steps %v, want %v", got, want)
+	}
+	last, _ := log.find(admin.StepDrained)
+	if last.Result == nil || !last.Result.Switched {
+		t.Fatalf("last event carries no result: %+v", last)
+	}
+	if b := backendOf(t, g, "app", "old"); b.Activation != admin.Stopped {
+		t.Fatalf("old is %s after the drain", b.Activation)
+	}
+	if b := backendOf(t, g, "app", "new"); b.Activation != admin.Active {
+		t.Fatalf("new is %s after the drain", b.Activation)
+	}
+	deploys, _ := g.Deploys("app")
+	if len(deploys) != 1 || deploys[0].Outcome != OutcomeSucceeded || deploys[0].Meta["image"] != "app:2" {
+		t.Fatalf("history: %+v", deploys)
+	}
+}
+
+func TestRolloutNeverReady(t *testing.T) {
+	g, _ := rolloutService(t, "requests", time.Minute)
+	log := newEventLog()
+	_, err := g.Rollout(context.Background(), "app", admin.RolloutRequest{
+		Backends:     []admin.BackendSpec{{Name: "new", Address: freeAddr(t)}},
+		ReadyTimeout: admin.Duration(1500 * time.Millisecond),
+	}, log.add)
+	if !errors.Is(err, admin.ErrNotReady) {
+		t.Fatalf("rollout: %v, want ErrNotReady", err)
+	}
+	probing, _ := log.find(admin.StepProbing)
+	if !strings.Contains(probing.Message, "connect") && !strings.Contains(probing.Message, "refused") {
+		t.Fatalf("probing event does not say why: %q", probing.Message)
+	}
+	failed, ok := log.find(admin.StepFailed)
+	if !ok || failed.Error == nil || failed.Error.Code != "not_ready" {
+		t.Fatalf("failed event: %+v", failed)
+	}
+	st, _ := g.Service("app")
+	if len(st.Backends) != 1 || st.Backends[0].Name != "old" || st.Backends[0].Activation != admin.Active {
+		t.Fatalf("after a failed rollout: %+v", st.Backends)
+	}
+	if _, body := get(t, g.URL+"/", ""); body != "old" {
+		t.Fatalf("old does not serve: %q", body)
+	}
+	if d, _ := g.Deploys("app"); len(d) != 1 || d[0].Outcome != OutcomeFailed {
+		t.Fatalf("history: %+v", d)
+	}
+}
+
+func TestRolloutCancelBeforeSwitchAndBusy(t *testing.T) {
+	g, _ := rolloutService(t, "requests", time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	log := newEventLog()
+	done := make(chan error, 1)
+	go func() {
+		_, err := g.Rollout(ctx, "app", admin.RolloutRequest{
+			Backends:     []admin.BackendSpec{{Name: "new", Address: freeAddr(t)}},
+			ReadyTimeout: admin.Duration(time.Minute),
+		}, log.add)
+		done <- err
+	}()
+	log.wait(t, admin.StepProbing)
+	if _, err := g.Rollout(context.Background(), "app", admin.RolloutRequest{
+		Backends: []admin.BackendSpec{{Name: "other", Address: freeAddr(t)}},
+	}, nil); !errors.Is(err, admin.ErrBusy) {
+		t.Fatalf("second rollout: %v, want ErrBusy", err)
+	}
+	if _, err := g.AddBackend("app", admin.BackendSpec{Name: "x", Address: "127.0.0.1:1"}); !errors.Is(err, admin.ErrBusy) {
+		t.Fatalf("AddBackend during a rollout: %v, want ErrBusy", err)
+	}
+	if st, _ := g.Service("app"); st.Rollout == nil || st.Rollout.Step != admin.StepProbing {
+		t.Fatalf("status shows no rollout in progress: %+v", st.Rollout)
+	}
+	cancel()
+	if err := <-done; err == nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled rollout: %v", err)
+	}
+	log.wait(t, admin.StepFailed)
+	st, _ := g.Service("app")
+	if len(st.Backends) != 1 || st.Backends[0].Activation != admin.Active {
+		t.Fatalf("after cancel: %+v", st.Backends)
+	}
+	// The service is free again.
+	next := startNameBackend(t, "new")
+	if _, err := g.Rollout(context.Background(), "app", admin.RolloutRequest{
+		Backends: []admin.BackendSpec{{Name: "new", Address: next.addr()}},
+	}, nil); err != nil {
+		t.Fatalf("rollout after the cancelled one: %v", err)
+	}
+}
+
+func TestRolloutRevertsWhenNewBackendsFail(t *testing.T) {
+	g, _ := rolloutService(t, "sessions", time.Minute)
+	cookie, _ := login(t, g) // a live session keeps old draining
+	next := startKillable(t, "new")
+	log := newEventLog()
+	done := make(chan admin.RolloutResult, 1)
+	go func() {
+		res, err := g.Rollout(context.Background(), "app", admin.RolloutRequest{
+			Backends: []admin.BackendSpec{{Name: "new", Address: next.addr}},
+		}, log.add)
+		if err != nil {
+			t.Errorf("rollout: %v", err)
+		}
+		done <- res
+	}()
+	log.wait(t, admin.StepDraining)
+	next.kill()
+	res := <-done
+	if !res.Reverted || !res.Switched {
+		t.Fatalf("result %+v, want reverted", res)
+	}
+	log.wait(t, admin.StepReverted)
+	if b := backendOf(t, g, "app", "old"); b.Activation != admin.Active {
+		t.Fatalf("old is %s after the revert", b.Activation)
+	}
+	if b := backendOf(t, g, "app", "new"); b.Activation != admin.Stopped {
+		t.Fatalf("new is %s after the revert", b.Activation)
+	}
+	if _, body := get(t, g.URL+"/", cookie); body != "old" {
+		t.Fatalf("after the revert: %q", body)
+	}
+	if d, _ := g.Deploys("app"); len(d) != 1 || d[0].Outcome != OutcomeReverted {
+		t.Fatalf("history: %+v", d)
+	}
+}
+
+func TestRolloutOverTheAdminAPI(t *testing.T) {
+	g, _ := rolloutService(t, "requests", time.Minute)
+	next := startNameBackend(t, "new")
+	cl := admin.NewClient(g.AdminURL, testToken)
+	var steps []string
+	res, err := cl.Rollout(context.Background(), "app", admin.RolloutRequest{
+		Backends: []admin.BackendSpec{{Name: "new", Address: next.addr()}},
+	}, func(ev admin.RolloutEvent) { steps = append(steps, ev.Step) })
+	if err != nil || !res.Switched {
+		t.Fatalf("rollout over HTTP: %+v %v (steps %v)", res, err, steps)
+	}
+	if steps[0] != admin.StepAdded || steps[len(steps)-1] != admin.StepDrained {
+		t.Fatalf("streamed steps %v", steps)
+	}
+}

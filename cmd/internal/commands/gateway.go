@@ -1,0 +1,102 @@
+package commands
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rollcd/roll/pkg/gateway"
+)
+
+func init() { register(gatewayCommand()) }
+
+func gatewayCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "gateway",
+		Usage: "run the load-balancing AJP13/HTTP gateway (the front door of the compose project)",
+		Description: "Serves the public listener, and on the admin listener the admin API (/v1), /healthz, a live " +
+			"status page (/status), /status.json and Prometheus /metrics. SIGTERM stops it gracefully.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "listen", Value: gateway.DefaultListen, EnvVars: []string{"ROLL_LISTEN"}, Usage: "public `ADDRESS` (host:port)"},
+			&cli.StringFlag{Name: "admin", Value: gateway.DefaultAdminListen, EnvVars: []string{"ROLL_ADMIN"}, Usage: "admin API, status and metrics `ADDRESS`; keep it on loopback or a private network"},
+			&cli.StringFlag{Name: "admin-token", EnvVars: []string{"ROLL_ADMIN_TOKEN"}, Usage: "admin API bearer `TOKEN` (required, or --admin-token-file)"},
+			&cli.StringFlag{Name: "admin-token-file", EnvVars: []string{"ROLL_ADMIN_TOKEN_FILE"}, Usage: "read the admin token from `FILE` (a Docker secret, for example)"},
+			&cli.StringFlag{Name: "state", EnvVars: []string{"ROLL_STATE"}, Usage: "keep the routing table in `FILE` so it survives restarts (empty: memory only)"},
+			&cli.BoolFlag{Name: "public-status", EnvVars: []string{"ROLL_PUBLIC_STATUS"}, Usage: "serve /status, /status.json and /metrics without the token"},
+			&cli.BoolFlag{Name: "access-log", EnvVars: []string{"ROLL_ACCESS_LOG"}, Usage: "log one line per proxied request"},
+			&cli.DurationFlag{Name: "shutdown-timeout", Value: gateway.DefaultShutdownTimeout, EnvVars: []string{"ROLL_SHUTDOWN_TIMEOUT"}, Usage: "how long in-flight requests may finish after SIGTERM"},
+			&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"ROLL_LOG_LEVEL"}, Usage: "debug, info, warn or error"},
+			&cli.StringFlag{Name: "log-format", Value: "text", EnvVars: []string{"ROLL_LOG_FORMAT"}, Usage: "text or json"},
+		},
+		Action: func(c *cli.Context) error {
+			cfg, err := gatewayConfig(c)
+			if err != nil {
+				return usageError{err}
+			}
+			g, err := gateway.New(cfg)
+			if err != nil {
+				if errors.Is(err, gateway.ErrNoAdminToken) {
+					return usageError{err}
+				}
+				return fmt.Errorf("starting the gateway: %w", err)
+			}
+			return g.Run(c.Context)
+		},
+	}
+}
+
+// gatewayConfig turns the flags into a gateway.Config and checks their combinations.
+func gatewayConfig(c *cli.Context) (gateway.Config, error) {
+	token := c.String("admin-token")
+	if file := c.String("admin-token-file"); file != "" {
+		if token != "" {
+			return gateway.Config{}, errors.New("--admin-token and --admin-token-file both given: use one")
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return gateway.Config{}, fmt.Errorf("reading the admin token file: %w", err)
+		}
+		token = strings.TrimSpace(string(data))
+	}
+	logger, err := newLogger(c.String("log-level"), c.String("log-format"), c.App.ErrWriter)
+	if err != nil {
+		return gateway.Config{}, err
+	}
+	cfg := gateway.Config{
+		Listen:          c.String("listen"),
+		AdminListen:     c.String("admin"),
+		AdminToken:      token,
+		StatePath:       c.String("state"),
+		PublicStatus:    c.Bool("public-status"),
+		AccessLog:       c.Bool("access-log"),
+		ShutdownTimeout: c.Duration("shutdown-timeout"),
+		Logger:          logger,
+	}
+	if host, _, err := net.SplitHostPort(cfg.AdminListen); err == nil {
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			logger.Warn("admin API listens beyond loopback; keep that network private", "admin", cfg.AdminListen)
+		}
+	}
+	return cfg, nil
+}
+
+// newLogger builds the one slog handler of the process.
+func newLogger(level, format string, w interface{ Write([]byte) (int, error) }) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}

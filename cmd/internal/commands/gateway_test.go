@@ -1,0 +1,85 @@
+package commands
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func loopbackAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func TestGatewayRefusesToStartWithoutToken(t *testing.T) {
+	t.Setenv("ROLL_ADMIN_TOKEN", "")
+	t.Setenv("ROLL_ADMIN_TOKEN_FILE", "")
+	code := Run(context.Background(), "test", []string{"roll", "gateway", "--listen", loopbackAddr(t), "--admin", loopbackAddr(t)})
+	if code != ExitUsage {
+		t.Fatalf("exit %d, want %d (usage)", code, ExitUsage)
+	}
+}
+
+func TestGatewayTokenFlagsExcludeEachOther(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(file, []byte("from-a-file-123\n"), 0o600)
+	code := Run(context.Background(), "test", []string{"roll", "gateway", "--admin-token", "x-123456789", "--admin-token-file", file})
+	if code != ExitUsage {
+		t.Fatalf("exit %d, want %d", code, ExitUsage)
+	}
+	if code := Run(context.Background(), "test", []string{"roll", "gateway", "--admin-token", "x-123456789", "--log-format", "xml"}); code != ExitUsage {
+		t.Fatalf("bad --log-format: exit %d, want %d", code, ExitUsage)
+	}
+}
+
+func TestGatewayServesUntilCancelled(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("from-a-file-123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ROLL_ADMIN_TOKEN_FILE", file)
+	t.Setenv("ROLL_ADMIN_TOKEN", "")
+	admin := loopbackAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, "test", []string{"roll", "gateway", "--listen", loopbackAddr(t), "--admin", admin,
+			"--state", filepath.Join(t.TempDir(), "state.json"), "--log-level", "warn", "--shutdown-timeout", "5s"})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		req, _ := http.NewRequest("GET", "http://"+admin+"/v1/services", nil)
+		req.Header.Set("Authorization", "Bearer from-a-file-123")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("admin API with the token from the file: %d", resp.StatusCode)
+			}
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("gateway exited early with %d", code)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("admin API never answered: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("exit %d after SIGTERM, want 0", code)
+	}
+}

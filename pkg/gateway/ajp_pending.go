@@ -23,5 +23,6 @@ func (ajpClient) check(context.Context, admin.ServiceSpec, member) error {
 	return errAJPPending
 }
 
-func isReplyTimeout(error) bool { return false }
-func isTooLarge(error) bool     { return false }
+func (ajpClient) closeIdle() {}
+
+func protocolErrorStatus(error) (int, string, bool) { return 0, "", false }

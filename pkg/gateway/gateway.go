@@ -152,6 +152,11 @@ func (g *Gateway) Close() {
 	g.cancel()
 	g.wg.Wait()
 	g.httpTransport.CloseIdleConnections()
+	g.mu.Lock()
+	for _, s := range g.services {
+		s.cfg.Load().client.closeIdle()
+	}
+	g.mu.Unlock()
 }
 
 // goBackground runs fn under the gateway's context, owned by Close.

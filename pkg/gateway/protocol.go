@@ -23,6 +23,8 @@ type protocolClient interface {
 	retryable(req *http.Request, err error) bool
 	// check runs one health check (spec.Health) against the backend of m.
 	check(ctx context.Context, spec admin.ServiceSpec, m member) error
+	// closeIdle releases pooled connections when the service's settings change.
+	closeIdle()
 }
 
 // activationHeader tells an HTTP backend its activation, as JK_LB_ACTIVATION tells Tomcat.
@@ -52,6 +54,7 @@ func newHTTPTransport(cfg Config) *http.Transport {
 		DisableCompression:    true,
 		ForceAttemptHTTP2:     false,
 		ExpectContinueTimeout: time.Second,
+		ResponseHeaderTimeout: cfg.ReplyTimeout,
 	}
 }
 
@@ -79,7 +82,13 @@ func (c *httpClient) retryable(req *http.Request, err error) bool {
 	if isDialError(err) {
 		return true
 	}
-	return idempotent(req.Method) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
+	return idempotent(req.Method) && !isTimeout(err) && !errors.Is(err, context.Canceled)
+}
+
+// isTimeout reports a backend that did not answer in time (not a client that went away).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // idempotent methods may be sent twice without harm.
@@ -108,6 +117,9 @@ func (c *httpClient) check(ctx context.Context, spec admin.ServiceSpec, m member
 	}
 	return checkAnswer(resp, spec.Health.Path)
 }
+
+// closeIdle does nothing: the HTTP transport is shared by every service.
+func (c *httpClient) closeIdle() {}
 
 // checkAnswer accepts 2xx and 3xx, the answer of an app that is up.
 func checkAnswer(resp *http.Response, path string) error {

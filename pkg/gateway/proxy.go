@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httputil"
@@ -55,13 +54,14 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 
 // errorStatus maps a proxy error to the status and short body the client sees.
 func errorStatus(err error) (int, string) {
+	if status, msg, ok := protocolErrorStatus(err); ok {
+		return status, msg
+	}
 	switch {
 	case errors.Is(err, ErrNoBackend), isDialError(err):
 		return http.StatusServiceUnavailable, "503 service unavailable: no backend can take this request now\n"
-	case errors.Is(err, context.DeadlineExceeded), isReplyTimeout(err):
+	case isTimeout(err):
 		return http.StatusGatewayTimeout, "504 gateway timeout: the backend did not answer in time\n"
-	case isTooLarge(err):
-		return http.StatusRequestHeaderFieldsTooLarge, "431 request header fields too large for the backend protocol\n"
 	default:
 		return http.StatusBadGateway, "502 bad gateway: the backend failed or answered something invalid\n"
 	}

@@ -45,12 +45,15 @@ func (g *Gateway) newService(spec admin.ServiceSpec) *service {
 
 // setSpec installs a normalized spec. In-flight requests finish with the config they started with.
 func (s *service) setSpec(spec admin.ServiceSpec) {
-	s.cfg.Store(&serviceConfig{
+	old := s.cfg.Swap(&serviceConfig{
 		spec:         spec,
 		client:       s.g.protocolClient(spec),
 		sessionIdle:  time.Duration(spec.SessionIdle),
 		recoverAfter: time.Duration(spec.Health.RecoverAfter),
 	})
+	if old != nil {
+		old.client.closeIdle()
+	}
 }
 
 // ServeHTTP proxies one request that the routing table sent to this service.

@@ -161,3 +161,12 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// peekBuffered returns the next n bytes if they are already buffered, without reading the stream.
+func (p *PacketReader) peekBuffered(n int) []byte {
+	if p.br.Buffered() < n {
+		return nil
+	}
+	b, _ := p.br.Peek(n)
+	return b
+}

@@ -1,0 +1,9 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd)
+
+package ajp
+
+import "net"
+
+// socketIdleOK cannot peek without blocking on this platform; the CPing after idle and the retry
+// of a request on a reused connection cover dead connections instead.
+func socketIdleOK(net.Conn) bool { return true }

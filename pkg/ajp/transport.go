@@ -1,0 +1,229 @@
+package ajp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// Defaults of the Transport settings left at zero.
+const (
+	DefaultPort                = "8009"
+	DefaultDialTimeout         = 5 * time.Second
+	DefaultPingTimeout         = 5 * time.Second
+	DefaultIdleTimeout         = 60 * time.Second
+	DefaultPingAfterIdle       = 5 * time.Second
+	DefaultMaxIdleConnsPerHost = 64
+)
+
+// Transport is an http.RoundTripper that forwards requests for "ajp://host:port/path?query" URLs to
+// an AJP13 backend (Tomcat), like mod_jk does. Its zero value is ready to use; a Transport must not
+// be copied after first use. It is safe for concurrent use.
+//
+// Connections are kept alive and pooled per backend address. A new connection is proved with a
+// CPing (mod_jk ping_mode C); a pooled one is checked without blocking for a close by the backend
+// before reuse, and CPinged when it was idle longer than PingAfterIdle.
+//
+// What the backend must know about the client travels in the request context (WithRequestInfo).
+// Request and response bodies are streamed. Errors wrap ErrRequestTooLarge, ErrProtocol or
+// ErrReplyTimeout where they apply; IsRetryable tells whether a failed request may be sent again.
+type Transport struct {
+	// Secret is sent with every request (attribute 0x0C); it must equal the connector's secret.
+	Secret string
+	// PacketSize is the largest packet, header included, in both directions: 8192 (the default)
+	// up to 65536. It must equal the connector's packetSize.
+	PacketSize int
+	// DialTimeout bounds connecting (default DefaultDialTimeout; < 0: no limit but the context).
+	DialTimeout time.Duration
+	// PingTimeout bounds the wait for CPONG (default DefaultPingTimeout; < 0: no limit).
+	PingTimeout time.Duration
+	// ReplyTimeout bounds the gap between two packets from the backend, the first reply included
+	// (mod_jk's reply_timeout). Zero means no limit: a slow page may take as long as it needs, and
+	// only the request context ends the wait.
+	ReplyTimeout time.Duration
+	// IdleTimeout closes pooled connections idle longer than this (default DefaultIdleTimeout;
+	// < 0: never). Keep it below the connector's keepAliveTimeout.
+	IdleTimeout time.Duration
+	// PingAfterIdle CPings a pooled connection idle longer than this before reusing it (default
+	// DefaultPingAfterIdle; < 0: never).
+	PingAfterIdle time.Duration
+	// PingEveryRequest CPings before every request, like mod_jk ping_mode P. It costs a round trip
+	// per request, so it is off by default.
+	PingEveryRequest bool
+	// MaxIdleConnsPerHost bounds the idle connections kept per backend (default 64).
+	MaxIdleConnsPerHost int
+	// DialContext, when set, opens connections instead of a net.Dialer.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	pools sync.Map // backend address → *hostPool
+}
+
+var _ http.RoundTripper = (*Transport)(nil)
+
+// RoundTrip sends req to the backend named by its ajp:// URL and returns the response as soon as
+// its headers arrive; the body streams from the connection. It always closes req.Body.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	addr, err := backendAddr(req.URL)
+	if err == nil {
+		err = t.checkPacketSize()
+	}
+	if err != nil {
+		closeRequestBody(req)
+		return nil, err
+	}
+	ctx := req.Context()
+	if err := ctx.Err(); err != nil {
+		closeRequestBody(req)
+		return nil, fmt.Errorf("forwarding to AJP backend %s: %w", addr, context.Cause(ctx))
+	}
+	packetSize := t.packetSizeOrDefault()
+	bodyLen := requestBodyLen(req)
+
+	buf := getBuffer()
+	f := forwardPool.Get().(*ForwardRequest)
+	f.fill(req, requestInfo(ctx), t.Secret, bodyLen)
+	*buf, err = f.AppendPacket((*buf)[:0], packetSize)
+	f.release()
+	if err != nil {
+		putBuffer(buf)
+		closeRequestBody(req)
+		return nil, fmt.Errorf("forwarding %s %s to AJP backend %s: %w", req.Method, req.URL.Path, addr, err)
+	}
+
+	for attempt := 0; ; attempt++ {
+		c, reused, err := t.getConn(ctx, addr, attempt > 0, false)
+		if err != nil {
+			putBuffer(buf)
+			closeRequestBody(req)
+			return nil, err
+		}
+		ex := &exchange{t: t, c: c, req: req, ctx: ctx, addr: addr, buf: buf, packetSize: packetSize, bodyLeft: bodyLen}
+		resp, err := ex.start()
+		if err == nil {
+			return resp, nil
+		}
+		// A pooled connection the backend closed while we picked it cannot be told from a live
+		// one until it fails; try once more on a new connection, as net/http does.
+		if attempt == 0 && reused && bodyLen == 0 && IsRetryable(err) && ctx.Err() == nil {
+			continue
+		}
+		putBuffer(buf)
+		closeRequestBody(req)
+		return nil, err
+	}
+}
+
+// Ping checks the backend at addr ("host:port") with a CPing/CPong on a pooled connection (or a
+// new one), bounded by PingTimeout and ctx. A CPong proves the AJP connector answers, not that the
+// web application is deployed.
+func (t *Transport) Ping(ctx context.Context, addr string) error {
+	if err := t.checkPacketSize(); err != nil {
+		return err
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		addr = net.JoinHostPort(addr, DefaultPort)
+	}
+	c, _, err := t.getConn(ctx, addr, false, true)
+	if err != nil {
+		return err
+	}
+	t.putConn(c)
+	return nil
+}
+
+// CloseIdleConnections closes every pooled connection that no request uses.
+func (t *Transport) CloseIdleConnections() {
+	t.pools.Range(func(_, p any) bool {
+		p.(*hostPool).closeIdle()
+		return true
+	})
+}
+
+// idleConns returns how many idle connections the pool of addr holds.
+func (t *Transport) idleConns(addr string) int { return t.pool(addr).idleCount() }
+
+func (t *Transport) putConn(c *clientConn) {
+	c.clearDeadline()
+	c.pool.put(c, t.maxIdle(), t.idleTimeout())
+}
+
+// backendAddr returns host:port of an ajp:// URL, with the default port 8009.
+func backendAddr(u *url.URL) (string, error) {
+	if u == nil || u.Scheme != "ajp" || u.Host == "" {
+		return "", errors.New("forwarding over AJP: the URL must look like ajp://host:port/path")
+	}
+	if u.Port() == "" {
+		return net.JoinHostPort(u.Hostname(), DefaultPort), nil
+	}
+	return u.Host, nil
+}
+
+func closeRequestBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
+
+func (t *Transport) checkPacketSize() error {
+	if t.PacketSize != 0 && (t.PacketSize < DefaultPacketSize || t.PacketSize > MaxPacketSize) {
+		return fmt.Errorf("configuring the AJP transport: PacketSize %d is outside %d..%d", t.PacketSize, DefaultPacketSize, MaxPacketSize)
+	}
+	return nil
+}
+
+func (t *Transport) packetSizeOrDefault() int {
+	if t.PacketSize == 0 {
+		return DefaultPacketSize
+	}
+	return t.PacketSize
+}
+
+func (t *Transport) dialTimeout() time.Duration   { return orDefault(t.DialTimeout, DefaultDialTimeout) }
+func (t *Transport) idleTimeout() time.Duration   { return orDefault(t.IdleTimeout, DefaultIdleTimeout) }
+func (t *Transport) pingAfterIdle() time.Duration { return orDefault(t.PingAfterIdle, DefaultPingAfterIdle) }
+
+func (t *Transport) maxIdle() int {
+	if t.MaxIdleConnsPerHost <= 0 {
+		return DefaultMaxIdleConnsPerHost
+	}
+	return t.MaxIdleConnsPerHost
+}
+
+// pingTimeout is PingTimeout, shortened to the context's deadline.
+func (t *Transport) pingTimeout(ctx context.Context) time.Duration {
+	d := orDefault(t.PingTimeout, DefaultPingTimeout)
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); d <= 0 || left < d {
+			d = max(left, time.Nanosecond)
+		}
+	}
+	return d
+}
+
+// orDefault maps 0 to the default and a negative value to "no limit" (0).
+func orDefault(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
+}
+
+// Write buffers: one per exchange, holding FORWARD_REQUEST and then each request body packet.
+var bufferPool = sync.Pool{New: func() any { b := make([]byte, 0, DefaultPacketSize); return &b }}
+
+func getBuffer() *[]byte { return bufferPool.Get().(*[]byte) }
+
+func putBuffer(b *[]byte) {
+	if cap(*b) <= MaxPacketSize+HeaderSize {
+		*b = (*b)[:0]
+		bufferPool.Put(b)
+	}
+}

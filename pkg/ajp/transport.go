@@ -183,9 +183,11 @@ func (t *Transport) packetSizeOrDefault() int {
 	return t.PacketSize
 }
 
-func (t *Transport) dialTimeout() time.Duration   { return orDefault(t.DialTimeout, DefaultDialTimeout) }
-func (t *Transport) idleTimeout() time.Duration   { return orDefault(t.IdleTimeout, DefaultIdleTimeout) }
-func (t *Transport) pingAfterIdle() time.Duration { return orDefault(t.PingAfterIdle, DefaultPingAfterIdle) }
+func (t *Transport) dialTimeout() time.Duration { return orDefault(t.DialTimeout, DefaultDialTimeout) }
+func (t *Transport) idleTimeout() time.Duration { return orDefault(t.IdleTimeout, DefaultIdleTimeout) }
+func (t *Transport) pingAfterIdle() time.Duration {
+	return orDefault(t.PingAfterIdle, DefaultPingAfterIdle)
+}
 
 func (t *Transport) maxIdle() int {
 	if t.MaxIdleConnsPerHost <= 0 {

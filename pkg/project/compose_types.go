@@ -24,4 +24,8 @@ type (
 	DeployConfig = types.DeployConfig
 	// BuildConfig is a service's build section.
 	BuildConfig = types.BuildConfig
+	// MappingWithEquals is an environment: a nil value is a variable without a value.
+	MappingWithEquals = types.MappingWithEquals
+	// StringList is a list of strings that compose also accepts as one string.
+	StringList = types.StringList
 )

@@ -84,6 +84,9 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: loading %s: %w", ErrInvalidProject, strings.Join(po.ConfigPaths, ", "), err)
 	}
+	// Like docker compose, forget the networks and volumes no service uses,
+	// so that roll never creates what compose would not.
+	cp = cp.WithoutUnnecessaryResources()
 	p := &Project{
 		Name:         cp.Name,
 		WorkingDir:   cp.WorkingDir,

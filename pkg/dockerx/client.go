@@ -1,0 +1,75 @@
+// Package dockerx is roll's adapter to the Docker Engine API: it lists and
+// creates the containers of compose services exactly as docker compose would,
+// runs their lifecycle, and manages a project's networks, volumes and images.
+//
+// It is the only package of roll that imports the docker client, so moving to
+// another client touches this folder alone.
+package dockerx
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/docker/docker/client"
+)
+
+// pingTimeout bounds the first contact with the engine, so that a wrong
+// DOCKER_HOST fails fast instead of hanging a deploy.
+const pingTimeout = 10 * time.Second
+
+// Client talks to one Docker engine.
+type Client struct {
+	api      *client.Client
+	endpoint endpoint
+}
+
+// New connects to the engine that the docker CLI would use: DOCKER_HOST (and
+// DOCKER_TLS_VERIFY, DOCKER_CERT_PATH), else the current docker context
+// (DOCKER_CONTEXT or the currentContext of ~/.docker/config.json), else the
+// default socket. The API version is negotiated, so older engines work. An
+// unreachable engine is ErrNoEngine.
+func New(ctx context.Context) (*Client, error) {
+	ep, err := resolveEndpoint()
+	if err != nil {
+		return nil, err
+	}
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	opts = append(opts, ep.options()...)
+	api, err := client.NewClientWithOpts(opts...)
+	if err != nil {
+		return nil, noEngine("configuring the Docker client for "+ep.describe(), err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	if _, err := api.Ping(pingCtx); err != nil {
+		_ = api.Close()
+		return nil, noEngine("cannot reach the Docker engine at "+ep.describe(), err)
+	}
+	return &Client{api: api, endpoint: ep}, nil
+}
+
+// Close releases the client's connections.
+func (c *Client) Close() error {
+	return c.api.Close()
+}
+
+// Host returns the engine's address, such as unix:///var/run/docker.sock.
+func (c *Client) Host() string {
+	return c.api.DaemonHost()
+}
+
+// APIVersion returns the negotiated API version, such as 1.41.
+func (c *Client) APIVersion() string {
+	return c.api.ClientVersion()
+}
+
+// hostName returns the host part of a tcp:// engine address, or "" for a
+// local socket: published ports bound to all interfaces are reachable there.
+func (c *Client) hostName() string {
+	u, err := url.Parse(c.api.DaemonHost())
+	if err != nil || u.Scheme != "tcp" {
+		return ""
+	}
+	return u.Hostname()
+}

@@ -28,6 +28,7 @@ func newApp(version string) *cli.App {
 		Writer:               os.Stdout,
 		ErrWriter:            os.Stderr,
 		Commands:             commandList(),
+		Flags:                projectFlags(),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
 		},
@@ -58,9 +59,5 @@ func exitCode(ctx context.Context, err error) int {
 	if errors.As(err, &ue) {
 		return ExitUsage
 	}
-	var coded interface{ ExitCode() int }
-	if errors.As(err, &coded) {
-		return coded.ExitCode()
-	}
-	return ExitError
+	return codeOf(err)
 }

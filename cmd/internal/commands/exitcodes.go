@@ -1,5 +1,14 @@
 package commands
 
+import (
+	"errors"
+
+	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/deploy"
+	"github.com/rollcd/roll/pkg/dockerx"
+	"github.com/rollcd/roll/pkg/project"
+)
+
 // Exit codes, documented in the README. They are decided here and nowhere else.
 const (
 	ExitOK          = 0   // success
@@ -14,3 +23,33 @@ const (
 	ExitDocker      = 9   // the Docker engine is unreachable or failed
 	ExitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM): the old version is still serving
 )
+
+// exitCodes maps the core's sentinels to exit codes, most specific first.
+var exitCodes = []struct {
+	err  error
+	code int
+}{
+	{deploy.ErrLocked, ExitLocked},
+	{admin.ErrBusy, ExitLocked},
+	{deploy.ErrStart, ExitStart},
+	{deploy.ErrNotReady, ExitNotReady},
+	{deploy.ErrSwitch, ExitSwitch},
+	{deploy.ErrNoPrevious, ExitError},
+	{deploy.ErrNotRolled, ExitProject},
+	{project.ErrInvalidProject, ExitProject},
+	{project.ErrNoSuchService, ExitProject},
+	{deploy.ErrGateway, ExitGateway},
+	{admin.ErrUnavailable, ExitGateway},
+	{admin.ErrUnauthorized, ExitGateway},
+	{deploy.ErrDocker, ExitDocker},
+	{dockerx.ErrNoEngine, ExitDocker},
+}
+
+func codeOf(err error) int {
+	for _, e := range exitCodes {
+		if errors.Is(err, e.err) {
+			return e.code
+		}
+	}
+	return ExitError
+}

@@ -1,0 +1,135 @@
+package commands
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rollcd/roll/cmd/internal/ui"
+	"github.com/rollcd/roll/pkg/deploy"
+)
+
+func init() {
+	register(&cli.Command{
+		Name:      "deploy",
+		Usage:     "start a new container beside the old, prove it ready, switch traffic, drain and stop the old",
+		ArgsUsage: "SERVICE",
+		Description: `Deploys one service of the compose project with zero downtime:
+   the new container starts beside the old one, the gateway proves it ready (running,
+   healthy, TCP, AJP CPing/CPong, a real request to the ready path), switches traffic
+   atomically, drains the old container (in-flight requests and live sticky sessions)
+   and only then stops it. Any failure before the switch removes the new container and
+   leaves the old one serving.
+
+EXAMPLES:
+   roll deploy app                          # the image in compose.yaml
+   roll deploy app --image registry/app:42  # a new tag, e.g. from CI
+   roll deploy app --build                  # build the service's image first
+   roll deploy app --json                   # one JSON event per line, for CI`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "image", Usage: "deploy `IMAGE` instead of the compose file's image"},
+			&cli.BoolFlag{Name: "build", Usage: "build the service's image (compose build:) before deploying"},
+			&cli.DurationFlag{Name: "ready-timeout", Usage: "bound on start + readiness (default: x-roll ready.timeout)"},
+			&cli.DurationFlag{Name: "drain-timeout", Usage: "bound on the drain of the old container (default: x-roll drain.timeout)"},
+			&cli.DurationFlag{Name: "wait", Usage: "wait up to `DURATION` for another deploy of the service to finish (default: fail at once)"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON event per line (the last one carries the result)"},
+		},
+		Action: func(c *cli.Context) error {
+			service, err := oneArg(c, "SERVICE")
+			if err != nil {
+				return err
+			}
+			return runDeploy(c, deployOptions{
+				service:      service,
+				image:        c.String("image"),
+				build:        c.Bool("build"),
+				readyTimeout: c.Duration("ready-timeout"),
+				drainTimeout: c.Duration("drain-timeout"),
+				lockWait:     c.Duration("wait"),
+				json:         c.Bool("json"),
+			})
+		},
+	})
+}
+
+type deployOptions struct {
+	service      string
+	image        string
+	build        bool
+	readyTimeout time.Duration
+	drainTimeout time.Duration
+	lockWait     time.Duration
+	json         bool
+	rollback     bool // the image comes from the history
+}
+
+func observer(c *cli.Context, jsonOut bool) deploy.Observer {
+	if jsonOut {
+		return ui.NewJSONEvents(out())
+	}
+	return ui.NewStepLines(ui.NewTerm(out(), c.Bool("no-color")))
+}
+
+func runDeploy(c *cli.Context, o deployOptions) error {
+	obs := observer(c, o.json)
+	start := time.Now()
+	e, err := openEnv(c, true)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	if o.rollback {
+		if o.image, err = rollbackImage(c, e, o.service); err != nil {
+			return err
+		}
+	}
+	target, err := deploy.TargetFor(e.project, o.service, o.image)
+	if err != nil {
+		return err
+	}
+	settings, _ := e.project.Rolled(o.service)
+	obs.Event(deploy.Event{Time: time.Now(), Step: deploy.StepLoad, Status: deploy.StatusDone, Service: o.service, Image: target.Image,
+		Elapsed: time.Since(start), Message: fmt.Sprintf("project %s, %s → %s", e.project.Name, o.service, target.Image)})
+
+	lockAt := time.Now()
+	lock, err := deploy.AcquireLock(c.Context, deploy.LockDir(), e.project.Name, o.service, o.lockWait)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	obs.Event(deploy.Event{Time: time.Now(), Step: deploy.StepLock, Status: deploy.StatusDone, Service: o.service,
+		Elapsed: time.Since(lockAt), Message: "deploy lock of " + e.project.Name + "/" + o.service})
+
+	if o.build {
+		buildAt := time.Now()
+		if err := e.engine.Build(c.Context, o.service, target.Image); err != nil {
+			return err
+		}
+		obs.Event(deploy.Event{Time: time.Now(), Step: deploy.StepBuild, Status: deploy.StatusDone, Service: o.service,
+			Elapsed: time.Since(buildAt), Message: "built " + target.Image})
+	}
+	opts := deploy.Options{ReadyTimeout: settings.Ready.Timeout, DrainTimeout: o.drainTimeout}
+	if o.readyTimeout > 0 {
+		opts.ReadyTimeout = o.readyTimeout
+	}
+	d := &deploy.Deployer{Engine: e.engine, Gateway: deploy.AdminGateway{Client: e.gateway}, Observer: obs}
+	_, err = d.Deploy(c.Context, target, opts)
+	return err
+}
+
+// oneArg returns the only positional argument or a usage error naming it.
+func oneArg(c *cli.Context, name string) (string, error) {
+	switch c.NArg() {
+	case 1:
+		return c.Args().First(), nil
+	case 0:
+		return "", usageError{fmt.Errorf("%s needs a %s argument (see roll %s --help)", c.Command.Name, name, c.Command.Name)}
+	default:
+		return "", usageError{fmt.Errorf("%s takes one %s, got %d arguments: %v", c.Command.Name, name, c.NArg(), c.Args().Slice())}
+	}
+}
+
+func errTakesNoArgs(cmd string, args []string) error {
+	return fmt.Errorf("%s takes no arguments, got %v", cmd, args)
+}

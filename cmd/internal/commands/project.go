@@ -1,0 +1,118 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/deploy"
+	"github.com/rollcd/roll/pkg/dockerx"
+	"github.com/rollcd/roll/pkg/project"
+)
+
+// projectFlags select the compose project with docker compose's own flags.
+// They are global: `roll -f a.yaml -f b.yaml deploy app`.
+func projectFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "file", Aliases: []string{"f"}, Usage: "compose `FILE` (repeatable; default compose.yaml, or COMPOSE_FILE)"},
+		&cli.StringFlag{Name: "project-name", Aliases: []string{"p"}, Usage: "project `NAME` (default: the directory name, or COMPOSE_PROJECT_NAME)"},
+		&cli.StringFlag{Name: "project-directory", Usage: "project `DIR` (default: the first compose file's directory)"},
+		&cli.StringSliceFlag{Name: "env-file", Usage: "`FILE` replacing the project's .env (repeatable)"},
+		&cli.StringSliceFlag{Name: "profile", Usage: "active `PROFILE` (repeatable; or COMPOSE_PROFILES)"},
+		&cli.StringFlag{Name: "admin-url", EnvVars: []string{"ROLL_ADMIN_URL"}, Usage: "the gateway's admin API `URL` (default: found from the gateway container's published admin port)"},
+		&cli.BoolFlag{Name: "no-color", Usage: "no colour even on a terminal (NO_COLOR is honoured too)"},
+	}
+}
+
+func loadProject(c *cli.Context) (*project.Project, error) {
+	return project.Load(c.Context, project.Options{
+		Files:       c.StringSlice("file"),
+		ProjectName: c.String("project-name"),
+		ProjectDir:  c.String("project-directory"),
+		EnvFiles:    c.StringSlice("env-file"),
+		Profiles:    c.StringSlice("profile"),
+	})
+}
+
+// env is what a command that works on a project needs: the project, Docker and the gateway.
+type env struct {
+	project *project.Project
+	docker  *dockerx.Client
+	engine  deploy.DockerEngine
+	gateway *admin.Client // nil when the project has no gateway
+}
+
+func (e *env) Close() {
+	if e.docker != nil {
+		e.docker.Close()
+	}
+}
+
+// openEnv loads the project and connects to Docker; the gateway client is made
+// only when needGateway (commands like `up` make the gateway first).
+func openEnv(c *cli.Context, needGateway bool) (*env, error) {
+	p, err := loadProject(c)
+	if err != nil {
+		return nil, err
+	}
+	d, err := dockerx.New(c.Context)
+	if err != nil {
+		return nil, err
+	}
+	e := &env{project: p, docker: d, engine: deploy.DockerEngine{Docker: d, Project: p}}
+	if needGateway && p.Settings.Gateway != "" {
+		if e.gateway, err = gatewayClient(c, e); err != nil {
+			e.Close()
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// gatewayClient finds the gateway's admin API: --admin-url, or the host address
+// Docker published for the gateway container's admin port.
+func gatewayClient(c *cli.Context, e *env) (*admin.Client, error) {
+	p := e.project
+	if p.Settings.AdminToken == "" {
+		return nil, fmt.Errorf("%w: the gateway service %q has no %s in its environment: the admin API needs a token",
+			project.ErrInvalidProject, p.Settings.Gateway, p.Settings.AdminTokenEnv)
+	}
+	if u := c.String("admin-url"); u != "" {
+		return admin.NewClient(u, p.Settings.AdminToken), nil
+	}
+	addr, err := adminAddress(c.Context, e)
+	if err != nil {
+		return nil, err
+	}
+	return admin.NewClient("http://"+addr, p.Settings.AdminToken), nil
+}
+
+func adminAddress(ctx context.Context, e *env) (string, error) {
+	p := e.project
+	cs, err := e.docker.List(ctx, p.Name, p.Settings.Gateway)
+	if err != nil {
+		return "", err
+	}
+	for _, gc := range cs {
+		if !gc.Running() {
+			continue
+		}
+		addr, err := e.docker.HostPort(ctx, gc.ID, p.Settings.AdminPort)
+		if err != nil {
+			return "", fmt.Errorf("%w: finding the gateway's admin port %d on %s: %w (publish it, e.g. ports: [\"127.0.0.1:%d:%d\"], or pass --admin-url)",
+				admin.ErrUnavailable, p.Settings.AdminPort, gc.Name, err, p.Settings.AdminPort, p.Settings.AdminPort)
+		}
+		return addr, nil
+	}
+	return "", fmt.Errorf("%w: the gateway service %q of project %q has no running container; start it with `roll up`",
+		admin.ErrUnavailable, p.Settings.Gateway, p.Name)
+}
+
+// out returns where a command's human output goes.
+func out() *os.File { return os.Stdout }
+
+func joinNames(names []string) string { return strings.Join(names, ", ") }

@@ -1,0 +1,115 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/rollcd/roll/pkg/dockerx"
+	"github.com/rollcd/roll/pkg/project"
+)
+
+// DockerEngine is the Engine of a deploy on a real Docker engine, for one compose project.
+type DockerEngine struct {
+	Docker  *dockerx.Client
+	Project *project.Project
+}
+
+var _ Engine = DockerEngine{}
+
+func fromDocker(c dockerx.Container) Container {
+	return Container{ID: c.ID, Name: c.Name, Image: c.Image, Number: c.Number, Hostname: c.Hostname,
+		State: c.State, Health: c.Health, Created: c.Created}
+}
+
+// List returns the service's containers.
+func (e DockerEngine) List(ctx context.Context, service string) ([]Container, error) {
+	cs, err := e.Docker.List(ctx, e.Project.Name, service)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Container, len(cs))
+	for i, c := range cs {
+		out[i] = fromDocker(c)
+	}
+	return out, nil
+}
+
+// Create creates a container for the service as compose would, with image and number.
+func (e DockerEngine) Create(ctx context.Context, service, image string, number int) (Container, error) {
+	c, err := e.Docker.CreateForService(ctx, e.Project, service, dockerx.CreateOptions{Image: image, Number: number})
+	if err != nil {
+		return Container{}, err
+	}
+	return fromDocker(c), nil
+}
+
+// Start starts a container.
+func (e DockerEngine) Start(ctx context.Context, id string) error { return e.Docker.Start(ctx, id) }
+
+// Inspect returns a container's current view.
+func (e DockerEngine) Inspect(ctx context.Context, id string) (Container, error) {
+	c, err := e.Docker.Inspect(ctx, id)
+	if err != nil {
+		return Container{}, err
+	}
+	return fromDocker(c), nil
+}
+
+// WaitStarted waits for running and, with a healthcheck, healthy.
+func (e DockerEngine) WaitStarted(ctx context.Context, id string) (Container, error) {
+	st, err := e.Docker.WaitHealthy(ctx, id)
+	c, ierr := e.Inspect(context.WithoutCancel(ctx), id)
+	if ierr != nil {
+		c = Container{ID: id, State: st.Status, Health: st.Health}
+	}
+	if err != nil {
+		return c, fmt.Errorf("%s is %s: %w", c.Name, st, err)
+	}
+	return c, nil
+}
+
+// Stop stops a container with its service's stop signal and grace period.
+func (e DockerEngine) Stop(ctx context.Context, id string) error { return e.Docker.Stop(ctx, id, 0) }
+
+// Remove removes a container.
+func (e DockerEngine) Remove(ctx context.Context, id string) error { return e.Docker.Remove(ctx, id) }
+
+// Logs returns the container's last n lines.
+func (e DockerEngine) Logs(ctx context.Context, id string, n int) ([]string, error) {
+	s, err := e.Docker.Logs(ctx, id, n)
+	if err != nil {
+		return nil, err
+	}
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return nil, nil
+	}
+	return strings.Split(s, "\n"), nil
+}
+
+// Build builds the service's image (compose build:) and tags it image.
+func (e DockerEngine) Build(ctx context.Context, service, image string) error {
+	svc, err := e.Project.Service(service)
+	if err != nil {
+		return err
+	}
+	if svc.Build == nil {
+		return fmt.Errorf("%w: service %q has no build: section; --build needs one", project.ErrInvalidProject, service)
+	}
+	args := map[string]*string{}
+	for k, v := range svc.Build.Args {
+		args[k] = v
+	}
+	_, err = e.Docker.BuildImage(ctx, dockerx.BuildSpec{
+		ContextDir: svc.Build.Context,
+		Dockerfile: svc.Build.Dockerfile,
+		Tag:        image,
+		Args:       args,
+		Target:     svc.Build.Target,
+	})
+	if err != nil {
+		return stepErr(StepBuild, ErrStart, err)
+	}
+	return nil
+}

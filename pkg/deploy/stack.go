@@ -1,0 +1,238 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/dockerx"
+	"github.com/rollcd/roll/pkg/project"
+)
+
+// Steps of `roll up` and `roll down`.
+const (
+	StepUp   Step = "up"
+	StepDown Step = "down"
+)
+
+// Stack brings a whole compose project up or down without docker compose.
+type Stack struct {
+	Docker   *dockerx.Client
+	Project  *project.Project
+	Observer Observer
+	// Connect reaches the gateway's admin API once the gateway container runs; it fails
+	// until the API answers an authenticated call.
+	Connect func(ctx context.Context) (Gateway, error)
+}
+
+func (s *Stack) emit(step Step, status Status, container, msg string, elapsed time.Duration) {
+	if s.Observer != nil {
+		s.Observer.Event(Event{Time: time.Now(), Step: step, Status: status, Container: container, Message: msg, Elapsed: elapsed})
+	}
+}
+
+// Up creates what is missing: networks, volumes, the gateway, then every service in
+// depends_on order. A rolled service without a running container gets its first deploy
+// (ready-checked, registered in the gateway); one that runs but the gateway does not
+// know is adopted. Running services are left as they are.
+func (s *Stack) Up(ctx context.Context, services []string, opts Options) error {
+	p := s.Project
+	t0 := time.Now()
+	if err := s.Docker.EnsureNetworks(ctx, p); err != nil {
+		return stepErr(StepUp, ErrDocker, err)
+	}
+	if err := s.Docker.EnsureVolumes(ctx, p); err != nil {
+		return stepErr(StepUp, ErrDocker, err)
+	}
+	s.emit(StepUp, StatusDone, "", "networks and volumes of "+p.Name, time.Since(t0))
+	order, err := p.StartOrder(services...)
+	if err != nil {
+		return err
+	}
+	engine := DockerEngine{Docker: s.Docker, Project: p}
+	var gw Gateway
+	if gwName := p.Settings.Gateway; gwName != "" {
+		// The gateway goes first: rolled services are registered through it.
+		if _, err := s.ensureRunning(ctx, engine, gwName); err != nil {
+			return err
+		}
+		if gw, err = s.waitGateway(ctx); err != nil {
+			return err
+		}
+	}
+	for _, name := range order {
+		if name == p.Settings.Gateway {
+			continue
+		}
+		if _, rolled := p.Rolled(name); rolled {
+			if err := s.upRolled(ctx, engine, gw, name, opts); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := s.ensureRunning(ctx, engine, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureRunning starts the service's container unless one runs; stopped ones are removed first.
+func (s *Stack) ensureRunning(ctx context.Context, e DockerEngine, service string) (Container, error) {
+	t0 := time.Now()
+	cs, err := e.List(ctx, service)
+	if err != nil {
+		return Container{}, stepErr(StepUp, ErrDocker, err)
+	}
+	for _, c := range cs {
+		if c.Running() {
+			s.emit(StepUp, StatusDone, c.Name, c.Name+" already running", time.Since(t0))
+			return c, nil
+		}
+	}
+	for _, c := range cs {
+		if err := e.Remove(ctx, c.ID); err != nil {
+			return Container{}, stepErr(StepUp, ErrDocker, err)
+		}
+	}
+	svc, err := s.Project.Service(service)
+	if err != nil {
+		return Container{}, err
+	}
+	c, err := e.Create(ctx, service, svc.Image, 0)
+	if err != nil {
+		return Container{}, stepErr(StepUp, ErrStart, err)
+	}
+	if err := e.Start(ctx, c.ID); err != nil {
+		return c, stepErr(StepUp, ErrStart, err)
+	}
+	if c, err = e.WaitStarted(ctx, c.ID); err != nil {
+		return c, stepErr(StepUp, ErrStart, err)
+	}
+	s.emit(StepUp, StatusDone, c.Name, c.Name+" started", time.Since(t0))
+	return c, nil
+}
+
+// waitGateway waits until the gateway's admin API answers.
+func (s *Stack) waitGateway(ctx context.Context) (Gateway, error) {
+	t0 := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var last error
+	for {
+		gw, err := s.Connect(ctx)
+		if err == nil {
+			s.emit(StepUp, StatusDone, "", "gateway admin API answers", time.Since(t0))
+			return gw, nil
+		}
+		if errors.Is(err, admin.ErrUnauthorized) {
+			return nil, stepErr(StepUp, ErrGateway, err)
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return nil, stepErr(StepUp, ErrGateway, fmt.Errorf("the gateway's admin API did not answer within 30s: %w", last))
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// upRolled deploys a rolled service that does not run yet, or adopts the one that does.
+func (s *Stack) upRolled(ctx context.Context, e DockerEngine, gw Gateway, service string, opts Options) error {
+	target, err := TargetFor(s.Project, service, "")
+	if err != nil {
+		return err
+	}
+	cs, err := e.List(ctx, service)
+	if err != nil {
+		return stepErr(StepUp, ErrDocker, err)
+	}
+	running := false
+	for _, c := range cs {
+		running = running || c.Running()
+	}
+	if !running {
+		d := &Deployer{Engine: e, Gateway: gw, Observer: s.Observer}
+		_, err := d.Deploy(ctx, target, opts)
+		return err
+	}
+	// Running: make sure the gateway routes to it (docker compose up, or a gateway that lost its state).
+	t0 := time.Now()
+	spec := target.Spec
+	spec.Name = service
+	if err := gw.PutService(ctx, spec); err != nil {
+		return stepErr(StepUp, ErrGateway, err)
+	}
+	view, err := gw.Service(ctx, service)
+	if err != nil {
+		return stepErr(StepUp, ErrGateway, err)
+	}
+	plan := MakePlan(target, Observation{Containers: cs, Gateway: &view})
+	for _, c := range plan.Adopt {
+		b := backendFor(target, c)
+		b.Activation = admin.Active
+		if _, err := gw.AddBackend(ctx, service, b); err != nil && !errors.Is(err, admin.ErrConflict) {
+			return stepErr(StepUp, ErrGateway, fmt.Errorf("registering %s with the gateway: %w", c.Name, err))
+		}
+	}
+	msg := fmt.Sprintf("%s running: %s", service, containerNames(plan.Old))
+	if len(plan.Adopt) > 0 {
+		msg += " (registered with the gateway)"
+	}
+	s.emit(StepUp, StatusDone, "", msg, time.Since(t0))
+	return nil
+}
+
+// Down removes the project's containers (gateway last, so traffic is served to the end)
+// and networks, and its named volumes when volumes is set.
+func (s *Stack) Down(ctx context.Context, volumes bool) error {
+	p := s.Project
+	t0 := time.Now()
+	all, err := s.Docker.List(ctx, p.Name, "")
+	if err != nil {
+		return stepErr(StepDown, ErrDocker, err)
+	}
+	var gateway []dockerx.Container
+	for _, c := range all {
+		if c.Service == p.Settings.Gateway && p.Settings.Gateway != "" {
+			gateway = append(gateway, c)
+			continue
+		}
+		if err := s.stopRemove(ctx, c); err != nil {
+			return err
+		}
+	}
+	for _, c := range gateway {
+		if err := s.stopRemove(ctx, c); err != nil {
+			return err
+		}
+	}
+	if err := s.Docker.RemoveNetworks(ctx, p); err != nil {
+		return stepErr(StepDown, ErrDocker, err)
+	}
+	msg := "networks removed"
+	if volumes {
+		if err := s.Docker.RemoveVolumes(ctx, p); err != nil {
+			return stepErr(StepDown, ErrDocker, err)
+		}
+		msg = "networks and volumes removed"
+	}
+	s.emit(StepDown, StatusDone, "", msg, time.Since(t0))
+	return nil
+}
+
+func (s *Stack) stopRemove(ctx context.Context, c dockerx.Container) error {
+	t0 := time.Now()
+	if c.Running() {
+		if err := s.Docker.Stop(ctx, c.ID, 0); err != nil {
+			return stepErr(StepDown, ErrDocker, err)
+		}
+	}
+	if err := s.Docker.Remove(ctx, c.ID); err != nil {
+		return stepErr(StepDown, ErrDocker, err)
+	}
+	s.emit(StepDown, StatusDone, c.Name, c.Name+" removed", time.Since(t0))
+	return nil
+}

@@ -13,7 +13,8 @@
 #
 # Idempotent and fast when nothing changed: every image carries a label with the hash of its inputs
 # (binary, Dockerfile, sources, build arguments); an image whose label matches is skipped.
-# Prints one line per image: name, what happened, seconds, size.
+# Prints one line per image as it finishes: name, what happened, seconds, size. Independent images
+# build at the same time.
 #
 # scripts/build-tomcat-image.sh sources this file for its helpers; main runs only when executed.
 set -euo pipefail
@@ -23,6 +24,15 @@ HASH_LABEL=org.rollcd.roll.content-hash
 export PATH=/usr/local/go/bin:$PATH
 
 die() { echo "build-images: $*" >&2; exit 1; }
+
+# lock_builds: one build at a time on this machine (tests may run this script in parallel); the
+# second run waits, then finds the images up to date. Child scripts inherit the lock.
+lock_builds() {
+  [[ -n ${ROLL_IMAGES_LOCKED:-} ]] && return
+  exec 9>"${TMPDIR:-/tmp}/roll-build-images.lock"
+  flock 9
+  export ROLL_IMAGES_LOCKED=1
+}
 
 # use_workdir: a scratch directory for build contexts, removed on exit.
 use_workdir() {
@@ -80,42 +90,63 @@ build_image() {
   report "$image" built "$start"
 }
 
-# docker_build IMAGE HASH CONTEXT DOCKERFILE [docker build args...]: the legacy builder, quiet.
+# docker_build IMAGE HASH CONTEXT DOCKERFILE [docker build args...]: the legacy builder, quiet;
+# FORCE=1 bypasses its layer cache too.
 docker_build() {
   local image=$1 hash=$2 context=$3 dockerfile=$4
   shift 4
-  docker build -q -f "$dockerfile" -t "$image" --label "$HASH_LABEL=$hash" "$@" "$context"
+  local no_cache=()
+  [[ ${FORCE:-} == 1 ]] && no_cache=(--no-cache)
+  docker build -q "${no_cache[@]}" -f "$dockerfile" -t "$image" --label "$HASH_LABEL=$hash" "$@" "$context"
+}
+
+# spawn CMD...: run a build in the background. The legacy builder spends about a second per
+# Dockerfile step waiting, not computing, so independent images build side by side; compiling,
+# which does use the CPU, stays in the foreground.
+JOBS=()
+spawn() {
+  "$@" &
+  JOBS+=($!)
+}
+
+# wait_jobs: wait for every spawned build; fail if any did (each printed its own error).
+wait_jobs() {
+  local pid failed=0
+  for pid in "${JOBS[@]}"; do wait "$pid" || failed=1; done
+  JOBS=()
+  ((failed == 0)) || die "some images did not build (see above)"
 }
 
 build_gateway() {
   # The Makefile owns the build flags (static, trimmed, version stamped).
   make --no-print-directory -s -C "$ROOT" build >/dev/null || die "make build failed"
   local ctx=$WORK/gateway hash
-  mkdir -p "$ctx"
+  mkdir -p "$ctx/state"
   # A small context: only the binary and an empty state directory, never the whole repository.
   cp "$ROOT/build/roll" "$ctx/roll"
-  mkdir "$ctx/state"
   hash=$(inputs_hash build/roll cmd/roll/Dockerfile)
-  build_image roll:dev "$hash" docker_build roll:dev "$hash" "$ctx" "$ROOT/cmd/roll/Dockerfile"
+  spawn build_image roll:dev "$hash" docker_build roll:dev "$hash" "$ctx" "$ROOT/cmd/roll/Dockerfile"
 }
 
 build_goapp() {
-  local ctx=$WORK/goapp hash variant tag version fail
-  mkdir -p "$ctx"
-  (cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$ctx/goapp" ./examples/goapp) ||
-    die "building examples/goapp failed"
-  cp "$ROOT/examples/goapp/Dockerfile" "$ctx/"
-  # One binary, three releases: the version (and the broken release's failure) is set by ENV.
+  local variant tag version fail ctx hash
+  # Three releases. The version is linked into each binary (-X main.version) rather than set with
+  # ENV, so a compose file that passes an empty APP_VERSION still shows which release answered.
   for variant in v1:v1:0 v2:v2:0 broken:broken:1; do
     IFS=: read -r tag version fail <<<"$variant"
-    hash=$(ROOT=$ctx inputs_hash goapp Dockerfile -- "$version" "$fail")
-    build_image "roll-example-goapp:$tag" "$hash" docker_build "roll-example-goapp:$tag" "$hash" \
-      "$ctx" "$ctx/Dockerfile" --build-arg "APP_VERSION=$version" --build-arg "FAIL_READY=$fail"
+    ctx=$WORK/goapp-$tag
+    mkdir -p "$ctx"
+    (cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version" \
+      -o "$ctx/goapp" ./examples/goapp) || die "building examples/goapp failed"
+    cp "$ROOT/examples/goapp/Dockerfile" "$ctx/"
+    hash=$(ROOT=$ctx inputs_hash goapp Dockerfile -- "$fail")
+    spawn build_image "roll-example-goapp:$tag" "$hash" docker_build "roll-example-goapp:$tag" "$hash" \
+      "$ctx" "$ctx/Dockerfile" --build-arg "FAIL_READY=$fail"
   done
 }
 
 build_tomcat() {
-  "$ROOT/scripts/build-tomcat-image.sh"
+  spawn "$ROOT/scripts/build-tomcat-image.sh"
 }
 
 main() {
@@ -128,9 +159,11 @@ main() {
     esac
   done
   docker info >/dev/null 2>&1 || die "cannot reach the Docker engine (DOCKER_HOST=${DOCKER_HOST:-unix:///var/run/docker.sock})"
+  lock_builds
   use_workdir
   start=$(now)
   for t in "${targets[@]}"; do "build_$t"; done
+  wait_jobs
   awk -v a="$start" -v b="$(now)" 'BEGIN { printf "all done in %.1fs\n", b - a }'
 }
 

@@ -158,8 +158,9 @@ build_tomcat_images() {
     ctx=$WORK/app-$variant
     hash=$(inputs_hash examples/tomcat/conf examples/tomcat/webapp examples/tomcat/broken \
       examples/tomcat/offline.Dockerfile -- "$base_id" "$variant" "precompiled=$(precompile_available && echo yes)")
-    build_image "$APP_IMAGE:$variant" "$hash" build_app "$ctx" "$variant" "$version" "$hash"
+    spawn build_image "$APP_IMAGE:$variant" "$hash" build_app "$ctx" "$variant" "$version" "$hash"
   done
+  wait_jobs
 }
 
 # build_app CTX VARIANT VERSION HASH
@@ -172,6 +173,7 @@ build_app() {
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   docker info >/dev/null 2>&1 || die "cannot reach the Docker engine"
+  lock_builds
   use_workdir
   build_tomcat_images
 fi

@@ -23,6 +23,5 @@ COPY --from=build --chown=65532:65532 /out/state/ /var/lib/roll/
 COPY --from=build /out/roll /roll
 USER 65532:65532
 VOLUME ["/var/lib/roll"]
-EXPOSE 8080
 ENTRYPOINT ["/roll"]
 CMD ["gateway"]

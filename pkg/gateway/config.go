@@ -52,12 +52,12 @@ type Config struct {
 	MaxHeaderBytes    int           // larger request headers get 431
 	ShutdownTimeout   time.Duration // how long in-flight requests may finish after Run's context ends
 
-	DialTimeout         time.Duration // backend connect timeout
+	DialTimeout time.Duration // backend connect timeout
 	// ReplyTimeout is the longest a backend may stay silent: between two AJP packets, or
 	// before the response headers of an HTTP backend. Past it the client gets 504. 0 = no limit,
 	// as with mod_jk's default, since slow pages are the application's business.
 	ReplyTimeout        time.Duration
-	MaxIdleConnsPerHost int           // pooled keep-alive connections per backend
+	MaxIdleConnsPerHost int // pooled keep-alive connections per backend
 
 	PublicStatus bool         // serve /status, /status.json and /metrics without the token
 	AccessLog    bool         // log one line per request

@@ -1,0 +1,139 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/ajp"
+)
+
+// ajpClient forwards to Tomcat over AJP13 with a pooled ajp.Transport per service, because
+// the secret and packet size are per service.
+type ajpClient struct {
+	tr *ajp.Transport
+}
+
+func (g *Gateway) newAJPClient(spec admin.ServiceSpec) protocolClient {
+	return &ajpClient{tr: &ajp.Transport{
+		Secret:              spec.Secret,
+		PacketSize:          spec.PacketSize,
+		DialTimeout:         g.cfg.DialTimeout,
+		ReplyTimeout:        g.cfg.ReplyTimeout,
+		MaxIdleConnsPerHost: g.cfg.MaxIdleConnsPerHost,
+	}}
+}
+
+// forward sends req over AJP with what Tomcat must know about the client connection and
+// the chosen backend (route, activation → JK_LB_ACTIVATION) in the request's context.
+func (c *ajpClient) forward(req *http.Request, m member, _ bool) (*http.Response, error) {
+	info := clientInfo(req)
+	info.Route = m.spec.Route
+	info.Activation = m.spec.Activation.JK()
+	r := req.WithContext(ajp.WithRequestInfo(req.Context(), info))
+	u := *req.URL
+	u.Scheme, u.Host = "ajp", m.spec.Address
+	r.URL = &u
+	return c.tr.RoundTrip(r)
+}
+
+// retryable: ajp.IsRetryable proves nothing past the first packet went out and nothing came
+// back; a non-idempotent request is still sent again only when the connection itself failed,
+// because a backend that died while serving it looks the same.
+func (c *ajpClient) retryable(req *http.Request, err error) bool {
+	return ajp.IsRetryable(err) && (idempotent(req.Method) || isDialError(err))
+}
+
+func (c *ajpClient) check(ctx context.Context, spec admin.ServiceSpec, m member) error {
+	switch spec.Health.Check {
+	case "tcp":
+		return dialCheck(ctx, m.spec.Address)
+	case "cping":
+		return c.tr.Ping(ctx, m.spec.Address)
+	}
+	// CPong proves Tomcat's connector, not the webapp (it answers while the context failed
+	// to deploy), so a real request follows.
+	if err := c.tr.Ping(ctx, m.spec.Address); err != nil {
+		return fmt.Errorf("CPing: %w", err)
+	}
+	host := healthHost(spec, m)
+	ctx = ajp.WithRequestInfo(ctx, ajp.RequestInfo{RemoteAddr: "127.0.0.1", ServerName: stripPort(host), ServerPort: 80,
+		Route: m.spec.Route, Activation: m.spec.Activation.JK()})
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "ajp://"+m.spec.Address+spec.Health.Path, nil)
+	if err != nil {
+		return fmt.Errorf("building the health request: %w", err)
+	}
+	req.Host = host
+	req.Header.Set("User-Agent", "roll-gateway-health")
+	resp, err := c.tr.RoundTrip(req)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", spec.Health.Path, err)
+	}
+	return checkAnswer(resp, spec.Health.Path)
+}
+
+func (c *ajpClient) closeIdle() { c.tr.CloseIdleConnections() }
+
+// clientInfo derives what Tomcat's request must say about the client connection: the
+// client's address and port, the gateway's own address, and the host and port asked for.
+func clientInfo(r *http.Request) ajp.RequestInfo {
+	var info ajp.RequestInfo
+	host, port := splitHostPort(r.RemoteAddr)
+	info.RemoteAddr = host
+	info.RemotePort, _ = strconv.Atoi(port)
+	localPort := 0
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if tcp, ok := la.(*net.TCPAddr); ok {
+			info.LocalAddr = tcp.IP.String()
+			localPort = tcp.Port
+		}
+	}
+	name, hport := splitHostPort(r.Host)
+	info.ServerName = name
+	if p, err := strconv.Atoi(hport); err == nil {
+		info.ServerPort = p
+	} else if localPort != 0 {
+		info.ServerPort = localPort
+	} else {
+		info.ServerPort = 80
+	}
+	info.IsSSL = r.TLS != nil
+	return info
+}
+
+// splitHostPort is net.SplitHostPort without its errors and allocations: a missing port
+// gives "", brackets of IPv6 literals go.
+func splitHostPort(s string) (host, port string) {
+	if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.Contains(s[i:], "]") {
+		host, port = s[:i], s[i+1:]
+	} else {
+		host = s
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), port
+}
+
+// protocolErrorStatus maps AJP failures to what mod_jk answers: 504 reply timeout, 431/414/413
+// request that does not fit a packet (nothing was sent), 502 protocol error, 503 when the
+// connection or its CPing failed before the request went out.
+func protocolErrorStatus(err error) (int, string, bool) {
+	switch {
+	case errors.Is(err, ajp.ErrReplyTimeout):
+		return http.StatusGatewayTimeout, "504 gateway timeout: the backend did not answer in time\n", true
+	case errors.Is(err, ajp.ErrHeadersTooLarge):
+		return http.StatusRequestHeaderFieldsTooLarge, "431 request header fields too large for the backend's AJP packet size\n", true
+	case errors.Is(err, ajp.ErrURITooLong):
+		return http.StatusRequestURITooLong, "414 URI too long for the backend's AJP packet size\n", true
+	case errors.Is(err, ajp.ErrRequestTooLarge):
+		return http.StatusRequestEntityTooLarge, "413 request too large for the backend's AJP packet size\n", true
+	case errors.Is(err, ajp.ErrProtocol):
+		return http.StatusBadGateway, "502 bad gateway: the backend broke the AJP protocol\n", true
+	case ajp.IsRetryable(err):
+		return http.StatusServiceUnavailable, "503 service unavailable: no backend can take this request now\n", true
+	}
+	return 0, "", false
+}

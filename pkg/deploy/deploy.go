@@ -176,15 +176,26 @@ func (r *run) execute(ctx context.Context) error {
 		req.ReadyTimeout = admin.Duration(time.Until(dl))
 	}
 	phase := &rolloutPhase{run: r, container: nc.Name, readyAt: r.d.now()}
-	result, err := r.d.Gateway.Rollout(ctx, t.Service, req, phase.event)
-	if !phase.switched {
+	rctx, stopRollout := context.WithCancelCause(ctx)
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		r.watchExit(rctx, nc.ID, phase, stopRollout)
+	}()
+	result, err := r.d.Gateway.Rollout(rctx, t.Service, req, phase.event)
+	stopRollout(nil)
+	<-watchDone
+	if cause := context.Cause(rctx); errors.Is(cause, errExited) && ctx.Err() == nil {
+		err = cause
+	}
+	if !phase.switched.Load() {
 		if err == nil {
 			err = errors.New("the gateway ended the rollout without switching")
 		}
 		kind := ErrNotReady
 		if errors.Is(err, admin.ErrUnavailable) || errors.Is(err, admin.ErrUnauthorized) {
 			kind = ErrGateway
-		} else if phase.ready {
+		} else if phase.ready.Load() {
 			kind = ErrSwitch
 		}
 		return r.rollBack(ctx, nc, stepErr(StepReady, kind, err))
@@ -307,4 +318,29 @@ func containerList(cs []Container) []string {
 		out[i] = c.Name
 	}
 	return out
+}
+
+var errExited = errors.New("the new container exited")
+
+// watchExit stops waiting for readiness as soon as the new container exits: no
+// point probing a dead process until the timeout. After the switch it does nothing;
+// the gateway's health checks own that phase.
+func (r *run) watchExit(ctx context.Context, id string, phase *rolloutPhase, stop context.CancelCauseFunc) {
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if phase.switched.Load() {
+			return
+		}
+		c, err := r.d.Engine.Inspect(ctx, id)
+		if err == nil && !c.Running() {
+			stop(fmt.Errorf("%w (%s) while the gateway was checking it", errExited, c.State))
+			return
+		}
+	}
 }

@@ -232,3 +232,23 @@ func TestDeployContainerThatDoesNotStartIsRolledBack(t *testing.T) {
 		t.Fatalf("err=%v result=%+v", err, res)
 	}
 }
+
+func TestDeployStopsWaitingWhenTheNewContainerExits(t *testing.T) {
+	e, g := oneOld()
+	g.rollout = func(ctx context.Context, _ admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error) {
+		e.mu.Lock()
+		c := e.containers["id2"]
+		c.State = "exited"
+		e.containers["id2"] = c
+		e.mu.Unlock()
+		<-ctx.Done() // a gateway that would probe until its timeout
+		return admin.RolloutResult{}, ctx.Err()
+	}
+	res, err := (&Deployer{Engine: e, Gateway: g}).Deploy(context.Background(), target, Options{})
+	if !errors.Is(err, ErrNotReady) || !errors.Is(err, errExited) || res.Outcome != OutcomeRolledBack {
+		t.Fatalf("err=%v outcome=%s", err, res.Outcome)
+	}
+	if _, still := e.containers["id2"]; still {
+		t.Error("the exited container must be removed")
+	}
+}

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
@@ -13,8 +14,8 @@ type rolloutPhase struct {
 	run       *run
 	container string
 	readyAt   time.Time
-	ready     bool
-	switched  bool
+	ready     atomic.Bool // written by the rollout callback, read by the exit watcher
+	switched  atomic.Bool
 	switchAt  time.Time
 }
 
@@ -25,7 +26,7 @@ func (p *rolloutPhase) event(ev admin.RolloutEvent) {
 	case admin.StepProbing:
 		r.emit(Event{Step: StepReady, Status: StatusProgress, Container: p.container, Message: ev.Message})
 	case admin.StepReady:
-		p.ready = true
+		p.ready.Store(true)
 		r.res.Durations.Ready = now.Sub(p.readyAt)
 		msg := ev.Message
 		if msg == "" {
@@ -34,7 +35,7 @@ func (p *rolloutPhase) event(ev admin.RolloutEvent) {
 		r.done(StepReady, p.container, msg)
 		p.switchAt = now
 	case admin.StepSwitched:
-		p.switched = true
+		p.switched.Store(true)
 		r.res.Durations.Switch = now.Sub(p.switchAt)
 		r.done(StepSwitch, p.container, fmt.Sprintf("%s active, %d old backend(s) draining", p.container, len(ev.Old)))
 	case admin.StepDraining:

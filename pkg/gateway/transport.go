@@ -36,7 +36,9 @@ func (s *service) RoundTrip(req *http.Request) (*http.Response, error) {
 	var lastErr error
 	for attempt := range maxAttempts {
 		now := time.Now().UnixNano()
-		m, sticky, ok := s.choose(route, &tried, now, cfg.recoverAfter)
+		var m member
+		var sticky, ok bool
+		m, sticky, ok, tried = s.choose(route, tried, now, cfg.recoverAfter)
 		if !ok {
 			break
 		}
@@ -67,38 +69,36 @@ func (s *service) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // choose finds the backend for one attempt and admits the request there. It tries the
 // sticky route first; a sticky backend that is stopped, down or already tried falls back to
-// normal balancing (the user gets a new session, as with mod_jk). tried grows with every
-// backend chosen or found unavailable.
-func (s *service) choose(route string, tried *[]*backend, now int64, recoverAfter time.Duration) (member, bool, bool) {
+// normal balancing (the user gets a new session, as with mod_jk). The returned tried has
+// every backend chosen or found unavailable added; passing it by value keeps it on the stack.
+func (s *service) choose(route string, tried []*backend, now int64, recoverAfter time.Duration) (member, bool, bool, []*backend) {
 	for range 8 { // admission loses only to a concurrent switch; then look again
 		snap := s.snap.Load()
 		if route != "" {
-			if m, ok := snap.byRoute(route); ok && m.spec.Activation != admin.Stopped && !excluded(m.b, *tried) && m.b.usable(now) {
+			if m, ok := snap.byRoute(route); ok && m.spec.Activation != admin.Stopped && !excluded(m.b, tried) && m.b.usable(now) {
 				if m.b.claimProbe(now, recoverAfter) {
 					if m, ok := s.admit(m, true, snap); ok {
-						*tried = append(*tried, m.b)
-						return m, true, true
+						return m, true, true, append(tried, m.b)
 					}
 					continue
 				}
 			}
 		}
-		i := pick(snap, s.rot.Add(1), now, *tried)
+		i := pick(snap, s.rot.Add(1), now, tried)
 		if i < 0 {
-			return member{}, false, false
+			return member{}, false, false, tried
 		}
 		m := snap.members[i]
 		if !m.b.claimProbe(now, recoverAfter) {
-			*tried = append(*tried, m.b) // someone else is probing it
+			tried = append(tried, m.b) // someone else is probing it
 			continue
 		}
 		if m, ok := s.admit(m, false, snap); ok {
 			charge(m.b, m.spec.Weight)
-			*tried = append(*tried, m.b)
-			return m, false, true
+			return m, false, true, append(tried, m.b)
 		}
 	}
-	return member{}, false, false
+	return member{}, false, false, tried
 }
 
 // received does the bookkeeping of an answered request: counts, recovery of a probed

@@ -80,6 +80,8 @@ build_image() {
     report "$image" "up to date" "$start"
     return
   fi
+  local old
+  old=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
   out=$(mktemp)
   if ! "$@" >"$out" 2>&1; then
     cat "$out" >&2; rm -f "$out"
@@ -87,6 +89,11 @@ build_image() {
   fi
   rm -f "$out"
   [[ $(image_hash "$image") == "$hash" ]] || die "building $image: the image lacks label $HASH_LABEL=$hash"
+  # The image this one replaces is left without a name; remove it unless a container still uses it
+  # or another tag names it (rmi refuses both), so rebuilds do not pile up.
+  if [[ -n $old && $old != $(docker image inspect -f '{{.Id}}' "$image") ]]; then
+    docker rmi "$old" >/dev/null 2>&1 || true
+  fi
   report "$image" built "$start"
 }
 

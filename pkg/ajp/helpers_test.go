@@ -3,6 +3,8 @@ package ajp_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -26,7 +28,8 @@ func startBackend(t testing.TB, h http.Handler, configure ...func(*ajp.Server)) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &backend{addr: l.Addr().String(), srv: &ajp.Server{Handler: h}, closed: make(chan struct{}, 1024)}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil)) // expected warnings (bad secret) stay out of the output
+	b := &backend{addr: l.Addr().String(), srv: &ajp.Server{Handler: h, Logger: quiet}, closed: make(chan struct{}, 1024)}
 	for _, c := range configure {
 		c(b.srv)
 	}
@@ -95,3 +98,5 @@ func countingTransport(dials *atomic.Int32) *ajp.Transport {
 		return d.DialContext(ctx, network, addr)
 	}}
 }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

@@ -99,7 +99,7 @@ func (w *responseWriter) FlushError() error {
 			return err
 		}
 		w.buf = w.buf[:0]
-	} else if err := w.sendHeaders(); err != nil {
+	} else if err := w.sendHeaders(nil); err != nil {
 		return err
 	}
 	w.c.wmu.Lock()
@@ -117,7 +117,7 @@ func (w *responseWriter) FlushError() error {
 
 // sendChunk writes SEND_HEADERS if still due, then one SEND_BODY_CHUNK.
 func (w *responseWriter) sendChunk(data []byte) error {
-	if err := w.sendHeaders(); err != nil {
+	if err := w.sendHeaders(data); err != nil {
 		return err
 	}
 	w.c.wmu.Lock()
@@ -132,15 +132,15 @@ func (w *responseWriter) sendChunk(data []byte) error {
 	return w.err
 }
 
-// sendHeaders writes SEND_HEADERS once, sniffing a Content-Type from the first bytes when the
-// handler set none, as net/http does.
-func (w *responseWriter) sendHeaders() error {
+// sendHeaders writes SEND_HEADERS once, sniffing a Content-Type from the first body bytes when
+// the handler set none, as net/http does.
+func (w *responseWriter) sendHeaders(first []byte) error {
 	if w.sentHeader {
 		return nil
 	}
 	w.sentHeader = true
-	if _, set := w.header["Content-Type"]; !set && len(w.buf) > 0 && bodyAllowed(w.status) {
-		w.header.Set("Content-Type", http.DetectContentType(w.buf))
+	if _, set := w.header["Content-Type"]; !set && len(first) > 0 && bodyAllowed(w.status) {
+		w.header.Set("Content-Type", http.DetectContentType(first))
 	}
 	msg := SendHeaders{Status: w.status, Reason: http.StatusText(w.status), Headers: make([]Header, 0, len(w.header))}
 	if msg.Reason == "" {
@@ -182,7 +182,7 @@ func (w *responseWriter) finish(reuse bool) bool {
 	if w.err == nil && len(w.buf) > 0 {
 		_ = w.sendChunk(w.buf)
 	} else if w.err == nil {
-		_ = w.sendHeaders()
+		_ = w.sendHeaders(nil)
 	}
 	w.buf = nil
 	ok := w.err == nil

@@ -16,6 +16,9 @@ import (
 // CPing gets CPong, every FORWARD_REQUEST becomes an *http.Request (its AJP attributes in the
 // context, see ForwardRequestOf), the request body is pulled with GET_BODY_CHUNK as the handler
 // reads it, and the response streams as SEND_HEADERS and body chunks. Connections are kept alive.
+//
+// Like Tomcat, the Server notices that the web server went away only when a write fails: the
+// request context is cancelled when the handler returns, not when the connection closes.
 type Server struct {
 	// Handler answers the requests.
 	Handler http.Handler

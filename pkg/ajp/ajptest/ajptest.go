@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rollcd/roll/pkg/ajp"
 )
@@ -67,6 +68,27 @@ func (b *Backend) accept() {
 			defer nc.Close()
 			b.script(&Conn{Conn: nc, Index: n, pr: ajp.NewPacketReader(nc, ajp.MagicToContainer, ajp.MaxPacketSize)})
 		}()
+	}
+}
+
+// Shutdown closes the listener and waits up to timeout for the running scripts to return on
+// their own (the client closed its connections), then closes what is left. It reports whether the
+// scripts ended by themselves.
+func (b *Backend) Shutdown(timeout time.Duration) bool {
+	_ = b.l.Close()
+	done := make(chan struct{})
+	go func() {
+		b.wg.Wait()
+		close(done)
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-timer.C:
+		b.Close()
+		return false
 	}
 }
 

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -203,5 +204,50 @@ func TestTomcatKilledMidTrafficLosesNoGET(t *testing.T) {
 	}
 	if !seen["k1"] || !seen["k2"] {
 		t.Fatalf("after recovery requests reached %v, want both", seen)
+	}
+}
+
+// TestTomcatReadinessProvesTheApp: a Tomcat whose webapp failed to deploy still answers CPing;
+// the rollout must keep probing (the health page answers 404), never switch, and leave the old
+// backend serving when cancelled.
+func TestTomcatReadinessProvesTheApp(t *testing.T) {
+	t1, _ := sharedTomcats(t)
+	broken := tomcattest.Start(t, tomcattest.Options{Route: "broken", Secret: tomcatSecret, BrokenApp: true, NoWait: true})
+	g := newTestGateway(t, nil)
+	tomcatService(t, g, t1)
+	log := newEventLog()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := g.Rollout(ctx, "app", admin.RolloutRequest{
+			Backends:     []admin.BackendSpec{{Name: "broken", Address: broken.AJPAddr()}},
+			ReadyTimeout: admin.Duration(2 * time.Minute),
+		}, log.add)
+		done <- err
+	}()
+	eventually(t, 90*time.Second, "a probe that reached the broken webapp", func() bool {
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		for _, ev := range log.events {
+			if ev.Step == admin.StepProbing && strings.Contains(ev.Message, "answered 404") {
+				return true
+			}
+		}
+		return false
+	})
+	if _, ok := log.find(admin.StepSwitched); ok {
+		t.Fatal("switched to a Tomcat whose webapp is broken")
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("cancelled rollout returned no error")
+	}
+	st, _ := g.Service("app")
+	if len(st.Backends) != 1 || st.Backends[0].Name != t1.Route() || st.Backends[0].Activation != admin.Active {
+		t.Fatalf("after the failed rollout: %+v", st.Backends)
+	}
+	if page, _ := tomcatGet(t, g.URL+"/app/nosession.jsp", ""); page["route"] != t1.Route() {
+		t.Fatalf("old Tomcat does not serve: %v", page)
 	}
 }

@@ -4,6 +4,22 @@
 //
 // It is the only package of roll that imports the docker client, so moving to
 // another client touches this folder alone.
+//
+// # What CreateForService honours
+//
+// Every key of a compose service is in one of three lists (support.go): the
+// keys mapped to the Engine API (image, command, environment, volumes,
+// networks and aliases, healthcheck, restart, stop_signal and
+// stop_grace_period, limits, capabilities, logging, ports ...); the keys that
+// do not concern creating one container, each with the reason (build,
+// depends_on, profiles, env_file, pull_policy ...); and everything else, which
+// is refused with ErrUnsupported naming the key when it is set (secrets,
+// configs, links, volumes_from, lifecycle hooks, gpus ...). The check walks
+// compose-go's own struct, so a key that a newer compose-go knows is refused
+// until it is mapped, never dropped silently.
+//
+// Engines older than API 1.44 take one network at creation; the others are
+// connected right after, before the container starts.
 package dockerx
 
 import (

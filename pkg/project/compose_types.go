@@ -16,14 +16,6 @@ type (
 	ServiceVolumeConfig = types.ServiceVolumeConfig
 	// ServiceNetworkConfig is a service's attachment to one network.
 	ServiceNetworkConfig = types.ServiceNetworkConfig
-	// ServicePortConfig is one entry of a service's ports.
-	ServicePortConfig = types.ServicePortConfig
-	// HealthCheckConfig is a service's healthcheck.
-	HealthCheckConfig = types.HealthCheckConfig
-	// DeployConfig is a service's deploy section.
-	DeployConfig = types.DeployConfig
-	// BuildConfig is a service's build section.
-	BuildConfig = types.BuildConfig
 	// MappingWithEquals is an environment: a nil value is a variable without a value.
 	MappingWithEquals = types.MappingWithEquals
 	// StringList is a list of strings that compose also accepts as one string.

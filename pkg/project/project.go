@@ -1,8 +1,3 @@
-// Package project loads a compose project exactly as `docker compose` does and
-// reads roll's own settings from its x-roll extensions.
-//
-// It is the only package of roll that imports compose-go: other packages name
-// the compose types through the aliases in compose_types.go.
 package project
 
 import (
@@ -174,12 +169,6 @@ func (p *Project) Networks() map[string]NetworkConfig {
 // file; each one's Name is the engine-side name (`<project>_<key>` unless set).
 func (p *Project) Volumes() map[string]VolumeConfig {
 	return p.compose.Volumes
-}
-
-// Environment returns the variables that interpolation saw (OS environment and
-// .env files), for callers that need to resolve more values the same way.
-func (p *Project) Environment() map[string]string {
-	return p.compose.Environment
 }
 
 // serviceError carries ErrNoSuchService with a message that lists what exists.

@@ -255,3 +255,21 @@ func TestAJPRolloutProbesWithCPingAndRequest(t *testing.T) {
 		t.Fatal("the readiness probe sent no request to the new backend")
 	}
 }
+
+func TestClientInfo(t *testing.T) {
+	cases := []struct {
+		remote, host string
+		want         ajp.RequestInfo
+	}{
+		{"10.0.0.5:51234", "shop.example.com", ajp.RequestInfo{RemoteAddr: "10.0.0.5", RemotePort: 51234, ServerName: "shop.example.com", ServerPort: 80}},
+		{"10.0.0.5:51234", "shop.example.com:8443", ajp.RequestInfo{RemoteAddr: "10.0.0.5", RemotePort: 51234, ServerName: "shop.example.com", ServerPort: 8443}},
+		{"[::1]:4000", "[::1]:9000", ajp.RequestInfo{RemoteAddr: "::1", RemotePort: 4000, ServerName: "::1", ServerPort: 9000}},
+	}
+	for _, c := range cases {
+		r, _ := http.NewRequest("GET", "http://x/", nil)
+		r.RemoteAddr, r.Host = c.remote, c.host
+		if got := clientInfo(r); got != c.want {
+			t.Errorf("%s %s: %+v, want %+v", c.remote, c.host, got, c.want)
+		}
+	}
+}

@@ -71,14 +71,15 @@ func (d drain) idle(old []admin.BackendStatus) bool {
 	return true
 }
 
-// newAllDown reports whether every backend that took over is out by health.
+// newAllDown reports whether every backend that took over failed its active health check.
+// One failed request (passive health) is not enough to undo a deploy: it recovers by itself.
 func (d drain) newAllDown() bool {
 	if len(d.news) == 0 {
 		return false
 	}
 	snap := d.s.snap.Load()
 	for _, name := range d.news {
-		if i := snap.byName(name); i >= 0 && snap.members[i].b.healthy() {
+		if i := snap.byName(name); i >= 0 && !snap.members[i].b.checkFailed.Load() {
 			return false
 		}
 	}

@@ -86,23 +86,24 @@ func clientInfo(r *http.Request) ajp.RequestInfo {
 	host, port := splitHostPort(r.RemoteAddr)
 	info.RemoteAddr = host
 	info.RemotePort, _ = strconv.Atoi(port)
-	localPort := 0
 	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		if tcp, ok := la.(*net.TCPAddr); ok {
 			info.LocalAddr = tcp.IP.String()
-			localPort = tcp.Port
 		}
 	}
+	info.IsSSL = r.TLS != nil
+	// The port Tomcat builds absolute URLs with is the one the client asked for: the Host
+	// header's, or the scheme's default. The gateway's own listening port is usually not what
+	// the client sees (a published container port).
 	name, hport := splitHostPort(r.Host)
 	info.ServerName = name
 	if p, err := strconv.Atoi(hport); err == nil {
 		info.ServerPort = p
-	} else if localPort != 0 {
-		info.ServerPort = localPort
+	} else if info.IsSSL {
+		info.ServerPort = 443
 	} else {
 		info.ServerPort = 80
 	}
-	info.IsSSL = r.TLS != nil
 	return info
 }
 

@@ -193,6 +193,8 @@ func TestSettingsValidation(t *testing.T) {
 		{"protocol enum", rolled(secret+"protocol: ftp", "", ""), "services.app.x-roll.protocol", `"ftp" is not one of ajp, http`},
 		{"port range", rolled(secret+"port: 70000", "", ""), "services.app.x-roll.port", "between 1 and 65535"},
 		{"port type", rolled(secret+"port: eighty", "", ""), "services.app.x-roll.port", "whole number"},
+		{"ajp on the http port", rolled(secret+"port: 8080", "", ""), "services.app.x-roll.port", "set protocol: http"},
+		{"http on the ajp port", rolled("protocol: http\nport: 8009", "", ""), "services.app.x-roll.port", "set protocol: ajp"},
 		{"path prefix", rolled(secret+"paths: [app]", "", ""), "services.app.x-roll.paths[0]", `must start with "/"`},
 		{"path twice", rolled(secret+"paths: [/a, /a]", "", ""), "services.app.x-roll.paths[1]", "twice"},
 		{"paths empty", rolled(secret+"paths: []", "", ""), "services.app.x-roll.paths", "must not be empty"},

@@ -47,6 +47,17 @@ func xroll(service string, keys ...string) keyPath {
 // the AJP secret from the service's own environment.
 func (v *validator) protocol(ss *ServiceSettings, svc types.ServiceConfig) {
 	set := v.explicit[ss.Service]
+	// Tomcat's connectors listen on 8009 (AJP) and 8080 (HTTP) by default;
+	// pointing one protocol at the other's port is almost always a slip, and
+	// it fails only at the first deploy, with a confusing protocol error.
+	other, otherPort := ProtocolHTTP, DefaultHTTPPort
+	if ss.Protocol == ProtocolHTTP {
+		other, otherPort = ProtocolAJP, DefaultAJPPort
+	}
+	if ss.Port == otherPort {
+		v.d.addf(xroll(ss.Service, "port"), "%d is the usual %s port, but protocol is %s: set protocol: %s, or the port of the %s connector",
+			ss.Port, other, ss.Protocol, other, ss.Protocol)
+	}
 	switch ss.Protocol {
 	case ProtocolAJP:
 		if ss.AJPSecretEnv == "" {

@@ -30,6 +30,9 @@ func benchTomcatGet(b *testing.B, c *http.Client, url string, parallel bool) {
 		}
 		return
 	}
+	// 8 goroutines per CPU keep several requests in flight, as a gateway under load does, so the pool
+	// holds several connections and Tomcat serves them on several threads.
+	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			one()

@@ -162,6 +162,11 @@ check_gateway() {
 
 main() {
   docker info >/dev/null 2>&1 || { echo "check-images: cannot reach the Docker engine" >&2; exit 1; }
+  # Hold the build lock from removal to rebuild, so that a concurrent build-images.sh (a test run)
+  # waits for the new images instead of racing the removal.
+  exec 9>"${TMPDIR:-/tmp}/roll-build-images.lock"
+  flock 9
+  export ROLL_IMAGES_LOCKED=1
   if [[ ${1:-} != --keep ]]; then
     echo "== removing the images"
     docker rmi -f "${ALL_IMAGES[@]}" >/dev/null 2>&1 || true
@@ -175,6 +180,8 @@ main() {
   t0=$(now)
   "$ROOT/scripts/build-images.sh" >/dev/null
   echo "   total $(since "$t0")s"
+  exec 9>&-
+  unset ROLL_IMAGES_LOCKED
 
   echo "== sizes"
   docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^(roll:|roll-example-|roll-tomcat-base:)' |

@@ -14,7 +14,7 @@ import (
 // Run builds the command tree, runs it with args and returns the process exit code.
 func Run(ctx context.Context, version string, args []string) int {
 	app := newApp(version)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, interspersed(app, args))
 	return exitCode(ctx, err)
 }
 

@@ -1,9 +1,3 @@
-// Package tomcattest runs real Tomcat 10.1 instances on loopback for tests: each one has its own
-// CATALINA_BASE, random free HTTP and AJP ports, an AJP secret, a jvmRoute and a small JSP test webapp at
-// /app (see the webapp directory: hello.jsp, nosession.jsp, echo.jsp, info.jsp, big.jsp, ...).
-//
-// Start ties an instance to one test; Shared lets the tests of a package share instances, stopped by Main.
-// Require skips (or, under CI=true, fails) a test when Tomcat or java is missing.
 package tomcattest
 
 import (

@@ -80,7 +80,7 @@ func mustPatch(t testing.TB, g *testGateway, svc, name string, a admin.Activatio
 	}
 }
 
-// nameBackend is an HTTP backend that answers its name; /login sets a Tomcat-style session
+// nameBackend is an HTTP backend that answers its name (after ?sleep=DURATION); /login sets a Tomcat-style session
 // cookie "<n>.<route>", and every answer echoes the activation header it received.
 type nameBackend struct {
 	name string
@@ -104,6 +104,9 @@ func (nb *nameBackend) serve(w http.ResponseWriter, r *http.Request) {
 	n := nb.n
 	nb.seen = append(nb.seen, r.Header.Get(activationHeader))
 	nb.mu.Unlock()
+	if d, err := time.ParseDuration(r.URL.Query().Get("sleep")); err == nil {
+		time.Sleep(d) // a slow page, in flight while the test changes things
+	}
 	if strings.HasSuffix(r.URL.Path, "/login") {
 		http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: fmt.Sprintf("S%d.%s", n, nb.name), Path: "/"})
 	}

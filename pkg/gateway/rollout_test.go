@@ -259,3 +259,45 @@ func TestRolloutOverTheAdminAPI(t *testing.T) {
 		t.Fatalf("streamed steps %v", steps)
 	}
 }
+
+func TestRolloutDrainTimeout(t *testing.T) {
+	g, _ := rolloutService(t, "requests", time.Minute)
+	next := startNameBackend(t, "new")
+	slow := make(chan int, 1)
+	go func() {
+		code, _, _ := tryGet(g.URL + "/?sleep=1500ms") // in flight on old through the whole drain timeout
+		slow <- code
+	}()
+	eventually(t, 5*time.Second, "a request in flight on old", func() bool { return backendOf(t, g, "app", "old").InFlight == 1 })
+	log := newEventLog()
+	res, err := g.Rollout(context.Background(), "app", admin.RolloutRequest{
+		Backends:     []admin.BackendSpec{{Name: "new", Address: next.addr()}},
+		DrainTimeout: admin.Duration(300 * time.Millisecond),
+	}, log.add)
+	if err != nil || !res.DrainTimedOut {
+		t.Fatalf("rollout: %+v %v, want a drain timeout", res, err)
+	}
+	if ev, _ := log.find(admin.StepDrained); !strings.Contains(ev.Message, "timeout") {
+		t.Fatalf("drained event: %q", ev.Message)
+	}
+	if code := <-slow; code != 200 {
+		t.Fatalf("the request in flight when the drain timed out: %d", code)
+	}
+	if b := backendOf(t, g, "app", "old"); b.Activation != admin.Stopped || b.InFlight != 0 {
+		t.Fatalf("old after the timeout: %+v", b)
+	}
+}
+
+func TestPutServiceKeepsTheSecret(t *testing.T) {
+	g := newTestGateway(t, nil)
+	spec := httpService("app")
+	spec.Secret = "first"
+	mustPut(t, g, spec)
+	spec.Secret = ""
+	spec.PathPrefixes = []string{"/moved"}
+	mustPut(t, g, spec)
+	cfg := g.services["app"].cfg.Load().spec
+	if cfg.Secret != "first" || cfg.PathPrefixes[0] != "/moved" {
+		t.Fatalf("after a PUT without secret: %q %v", cfg.Secret, cfg.PathPrefixes)
+	}
+}

@@ -147,10 +147,11 @@ func (g *Gateway) UpdateBackend(service, name string, patch admin.BackendPatch) 
 		spec.Activation = *patch.Activation
 	}
 	if patch.Weight != nil {
-		spec.Weight = *patch.Weight
-		if spec.Weight == 0 {
-			spec.Weight = -1 // an explicit 0 is a mistake, not "default"
+		if w := *patch.Weight; w < 1 || w > 100 {
+			g.mu.Unlock()
+			return admin.BackendStatus{}, fmt.Errorf("%w: backend %q of service %q: weight %d: want 1..100", admin.ErrInvalid, name, service, w)
 		}
+		spec.Weight = *patch.Weight
 	}
 	if patch.Route != nil {
 		spec.Route = *patch.Route

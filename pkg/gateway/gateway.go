@@ -31,7 +31,8 @@ type Gateway struct {
 	services map[string]*service // guarded by mu
 	routes   atomic.Pointer[routeTable]
 
-	saveMu sync.Mutex // serialises state file writes
+	saveMu  sync.Mutex // serialises state file writes
+	started time.Time
 
 	// ctx owns every background goroutine (health checks, drains, pruning); Close ends it.
 	ctx    context.Context
@@ -53,6 +54,7 @@ func New(cfg Config) (*Gateway, error) {
 		errorLog:      slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 		httpTransport: newHTTPTransport(cfg),
 		services:      map[string]*service{},
+		started:       time.Now(),
 	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.routes.Store(buildRoutes(g.services))

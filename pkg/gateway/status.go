@@ -54,14 +54,12 @@ td.num{text-align:right}
 </body></html>
 `))
 
-var startTime = time.Now()
-
 func (g *Gateway) serveStatusPage(w http.ResponseWriter, _ *http.Request) {
 	data := struct {
 		Now      time.Time
 		Uptime   time.Duration
 		Services []admin.ServiceStatus
-	}{time.Now(), time.Since(startTime).Truncate(time.Second), g.Services()}
+	}{time.Now(), time.Since(g.started).Truncate(time.Second), g.Services()}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := statusPage.Execute(w, data); err != nil {

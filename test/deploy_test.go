@@ -319,8 +319,10 @@ func TestBadInputFailsClearlyAndTouchesNothing(t *testing.T) {
 	if res.Code != 2 || !strings.Contains(res.Stderr, "drain-timeout") {
 		t.Errorf("bad flag: exit %d, stderr %q; want 2 naming the flag", res.Code, res.Stderr)
 	}
-	p.write("compose.yaml", strings.Replace(mustRead(t, p.Dir+"/compose.yaml"), "mode: sessions", "mode: slowly", 1))
+	good := mustRead(t, p.Dir+"/compose.yaml")
+	p.write("compose.yaml", strings.Replace(good, "mode: sessions", "mode: slowly", 1))
 	res = p.roll("deploy", "app")
+	p.write("compose.yaml", good) // so that the clean-up can take the project down
 	if res.Code != 3 || !strings.Contains(res.Stderr, "compose.yaml") || !strings.Contains(res.Stderr, "drain.mode") {
 		t.Errorf("bad setting: exit %d, stderr %q; want 3 naming the file and the key", res.Code, res.Stderr)
 	}

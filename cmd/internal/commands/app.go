@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -30,7 +31,7 @@ func newApp(version string) *cli.App {
 		Commands:             commandList(),
 		Flags:                projectFlags(),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err}
+			return usageError{fmt.Errorf("%w (see roll --help)", err)}
 		},
 	}
 }
@@ -40,7 +41,23 @@ func commandList() []*cli.Command { return registered }
 
 var registered []*cli.Command
 
-func register(c *cli.Command) { registered = append(registered, c) }
+func register(c *cli.Command) {
+	if c.OnUsageError == nil {
+		c.OnUsageError = onUsageError
+	}
+	registered = append(registered, c)
+}
+
+// onUsageError turns flag parsing errors into usage errors (exit 2) that say what is expected.
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	msg := err.Error()
+	for _, f := range c.Command.Flags {
+		if _, isDuration := f.(*cli.DurationFlag); isDuration && strings.Contains(msg, "flag -"+f.Names()[0]+":") {
+			msg = strings.TrimSuffix(msg, ": parse error") + ": want a duration such as 30s, 2m or 1h30m"
+		}
+	}
+	return usageError{fmt.Errorf("%s %s: %s (see roll %s --help)", c.App.Name, c.Command.Name, msg, c.Command.Name)}
+}
 
 type usageError struct{ err error }
 

@@ -24,32 +24,33 @@ var statusPage = template.Must(template.New("status").Funcs(template.FuncMap{
 <meta http-equiv="refresh" content="2">
 <title>roll gateway</title>
 <style>
-body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;max-width:70em;padding:.5em;color:#222}
-h1{font-size:1.2em}h2{font-size:1.05em;margin:1.2em 0 .3em}
-.meta{color:#666;font-size:.9em}
-.table{overflow-x:auto}
-table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.25em .5em;border-bottom:1px solid #ddd;white-space:nowrap}
-td.num{text-align:right}
-.active{color:#080}.draining{color:#a60}.stopped{color:#888}
-.down{color:#c00;font-weight:bold}.err{color:#c00;white-space:normal;font-size:.85em}
-.rollout{background:#ffe;padding:.3em .5em;border-left:3px solid #cc0}
+body{font:15px/1.4 system-ui,sans-serif;margin:0 auto;max-width:72em;padding:.5em .7em;color:#222}
+h1{font-size:1.2em;margin:.3em 0}h2{font-size:1.05em;margin:1.2em 0 .4em}
+.meta{color:#666;font-size:.85em;font-weight:normal}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(17em,1fr));gap:.5em}
+.card{border:1px solid #ddd;border-left:5px solid #888;border-radius:4px;padding:.4em .6em}
+.card.active{border-left-color:#2a2}.card.draining{border-left-color:#d80}.card.stopped{border-left-color:#aaa;color:#777}
+.name{font-weight:bold;word-break:break-all}
+.tag{display:inline-block;padding:0 .4em;border-radius:3px;font-size:.8em;margin-left:.3em;background:#eee}
+.tag.active{background:#dfd}.tag.draining{background:#fe9}.tag.down{background:#c00;color:#fff}
+.stats{display:flex;flex-wrap:wrap;gap:.2em 1em;margin:.2em 0}
+.stats b{font-variant-numeric:tabular-nums}
+.err{color:#c00;font-size:.8em;word-break:break-word}
+.rollout{background:#ffe;padding:.3em .5em;border-left:3px solid #cc0;margin:.3em 0}
 </style></head><body>
 <h1>roll gateway</h1>
-<p class="meta">{{.Now.Format "2006-01-02 15:04:05 MST"}} · up {{.Uptime}} · {{len .Services}} services · refreshes every 2 s</p>
+<div class="meta">{{.Now.Format "2006-01-02 15:04:05 MST"}} · up {{.Uptime}} · {{len .Services}} services · refreshes every 2 s</div>
 {{range .Services}}
-<h2>{{.Name}} <span class="meta">{{.Protocol}} · {{range .Hosts}}{{.}} {{else}}any host {{end}}· {{range .PathPrefixes}}{{.}} {{end}}· drain {{.Drain.Mode}}</span></h2>
-{{with .Rollout}}<p class="rollout">rollout: {{.Step}} ({{.Elapsed}}) {{.Message}}</p>{{end}}
-<div class="table"><table>
-<tr><th>backend</th><th>address</th><th>route</th><th>w</th><th>activation</th><th>health</th><th>in flight</th><th>sessions</th><th>requests</th><th>errors</th><th>last error</th></tr>
-{{range .Backends}}<tr>
-<td>{{.Name}}</td><td>{{.Address}}</td><td>{{.Route}}</td><td class="num">{{.Weight}}</td>
-<td class="{{.Activation}}">{{.Activation}}</td>
-<td>{{if .Healthy}}ok{{else}}<span class="down">down</span>{{end}}</td>
-<td class="num">{{.InFlight}}</td><td class="num">{{.Sessions}}</td><td class="num">{{.Requests}}</td><td class="num">{{.Errors}}</td>
-<td class="err">{{.LastError}} <span class="meta">{{ago .LastErrorAt}}</span></td>
-</tr>{{else}}<tr><td colspan="11" class="meta">no backends</td></tr>{{end}}
-</table></div>
+<h2>{{.Name}} <span class="meta">{{.Protocol}} · {{range .Hosts}}{{.}} {{else}}any host {{end}}· {{range .PathPrefixes}}{{.}} {{end}}· drain by {{.Drain.Mode}}</span></h2>
+{{with .Rollout}}<div class="rollout">rollout: <b>{{.Step}}</b> after {{.Elapsed}} {{.Message}}</div>{{end}}
+<div class="cards">
+{{range .Backends}}<div class="card {{.Activation}}">
+<div><span class="name">{{.Name}}</span><span class="tag {{.Activation}}">{{.Activation}}</span>{{if .Healthy}}<span class="tag">healthy</span>{{else}}<span class="tag down">down</span>{{end}}</div>
+<div class="stats"><span>in flight <b>{{.InFlight}}</b></span><span>sessions <b>{{.Sessions}}</b></span><span>requests <b>{{.Requests}}</b></span><span>errors <b>{{.Errors}}</b></span></div>
+<div class="meta">{{.Address}} · route {{.Route}} · weight {{.Weight}}</div>
+{{with .LastError}}<div class="err">{{.}}</div>{{end}}{{if .LastError}}<div class="meta">{{ago .LastErrorAt}}</div>{{end}}
+</div>{{else}}<div class="meta">no backends</div>{{end}}
+</div>
 {{else}}<p>No services yet. Add one with the admin API (PUT /v1/services/NAME) or roll deploy.</p>{{end}}
 </body></html>
 `))

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rollcd/roll/pkg/admin"
 )
@@ -122,13 +124,33 @@ func (c *httpClient) check(ctx context.Context, spec admin.ServiceSpec, m member
 func (c *httpClient) closeIdle() {}
 
 // checkAnswer accepts 2xx and 3xx, the answer of an app that is up.
+// A failed check quotes the start of the answer: the app's own words ("database
+// unreachable") are what the person running the deploy needs to see.
 func checkAnswer(resp *http.Response, path string) error {
+	head := make([]byte, 160)
+	n, _ := io.ReadFull(resp.Body, head)
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 399 {
-		return fmt.Errorf("GET %s answered %d, want 2xx or 3xx", path, resp.StatusCode)
+		msg := fmt.Sprintf("GET %s answered %d, want 2xx or 3xx", path, resp.StatusCode)
+		if text := printableLine(head[:n]); text != "" && !strings.Contains(strings.ToLower(text), "<html") && !strings.HasPrefix(text, "<!") {
+			msg += ": " + text
+		}
+		return errors.New(msg)
 	}
 	return nil
+}
+
+// printableLine is the first line of b when it is plain text, else "".
+func printableLine(b []byte) string {
+	line, _, _ := strings.Cut(string(b), "\n")
+	line = strings.TrimSpace(line)
+	for _, r := range line {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return ""
+		}
+	}
+	return line
 }
 
 // healthHost is the Host a health request carries: the service's first exact host name, so

@@ -16,6 +16,8 @@ type clientConn struct {
 	idleSince time.Time   // when it went back to the pool
 	idleTimer *time.Timer // closes it after IdleTimeout in the pool
 	deadline  bool        // a read deadline may be set: clear it before the next idle check
+	peeker    idlePeeker
+	sh        SendHeaders // parse target, reused so its header slice is allocated once
 }
 
 func newClientConn(nc net.Conn, packetSize int, pool *hostPool) *clientConn {
@@ -43,7 +45,7 @@ func (c *clientConn) idleOK() bool {
 	if c.pr.Buffered() > 0 {
 		return false
 	}
-	return socketIdleOK(c.nc)
+	return c.peeker.check(c.nc)
 }
 
 // ping sends CPING and waits up to timeout for CPONG. Only an idle connection may be pinged.

@@ -39,7 +39,6 @@ type exchange struct {
 	stopAbort func() bool // unregisters the context watcher
 	aborted   atomic.Bool // the context ended; a past deadline was set on the connection
 
-	sh            SendHeaders
 	contentLength int64 // of the response, -1 when unknown
 	delivered     int64 // response body bytes read so far
 	pending       []byte

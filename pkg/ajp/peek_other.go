@@ -4,6 +4,8 @@ package ajp
 
 import "net"
 
-// socketIdleOK cannot peek without blocking on this platform; the CPing after idle and the retry
-// of a request on a reused connection cover dead connections instead.
-func socketIdleOK(net.Conn) bool { return true }
+// idlePeeker cannot peek without blocking on this platform; the CPing after idle and the retry of
+// a request on a reused connection cover dead connections instead.
+type idlePeeker struct{}
+
+func (*idlePeeker) check(net.Conn) bool { return true }

@@ -8,32 +8,37 @@ import (
 	"syscall"
 )
 
-// socketIdleOK peeks at the socket without blocking, as mod_jk's jk_is_socket_connected does:
-// end of stream (the backend closed an idle connection), an error, or unexpected bytes all mean
-// the connection must not carry a request. A connection that is not a socket passes.
-func socketIdleOK(nc net.Conn) bool {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
+// idlePeeker checks an idle connection without blocking, as mod_jk's jk_is_socket_connected does:
+// end of stream (the backend closed an idle connection), an error, or unexpected bytes all mean the
+// connection must not carry a request. It is built once per connection, so a check allocates nothing.
+type idlePeeker struct {
+	rc   syscall.RawConn // nil when the connection is not a socket: it then always passes
+	fn   func(fd uintptr) bool
+	buf  [1]byte
+	ok   bool
+	init bool
+}
+
+func (p *idlePeeker) check(nc net.Conn) bool {
+	if !p.init {
+		p.init = true
+		if sc, ok := nc.(syscall.Conn); ok {
+			if rc, err := sc.SyscallConn(); err == nil {
+				p.rc, p.fn = rc, p.peek
+			}
+		}
+	}
+	if p.rc == nil {
 		return true
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	var p peeker
-	if err := rc.Read(p.peek); err != nil {
+	if err := p.rc.Read(p.fn); err != nil {
 		return false
 	}
 	return p.ok
 }
 
-type peeker struct {
-	buf [1]byte
-	ok  bool
-}
-
 // peek is called once by RawConn.Read; returning true stops it from waiting for readability.
-func (p *peeker) peek(fd uintptr) bool {
+func (p *idlePeeker) peek(fd uintptr) bool {
 	// Only "would block" means alive and quiet; n > 0 is a stray byte and n == 0 the end.
 	_, _, err := syscall.Recvfrom(int(fd), p.buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 	p.ok = errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK)

@@ -45,16 +45,17 @@ func bodyAllowed(status int) bool {
 // response turns SEND_HEADERS into the http.Response RoundTrip returns. Its body is the exchange,
 // or http.NoBody for HEAD, 1xx, 204 and 304 (the caller then reads on to END_RESPONSE).
 func (ex *exchange) response(p []byte) (*http.Response, error) {
-	if err := ex.sh.parse(p); err != nil {
+	sh := &ex.c.sh
+	if err := sh.parse(p); err != nil {
 		return nil, err
 	}
-	status := ex.sh.Status
+	status := sh.Status
 	if status < 100 || status > 999 {
 		return nil, protocolErrorf("status %d in SEND_HEADERS", status)
 	}
-	hdr := make(http.Header, len(ex.sh.Headers))
-	values := make([]string, len(ex.sh.Headers)) // one backing array for all single values
-	for i, h := range ex.sh.Headers {
+	hdr := make(http.Header, len(sh.Headers))
+	values := make([]string, len(sh.Headers)) // one backing array for all single values
+	for i, h := range sh.Headers {
 		key := h.Name
 		if code, ok := ResponseHeaderCode(h.Name); ok && responseHeaderNames[code-headerCodeBase] == h.Name {
 			key = responseHeaderKeys[code-headerCodeBase]
@@ -77,7 +78,7 @@ func (ex *exchange) response(p []byte) (*http.Response, error) {
 		cl = n
 	}
 	resp := &http.Response{
-		Status:        statusLine(status, ex.sh.Reason),
+		Status:        statusLine(status, sh.Reason),
 		StatusCode:    status,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,

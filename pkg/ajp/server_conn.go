@@ -36,14 +36,16 @@ type serverConn struct {
 	wmu     sync.Mutex // the response writer and the request body (GET_BODY_CHUNK) share bw
 	bw      *bufio.Writer
 	scratch []byte
+	baseCtx context.Context // of every request on this connection
 }
 
 func newServerConn(s *Server, nc net.Conn) *serverConn {
 	ps := s.packetSize()
 	return &serverConn{
 		s: s, nc: nc, packetSize: ps,
-		pr: NewPacketReader(nc, MagicToContainer, ps),
-		bw: bufio.NewWriterSize(nc, ps),
+		pr:      NewPacketReader(nc, MagicToContainer, ps),
+		bw:      bufio.NewWriterSize(nc, ps),
+		baseCtx: context.WithValue(context.Background(), http.LocalAddrContextKey, nc.LocalAddr()),
 	}
 }
 
@@ -114,15 +116,14 @@ func (c *serverConn) serveRequest(p []byte) (reuse bool) {
 		return false
 	}
 	f.Secret = ""
-	req, err := c.newRequest(f)
+	ctx, cancel := context.WithCancel(withForwardRequest(c.baseCtx, f))
+	defer cancel()
+	req, err := c.newRequest(ctx, f)
 	if err != nil {
 		c.s.logger().Warn("ajp unusable request", "remote", c.nc.RemoteAddr(), "err", err)
 		c.answerError(http.StatusBadRequest)
 		return false
 	}
-	ctx, cancel := context.WithCancel(req.Context())
-	defer cancel()
-	req = req.WithContext(ctx)
 	body, _ := req.Body.(*requestBody)
 	w := newResponseWriter(c, req)
 	ok := c.runHandler(w, req)
@@ -169,7 +170,7 @@ func (c *serverConn) answerError(status int) {
 }
 
 // newRequest builds the *http.Request a handler sees from the decoded packet.
-func (c *serverConn) newRequest(f *ForwardRequest) (*http.Request, error) {
+func (c *serverConn) newRequest(ctx context.Context, f *ForwardRequest) (*http.Request, error) {
 	requestURI := f.URI
 	if f.QueryString != "" {
 		requestURI += "?" + f.QueryString
@@ -239,6 +240,5 @@ func (c *serverConn) newRequest(f *ForwardRequest) (*http.Request, error) {
 	if req.ContentLength != 0 {
 		req.Body = &requestBody{c: c, left: req.ContentLength, firstPending: req.ContentLength > 0}
 	}
-	ctx := context.WithValue(context.Background(), http.LocalAddrContextKey, c.nc.LocalAddr())
-	return req.WithContext(withForwardRequest(ctx, f)), nil
+	return req.WithContext(ctx), nil
 }

@@ -61,7 +61,12 @@ func (s *service) healthLoop(ctx context.Context, b *backend) {
 		case <-t.C:
 		}
 		if m, ok := s.snap.Load().find(b); ok && m.spec.Activation != admin.Stopped {
-			s.applyCheck(m, s.probe(ctx, m))
+			err := s.probe(ctx, m)
+			// A backend stopped (or removed) while the check ran is going away on purpose:
+			// its failing check is no news.
+			if now, ok := s.snap.Load().find(b); ok && now.spec.Activation != admin.Stopped {
+				s.applyCheck(now, err)
+			}
 		}
 		if ctx.Err() != nil {
 			return

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMetricsAndStatusJSON(t *testing.T) {
@@ -11,7 +12,15 @@ func TestMetricsAndStatusJSON(t *testing.T) {
 	for range 4 {
 		get(t, g.URL+"/", "")
 	}
-	code, body, _ := adminDo(t, "GET", g.AdminURL+"/metrics", testToken, "")
+	// The client has its answer a moment before the proxy has finished its bookkeeping.
+	var code int
+	var body string
+	eventually(t, 5*time.Second, "4 requests counted and none in flight", func() bool {
+		code, body, _ = adminDo(t, "GET", g.AdminURL+"/metrics", testToken, "")
+		return code != 200 || (strings.Contains(body, `roll_request_duration_seconds_count{service="app"} 4`+"\n") &&
+			strings.Contains(body, `roll_backend_in_flight{service="app",backend="a"} 0`+"\n") &&
+			strings.Contains(body, `roll_backend_in_flight{service="app",backend="b"} 0`+"\n"))
+	})
 	if code != 200 {
 		t.Fatalf("/metrics: %d", code)
 	}

@@ -1,7 +1,10 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,5 +121,43 @@ func TestUnreadableStateFileIsMovedAside(t *testing.T) {
 	matches, _ := filepath.Glob(path + ".corrupt-*")
 	if len(matches) != 1 {
 		t.Fatalf("garbage file not kept aside: %v", matches)
+	}
+}
+
+func TestRestartDuringRolloutDropsUnswitchedBackends(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	old := startNameBackend(t, "old")
+	g1 := newTestGateway(t, func(c *Config) { c.StatePath = path })
+	mustPut(t, g1, httpService("app"))
+	mustAdd(t, g1, "app", admin.BackendSpec{Name: "old", Address: old.addr()})
+	log := newEventLog()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go g1.Rollout(ctx, "app", admin.RolloutRequest{
+		Backends:     []admin.BackendSpec{{Name: "new", Address: freeAddr(t)}},
+		ReadyTimeout: admin.Duration(time.Minute),
+	}, log.add)
+	log.wait(t, admin.StepProbing) // "new" is in the state file now, pending
+	g2 := newTestGateway(t, func(c *Config) { c.StatePath = path })
+	st, _ := g2.Service("app")
+	if len(st.Backends) != 1 || st.Backends[0].Name != "old" || st.Backends[0].Activation != admin.Active {
+		t.Fatalf("after a restart mid-rollout: %+v", st.Backends)
+	}
+}
+
+func TestHistoryKeepsTheLast20(t *testing.T) {
+	g := newTestGateway(t, nil)
+	mustPut(t, g, httpService("app"))
+	for i := range 25 {
+		if err := g.RecordDeploy(admin.DeployRecord{ID: fmt.Sprint(i), Service: "app", Outcome: OutcomeSucceeded}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, _ := g.Deploys("app")
+	if len(d) != 20 || d[0].ID != "24" || d[19].ID != "5" {
+		t.Fatalf("history: %d records, first %s, last %s", len(d), d[0].ID, d[len(d)-1].ID)
+	}
+	if err := g.RecordDeploy(admin.DeployRecord{Service: "nosuch", Outcome: OutcomeFailed}); !errors.Is(err, admin.ErrNotFound) {
+		t.Fatalf("record for an unknown service: %v", err)
 	}
 }

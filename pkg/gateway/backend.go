@@ -28,6 +28,7 @@ type backend struct {
 	downUntil atomic.Int64
 	// checkFailed is the active health state: set by a failed health check, cleared by a good one.
 	checkFailed atomic.Bool
+	checkFails  atomic.Int32 // failed health checks in a row
 	lastErr     atomic.Pointer[errorNote]
 
 	sessions sessionSet

@@ -50,19 +50,19 @@ func TestPickPrefersLessBusyPerWeight(t *testing.T) {
 	a.inFlight.Store(2)
 	b.inFlight.Store(3) // 1.5 per weight unit, less busy than a's 2
 	for start := range uint32(3) {
-		if i := pick(snap, start, 0, nil); i != 1 {
+		if i := pick(snap, start, 0, nil, false); i != 1 {
 			t.Fatalf("start %d: picked %d, want b (1)", start, i)
 		}
 	}
 	b.inFlight.Store(5) // 2.5 per unit: now a is less busy; c is draining and never picked
-	if i := pick(snap, 0, 0, nil); i != 0 {
+	if i := pick(snap, 0, 0, nil, false); i != 0 {
 		t.Fatalf("picked %d, want a (0)", i)
 	}
-	if i := pick(snap, 0, 0, []*backend{a, b}); i != -1 {
+	if i := pick(snap, 0, 0, []*backend{a, b}, false); i != -1 {
 		t.Fatalf("picked %d with a and b excluded, want none", i)
 	}
 	b.downUntil.Store(1 << 62) // passively down, not yet due for a probe
-	if i := pick(snap, 0, 0, []*backend{a}); i != -1 {
+	if i := pick(snap, 0, 0, []*backend{a}, false); i != -1 {
 		t.Fatalf("picked %d, want none: b is down", i)
 	}
 }

@@ -15,7 +15,8 @@ const weightScale = 720720
 // Under load the in-flight term spreads requests to the least busy backend; at low load
 // every backend has zero in flight and the virtual times give exact weight ratios
 // (1:1 alternates strictly, 2:1 gives two to one).
-func pick(s *snapshot, start uint32, now int64, exclude []*backend) int {
+// With force, backends marked down count as usable (forced recovery).
+func pick(s *snapshot, start uint32, now int64, exclude []*backend, force bool) int {
 	n := len(s.members)
 	best := -1
 	var bestIn, bestW int64
@@ -23,7 +24,7 @@ func pick(s *snapshot, start uint32, now int64, exclude []*backend) int {
 	for k := range n {
 		i := (int(start%uint32(n)) + k) % n
 		m := &s.members[i]
-		if m.spec.Activation != admin.Active || excluded(m.b, exclude) || !m.b.usable(now) {
+		if m.spec.Activation != admin.Active || excluded(m.b, exclude) || (!force && !m.b.usable(now)) {
 			continue
 		}
 		in, w, v := m.b.inFlight.Load(), int64(m.spec.Weight), m.b.vtime.Load()

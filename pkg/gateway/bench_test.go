@@ -66,7 +66,7 @@ func BenchmarkPick(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		if j := pick(snap, uint32(i), 0, nil); j >= 0 {
+		if j := pick(snap, uint32(i), 0, nil, false); j >= 0 {
 			charge(snap.members[j].b, snap.members[j].spec.Weight)
 		}
 	}

@@ -75,16 +75,25 @@ func (s *service) healthLoop(ctx context.Context, b *backend) {
 	}
 }
 
+// checkFall is how many health checks in a row must fail before a backend is taken out.
+const checkFall = 2
+
 // applyCheck moves b in or out of service after a health check, logging only changes.
 func (s *service) applyCheck(m member, err error) {
 	b := m.b
 	if err != nil {
 		b.lastErr.Store(&errorNote{msg: err.Error(), at: time.Now()})
+		// One slow answer on a busy machine is not an outage: it takes checkFall failures in a
+		// row to take a backend out (HAProxy's "fall").
+		if b.checkFails.Add(1) < checkFall {
+			return
+		}
 		if !b.checkFailed.Swap(true) {
 			s.g.log.Warn("backend failed its health check", "service", s.name, "backend", m.spec.Name, "err", err)
 		}
 		return
 	}
+	b.checkFails.Store(0)
 	failed := b.checkFailed.Swap(false)
 	passive := b.downUntil.Swap(0) != 0
 	if failed || passive {

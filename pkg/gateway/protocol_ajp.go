@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/rollcd/roll/pkg/admin"
 	"github.com/rollcd/roll/pkg/ajp"
@@ -88,7 +90,7 @@ func clientInfo(r *http.Request) ajp.RequestInfo {
 	info.RemotePort, _ = strconv.Atoi(port)
 	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		if tcp, ok := la.(*net.TCPAddr); ok {
-			info.LocalAddr = tcp.IP.String()
+			info.LocalAddr = localIPString(tcp.IP)
 		}
 	}
 	info.IsSSL = r.TLS != nil
@@ -105,6 +107,24 @@ func clientInfo(r *http.Request) ajp.RequestInfo {
 		info.ServerPort = 80
 	}
 	return info
+}
+
+// lastLocalIP caches the text of the gateway's own address: it is the same for nearly every
+// request, and formatting it would allocate on each.
+var lastLocalIP atomic.Pointer[localIP]
+
+type localIP struct {
+	ip   net.IP
+	text string
+}
+
+func localIPString(ip net.IP) string {
+	if c := lastLocalIP.Load(); c != nil && c.ip.Equal(ip) {
+		return c.text
+	}
+	c := &localIP{ip: slices.Clone(ip), text: ip.String()}
+	lastLocalIP.Store(c)
+	return c.text
 }
 
 // splitHostPort is net.SplitHostPort without its errors and allocations: a missing port

@@ -84,12 +84,18 @@ func (s *service) choose(route string, tried []*backend, now int64, recoverAfter
 				}
 			}
 		}
-		i := pick(snap, s.rot.Add(1), now, tried)
+		i, forced := pick(snap, s.rot.Add(1), now, tried, false), false
+		if i < 0 {
+			// Every active backend is marked down. A 503 is certain if we give up, while the
+			// backend may well answer (a health check that timed out on a busy machine): try
+			// them anyway, as mod_jk's forced recovery does.
+			i, forced = pick(snap, s.rot.Add(1), now, tried, true), true
+		}
 		if i < 0 {
 			return member{}, false, false, tried
 		}
 		m := snap.members[i]
-		if !m.b.claimProbe(now, recoverAfter) {
+		if !forced && !m.b.claimProbe(now, recoverAfter) {
 			tried = append(tried, m.b) // someone else is probing it
 			continue
 		}

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -58,13 +57,9 @@ func TestPickForcedIgnoresHealthButNotActivationOrExclusion(t *testing.T) {
 	if i := pick(snap, 0, 0, nil, false); i != -1 {
 		t.Fatalf("unforced pick = %d, want none", i)
 	}
-	var mu sync.Mutex
 	seen := map[int]bool{}
 	for start := range uint32(4) {
-		i := pick(snap, start, 0, nil, true)
-		mu.Lock()
-		seen[i] = true
-		mu.Unlock()
+		seen[pick(snap, start, 0, nil, true)] = true
 	}
 	if seen[2] || seen[-1] || !seen[0] && !seen[1] {
 		t.Fatalf("forced picks %v: want only active backends a or b", seen)

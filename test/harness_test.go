@@ -94,7 +94,8 @@ type projectSpec struct {
 	DrainMode   string
 	DrainTime   string
 	ReadyTime   string
-	Extra       string // more service-level compose keys for the app, indented 4 spaces
+	Env         map[string]string // more environment variables of the app
+	Extra       string            // more service-level compose keys for the app, indented 4 spaces
 }
 
 const composeTemplate = `name: {{.Name}}
@@ -118,6 +119,9 @@ services:
     image: {{.Spec.AppImage}}
     environment:
       AJP_SECRET: ${AJP_SECRET}
+{{- range $k, $v := .Spec.Env}}
+      {{$k}}: "{{$v}}"
+{{- end}}
     stop_grace_period: 5s
     labels:
       dev.roll.test: "1"

@@ -132,11 +132,16 @@ func TestRestartDuringRolloutDropsUnswitchedBackends(t *testing.T) {
 	mustAdd(t, g1, "app", admin.BackendSpec{Name: "old", Address: old.addr()})
 	log := newEventLog()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go g1.Rollout(ctx, "app", admin.RolloutRequest{
-		Backends:     []admin.BackendSpec{{Name: "new", Address: freeAddr(t)}},
-		ReadyTimeout: admin.Duration(time.Minute),
-	}, log.add)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g1.Rollout(ctx, "app", admin.RolloutRequest{
+			Backends:     []admin.BackendSpec{{Name: "new", Address: freeAddr(t)}},
+			ReadyTimeout: admin.Duration(time.Minute),
+		}, log.add)
+	}()
+	// g1's rollout writes the state file until it ends: let it end before the temp dir goes.
+	defer func() { cancel(); <-done }()
 	log.wait(t, admin.StepProbing) // "new" is in the state file now, pending
 	g2 := newTestGateway(t, func(c *Config) { c.StatePath = path })
 	st, _ := g2.Service("app")

@@ -38,8 +38,53 @@ func (g *Gateway) Rollout(ctx context.Context, service string, req admin.Rollout
 	if err := ro.begin(service, specs); err != nil {
 		return admin.RolloutResult{}, err
 	}
-	defer ro.s.busy.Store(false)
+	defer ro.release()
 	return ro.run(ctx)
+}
+
+// errSuperseded ends the drain of a rollout that a newer rollout of the same service took over.
+var errSuperseded = errors.New("superseded by a newer rollout")
+
+// drainHandle lets a newer rollout take over a rollout that switched and now drains: the
+// deploy that started it may be gone (killed), and its re-run must not wait for the old drain
+// or fail as busy. The old backends stay draining and the new rollout drains them.
+type drainHandle struct {
+	cancel context.CancelCauseFunc
+	done   chan struct{} // closed once the rollout released the service
+}
+
+// claim marks the service busy for this rollout. A rollout that is still before its switch
+// makes it ErrBusy; one that already drains is superseded.
+func (ro *rollout) claim(s *service) error {
+	if s.busy.CompareAndSwap(false, true) {
+		return nil
+	}
+	h := s.draining.Load()
+	if h == nil {
+		return fmt.Errorf("rolling out service %q: %w", s.name, admin.ErrBusy)
+	}
+	h.cancel(errSuperseded)
+	select {
+	case <-h.done:
+	case <-time.After(10 * time.Second):
+		return fmt.Errorf("rolling out service %q: the draining rollout did not yield: %w", s.name, admin.ErrBusy)
+	}
+	if !s.busy.CompareAndSwap(false, true) {
+		return fmt.Errorf("rolling out service %q: %w", s.name, admin.ErrBusy)
+	}
+	return nil
+}
+
+// release frees the service for the next rollout.
+func (ro *rollout) release() {
+	h := ro.drain
+	if h != nil {
+		ro.s.draining.CompareAndSwap(h, nil)
+	}
+	ro.s.busy.Store(false)
+	if h != nil {
+		close(h.done)
+	}
 }
 
 // rollout is the state of one running rollout.
@@ -52,6 +97,7 @@ type rollout struct {
 	newNames []string
 	oldNames []string
 	record   admin.DeployRecord
+	drain    *drainHandle // set once the rollout drains
 }
 
 // begin claims the service and registers the new backends, stopped and pending.
@@ -59,14 +105,14 @@ func (ro *rollout) begin(service string, specs []admin.BackendSpec) error {
 	g := ro.g
 	g.mu.Lock()
 	s, err := g.lookupLocked(service, false)
+	g.mu.Unlock()
 	if err != nil {
-		g.mu.Unlock()
 		return err
 	}
-	if !s.busy.CompareAndSwap(false, true) {
-		g.mu.Unlock()
-		return fmt.Errorf("rolling out service %q: %w", service, admin.ErrBusy)
+	if err := ro.claim(s); err != nil {
+		return err
 	}
+	g.mu.Lock()
 	ro.s = s
 	for _, spec := range specs {
 		if err := g.addBackendLocked(s, spec, true); err != nil {
@@ -105,9 +151,19 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 		timeout = time.Duration(cfg.spec.Drain.Timeout)
 	}
 	d := drain{s: ro.s, old: ro.oldNames, news: ro.newNames, timeout: timeout, emit: ro.emit}
-	out, err := d.run(ro.g.ctx) // not ctx: after the switch the drain is the gateway's
+	// Not ctx: after the switch the drain is the gateway's, until it ends or a newer rollout takes it over.
+	dctx, cancel := context.WithCancelCause(ro.g.ctx)
+	defer cancel(nil)
+	ro.drain = &drainHandle{cancel: cancel, done: make(chan struct{})}
+	ro.s.draining.Store(ro.drain)
+	out, err := d.run(dctx)
 	res.DrainedAfter = admin.Duration(time.Since(ro.start))
 	switch {
+	case err != nil && errors.Is(context.Cause(dctx), errSuperseded):
+		msg := fmt.Sprintf("switched; the drain of %s was taken over by a newer rollout", ro.oldNames)
+		ro.finish(OutcomeSucceeded, msg)
+		ro.emit(admin.RolloutEvent{Step: admin.StepDrained, Old: ro.statuses(ro.oldNames), New: ro.statuses(ro.newNames), Result: &res, Message: msg})
+		return res, nil
 	case err != nil:
 		ro.g.log.Warn("rollout drain interrupted", "service", ro.s.name, "err", err)
 		return res, fmt.Errorf("draining service %q: %w", ro.s.name, err)

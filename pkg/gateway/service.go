@@ -23,6 +23,7 @@ type service struct {
 
 	busy      atomic.Bool                        // a rollout is running
 	lastEvent atomic.Pointer[admin.RolloutEvent] // its latest event, for the status
+	draining  atomic.Pointer[drainHandle]        // set while the running rollout drains: it may be superseded
 
 	deploys []admin.DeployRecord // newest first; guarded by g.mu
 }

@@ -89,11 +89,7 @@ func progressText(e deploy.Event) string {
 	for _, c := range e.Counts {
 		parts = append(parts, fmt.Sprintf("%s: %d in flight, %d sessions", c.Backend, c.InFlight, c.Sessions))
 	}
-	msg := strings.Join(parts, "; ")
-	if e.Message != "" {
-		msg = e.Message + " — " + msg
-	}
-	return msg
+	return strings.Join(parts, "; ")
 }
 
 func (s *StepLines) summary(e deploy.Event) {

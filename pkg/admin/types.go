@@ -168,10 +168,12 @@ type ServiceStatus struct {
 
 // RolloutRequest asks the gateway to bring new backends in and drain the others.
 type RolloutRequest struct {
-	Backends     []BackendSpec     `json:"backends"`
-	ReadyTimeout Duration          `json:"ready_timeout,omitempty"`
-	DrainTimeout Duration          `json:"drain_timeout,omitempty"` // default: the service's drain timeout
-	Meta         map[string]string `json:"meta,omitempty"`          // recorded in the deploy history (image, …)
+	Backends     []BackendSpec `json:"backends"`
+	ReadyTimeout Duration      `json:"ready_timeout,omitempty"`
+	// ReadyInterval is the pause between two readiness attempts (default 500ms).
+	ReadyInterval Duration          `json:"ready_interval,omitempty"`
+	DrainTimeout  Duration          `json:"drain_timeout,omitempty"` // default: the service's drain timeout
+	Meta          map[string]string `json:"meta,omitempty"`          // recorded in the deploy history (image, …)
 }
 
 // Rollout steps, in order.

@@ -168,9 +168,10 @@ func (r *run) execute(ctx context.Context) error {
 
 	// Readiness, switch and drain: one operation of the gateway, acknowledged step by step.
 	req := admin.RolloutRequest{
-		Backends:     []admin.BackendSpec{backendFor(t, nc)},
-		DrainTimeout: admin.Duration(r.opts.DrainTimeout),
-		Meta:         map[string]string{"image": t.Image, "container": nc.Name, "previous_image": r.res.PreviousImage},
+		Backends:      []admin.BackendSpec{backendFor(t, nc)},
+		DrainTimeout:  admin.Duration(r.opts.DrainTimeout),
+		Meta:          map[string]string{"image": t.Image, "container": nc.Name, "previous_image": r.res.PreviousImage},
+		ReadyInterval: admin.Duration(t.ReadyInterval),
 	}
 	if dl, ok := readyCtx.Deadline(); ok {
 		req.ReadyTimeout = admin.Duration(time.Until(dl))

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
 )
@@ -134,11 +135,14 @@ func steps(evs []Event) []string {
 	return out
 }
 
-var target = Target{Project: "p", Service: "app", Image: "app:v2", Port: 8009}
+var target = Target{Project: "p", Service: "app", Image: "app:v2", Port: 8009, ReadyInterval: 200 * time.Millisecond}
 
 func TestDeploySwitchesDrainsAndRemovesTheOld(t *testing.T) {
 	e, g := oneOld()
 	g.rollout = func(_ context.Context, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error) {
+		if time.Duration(req.ReadyInterval) != 200*time.Millisecond {
+			t.Errorf("ready interval %v not passed to the gateway", time.Duration(req.ReadyInterval))
+		}
 		if len(req.Backends) != 1 || req.Backends[0].Address != "p-app-2:8009" || req.Backends[0].Route != "h2" {
 			t.Errorf("rollout backends = %+v", req.Backends)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
 )
@@ -14,6 +15,8 @@ type Target struct {
 	Service string
 	Image   string // the image to deploy (compose's, or --image)
 	Port    int    // the container port the gateway talks to
+	// ReadyInterval is the pause between two readiness attempts of the gateway.
+	ReadyInterval time.Duration
 	// Spec is the gateway's routing for the service (from x-roll), put before every deploy.
 	Spec admin.ServiceSpec
 }

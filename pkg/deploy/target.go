@@ -26,11 +26,12 @@ func TargetFor(p *project.Project, service, image string) (Target, error) {
 		return Target{}, fmt.Errorf("%w: service %q has no image; set `image:` or pass --image", project.ErrInvalidProject, service)
 	}
 	return Target{
-		Project: p.Name,
-		Service: service,
-		Image:   image,
-		Port:    s.Port,
-		Spec:    ServiceSpec(s),
+		Project:       p.Name,
+		Service:       service,
+		Image:         image,
+		Port:          s.Port,
+		ReadyInterval: s.Ready.Interval,
+		Spec:          ServiceSpec(s),
 	}, nil
 }
 

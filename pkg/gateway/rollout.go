@@ -10,7 +10,8 @@ import (
 	"github.com/rollcd/roll/pkg/admin"
 )
 
-// probeEvery is how often a rollout retries the readiness probe of a new backend.
+// probeEvery is how often a rollout retries the readiness probe of a new backend, unless
+// the request says otherwise.
 const probeEvery = 500 * time.Millisecond
 
 // Rollout brings new backends into a service and drains the others, as docs/architecture.md
@@ -192,7 +193,11 @@ func (ro *rollout) waitReady(ctx context.Context) error {
 	}
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
-	tick := time.NewTicker(probeEvery)
+	every := time.Duration(ro.req.ReadyInterval)
+	if every <= 0 {
+		every = probeEvery
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	pending := slices.Clone(ro.newNames)
 	for {

@@ -138,7 +138,7 @@ func TestHostileGetBodyChunkAnytime(t *testing.T) {
 		}
 		c.Send(endReuse)
 	})
-	resp, err := (&ajp.Transport{}).RoundTrip(newRequest(t, "GET", b.URL("/"), nil))
+	resp, err := guarded().RoundTrip(newRequest(t, "GET", b.URL("/"), nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -328,13 +328,14 @@ func TestRoundTripFlushReachesReader(t *testing.T) {
 		io.WriteString(w, "rest")
 	}))
 	c := &http.Client{Transport: &ajp.Transport{}}
-	resp, err := c.Get(b.url("/stream"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	var resp *http.Response
 	first := make(chan string, 1)
 	go func() {
+		var err error
+		if resp, err = c.Get(b.url("/stream")); err != nil {
+			first <- err.Error()
+			return
+		}
 		buf := make([]byte, 64)
 		n, _ := resp.Body.Read(buf)
 		first <- string(buf[:n])
@@ -342,12 +343,15 @@ func TestRoundTripFlushReachesReader(t *testing.T) {
 	select {
 	case got := <-first:
 		if got != "first part|" {
+			close(release)
 			t.Fatalf("first read %q", got)
 		}
 	case <-time.After(10 * time.Second):
-		close(release)
+		close(release) // the handler finishes, so the request above ends too
+		<-first
 		t.Fatal("the flushed bytes did not reach the reader while the handler was blocked")
 	}
+	defer resp.Body.Close()
 	close(release)
 	rest, err := io.ReadAll(resp.Body)
 	if err != nil || string(rest) != "rest" {

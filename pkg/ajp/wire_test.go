@@ -14,6 +14,11 @@ import (
 	"github.com/rollcd/roll/pkg/ajp/ajptest"
 )
 
+// guarded returns a Transport for tests against scripts: if the Transport and a script ever wait
+// for each other (a protocol mistake on either side), the reply timeout fails the test instead of
+// hanging it.
+func guarded() *ajp.Transport { return &ajp.Transport{ReplyTimeout: 10 * time.Second} }
+
 // scriptErrors collects failures of backend scripts, which run in their own goroutines.
 type scriptErrors chan error
 
@@ -67,7 +72,8 @@ func TestWireRequestWithoutBody(t *testing.T) {
 			c.Respond(200, "ok", true)
 		}
 	})
-	tr := &ajp.Transport{Secret: "s3cret"}
+	tr := guarded()
+	tr.Secret = "s3cret"
 	for _, m := range []string{"GET", "PATCH", "DELETE"} {
 		resp, err := tr.RoundTrip(newRequest(t, m, b.URL("/x"), nil))
 		if err != nil {
@@ -104,7 +110,9 @@ func TestWireForwardRequestBytes(t *testing.T) {
 		RemoteAddr: "127.0.0.1", RemotePort: 40624, LocalAddr: "127.0.0.1", ServerName: "127.0.0.1", ServerPort: 18000,
 		Route: "tomcat2", Activation: "ACT",
 	}))
-	resp, err := (&ajp.Transport{Secret: "peer-ajp-secret-0123456789"}).RoundTrip(req)
+	tr := guarded()
+	tr.Secret = "peer-ajp-secret-0123456789"
+	resp, err := tr.RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +178,7 @@ func TestWireBodyWithLength(t *testing.T) {
 		}
 		c.Respond(200, "ok", true)
 	})
-	resp, err := (&ajp.Transport{}).RoundTrip(newRequest(t, "POST", b.URL("/echo"), bytes.NewReader(data)))
+	resp, err := guarded().RoundTrip(newRequest(t, "POST", b.URL("/echo"), bytes.NewReader(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +228,7 @@ func TestWireBodyUnknownLength(t *testing.T) {
 			c.Respond(200, "ok", true)
 		}
 	})
-	tr := &ajp.Transport{}
+	tr := guarded()
 	req := newRequest(t, "POST", b.URL("/echo"), io.NopCloser(bytes.NewReader(data)))
 	req.ContentLength = -1
 	for _, r := range []*http.Request{req, newRequest(t, "GET", b.URL("/next"), nil)} {
@@ -240,7 +248,7 @@ func TestWireBodyUnknownLength(t *testing.T) {
 // A backend that answers without reading the body is fine; the connection stays usable.
 func TestWireBodyNotRead(t *testing.T) {
 	b := ajptest.NewBackend(t, ajptest.Serve("unread"))
-	tr := &ajp.Transport{}
+	tr := guarded()
 	for range 3 {
 		req := newRequest(t, "POST", b.URL("/ignore"), bytes.NewReader(payload(50000)))
 		resp, err := tr.RoundTrip(req)

@@ -24,7 +24,7 @@ func h(s string) []byte {
 }
 
 var (
-	okHeaders = h("4142 0013 04 00c8 0003 323030 00 0001 a003 0002 3130 00") // 200, Content-Length: 10
+	okHeaders = h("4142 0012 04 00c8 0003 323030 00 0001 a003 0002 3130 00") // 200, Content-Length: 10
 	unkHeader = h("4142 000b 04 00c8 0003 323030 00 0000")                   // 200, no length
 	fiveBytes = h("4142 0009 03 0005 68656c6c6f 00")                         // "hello"
 	endReuse  = h("4142 0002 05 01")
@@ -36,33 +36,37 @@ func TestHostileBackends(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		reply     [][]byte
-		hang      bool  // keep the connection open after the reply
-		atRead    bool  // the error comes from reading the body, not from RoundTrip
-		wantErr   error // errors.Is target, nil: any error
+		hang      bool   // keep the connection open after the reply
+		atRead    bool   // the error comes from reading the body, not from RoundTrip
+		wantErr   error  // errors.Is target, nil: any error
+		wantMsg   string // a part of the message, when the reason matters
 		retryable bool
 	}{
 		{name: "close before any reply", retryable: true},
-		{name: "wrong magic", reply: [][]byte{h("1234 0001 09")}, wantErr: ajp.ErrProtocol},
+		{name: "wrong magic", reply: [][]byte{h("1234 0001 09")}, wantErr: ajp.ErrProtocol, wantMsg: "wrong magic"},
 		{name: "HTTP instead of AJP", reply: [][]byte{[]byte("HTTP/1.1 200 OK\r\n\r\n")}, wantErr: ajp.ErrProtocol},
-		{name: "oversize length", reply: [][]byte{h("4142 ffff 04")}, wantErr: ajp.ErrProtocol},
-		{name: "one byte over the packet size", reply: [][]byte{h("4142 1ffd 04")}, wantErr: ajp.ErrProtocol},
-		{name: "unknown type", reply: [][]byte{h("4142 0001 0b")}, wantErr: ajp.ErrProtocol},
+		{name: "oversize length", reply: [][]byte{h("4142 ffff 04")}, wantErr: ajp.ErrProtocol, wantMsg: "exceeds the packet size"},
+		{name: "one byte over the packet size", reply: [][]byte{h("4142 1ffd 04")}, wantErr: ajp.ErrProtocol, wantMsg: "exceeds the packet size"},
+		{name: "unknown type", reply: [][]byte{h("4142 0001 0b")}, wantErr: ajp.ErrProtocol, wantMsg: "unexpected type 11"},
 		{name: "CPONG instead of a reply", reply: [][]byte{h("4142 0001 09")}, wantErr: ajp.ErrProtocol},
 		{name: "empty packet", reply: [][]byte{h("4142 0000")}, wantErr: ajp.ErrProtocol},
 		{name: "truncated header", reply: [][]byte{h("4142 00")}, wantErr: ajp.ErrProtocol},
-		{name: "truncated packet", reply: [][]byte{h("4142 0030 04 00c8")}, wantErr: ajp.ErrProtocol},
+		{name: "truncated packet", reply: [][]byte{h("4142 0030 04 00c8")}, wantErr: ajp.ErrProtocol, wantMsg: "truncated"},
 		{name: "truncated SEND_HEADERS fields", reply: [][]byte{h("4142 0005 04 00c8 0003")}, wantErr: ajp.ErrProtocol},
-		{name: "unknown response header code", reply: [][]byte{h("4142 000f 04 00c8 0000 00 0001 a00c 0000 00")}, wantErr: ajp.ErrProtocol},
-		{name: "lying header count", reply: [][]byte{h("4142 000b 04 00c8 0003 323030 00 ffff")}, wantErr: ajp.ErrProtocol},
-		{name: "bad Content-Length", reply: [][]byte{h("4142 0011 04 00c8 0000 00 0001 a003 0002 2d31 00")}, wantErr: ajp.ErrProtocol},
-		{name: "status 0", reply: [][]byte{h("4142 0008 04 0000 0000 00 0000")}, wantErr: ajp.ErrProtocol},
+		{name: "unknown response header code", reply: [][]byte{h("4142 000d 04 00c8 0000 00 0001 a00c 0000 00")}, wantErr: ajp.ErrProtocol, wantMsg: "unknown response header code"},
+		{name: "lying header count", reply: [][]byte{h("4142 000b 04 00c8 0003 323030 00 ffff")}, wantErr: ajp.ErrProtocol, wantMsg: "header name truncated"},
+		{name: "bad Content-Length", reply: [][]byte{h("4142 000f 04 00c8 0000 00 0001 a003 0002 2d31 00")}, wantErr: ajp.ErrProtocol, wantMsg: "Content-Length \"-1\""},
+		{name: "line break in a header name", reply: [][]byte{h("4142 0014 04 00c8 0000 00 0001 0005 410d0a4201 00 0001 76 00")}, wantErr: ajp.ErrProtocol, wantMsg: "header name"},
+		{name: "empty header name", reply: [][]byte{h("4142 000f 04 00c8 0000 00 0001 0000 00 0001 76 00")}, wantErr: ajp.ErrProtocol, wantMsg: "header name"},
+		{name: "line break in a header value", reply: [][]byte{h("4142 0011 04 00c8 0000 00 0001 a001 0004 610a6263 00")}, wantErr: ajp.ErrProtocol, wantMsg: "line break or NUL"},
+		{name: "status 0", reply: [][]byte{h("4142 0008 04 0000 0000 00 0000")}, wantErr: ajp.ErrProtocol, wantMsg: "status 0"},
 		{name: "END_RESPONSE before headers", reply: [][]byte{endReuse}, wantErr: ajp.ErrProtocol},
-		{name: "body data before headers", reply: [][]byte{fiveBytes}, wantErr: ajp.ErrProtocol},
+		{name: "body data before headers", reply: [][]byte{fiveBytes}, wantErr: ajp.ErrProtocol, wantMsg: "before SEND_HEADERS"},
 		{name: "malformed GET_BODY_CHUNK", reply: [][]byte{h("4142 0002 06 00")}, wantErr: ajp.ErrProtocol},
-		{name: "second SEND_HEADERS", reply: [][]byte{unkHeader, fiveBytes, unkHeader}, atRead: true, wantErr: ajp.ErrProtocol},
+		{name: "second SEND_HEADERS", reply: [][]byte{unkHeader, fiveBytes, unkHeader}, atRead: true, wantErr: ajp.ErrProtocol, wantMsg: "second SEND_HEADERS"},
 		{name: "chunk length beyond its packet", reply: [][]byte{unkHeader, h("4142 0005 03 0010 41 00")}, atRead: true, wantErr: ajp.ErrProtocol},
-		{name: "body longer than Content-Length", reply: [][]byte{okHeaders, fiveBytes, fiveBytes, fiveBytes}, atRead: true, wantErr: ajp.ErrProtocol},
-		{name: "body shorter than Content-Length", reply: [][]byte{okHeaders, fiveBytes, endReuse}, atRead: true, wantErr: ajp.ErrProtocol},
+		{name: "body longer than Content-Length", reply: [][]byte{okHeaders, fiveBytes, fiveBytes, fiveBytes}, atRead: true, wantErr: ajp.ErrProtocol, wantMsg: "longer than"},
+		{name: "body shorter than Content-Length", reply: [][]byte{okHeaders, fiveBytes, endReuse}, atRead: true, wantErr: ajp.ErrProtocol, wantMsg: "shorter than"},
 		{name: "malformed END_RESPONSE", reply: [][]byte{unkHeader, h("4142 0001 05")}, atRead: true, wantErr: ajp.ErrProtocol},
 		{name: "truncated body chunk", reply: [][]byte{unkHeader, h("4142 0009 03 0005 6865")}, atRead: true, wantErr: ajp.ErrProtocol},
 		{name: "close mid-body", reply: [][]byte{unkHeader, fiveBytes}, atRead: true},
@@ -107,6 +111,9 @@ func TestHostileBackends(t *testing.T) {
 			}
 			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
 				t.Errorf("err %v, want %v", err, tc.wantErr)
+			}
+			if !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Errorf("err %q does not say %q", err, tc.wantMsg)
 			}
 			if ajp.IsRetryable(err) != tc.retryable {
 				t.Errorf("IsRetryable(%v) = %v, want %v", err, !tc.retryable, tc.retryable)

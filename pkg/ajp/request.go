@@ -51,12 +51,25 @@ func (f *ForwardRequest) fill(req *http.Request, info *RequestInfo, secret strin
 	f.Secret = secret
 	f.SSLKeySize = -1
 
-	remotePort := 0
-	if info != nil {
-		f.RemoteAddr, remotePort = info.RemoteAddr, info.RemotePort
-	} else if req.RemoteAddr != "" {
-		// A request a server received and a proxy passes on still says who the client was.
+	// A request a server received and a proxy passes on still says who the client was, and which
+	// local address it reached: each is the fallback for what the RequestInfo leaves out.
+	remotePort, localAddr := 0, ""
+	if req.RemoteAddr != "" {
 		f.RemoteAddr, remotePort = splitHostPort(req.RemoteAddr, 0)
+	}
+	if info != nil {
+		if info.RemoteAddr != "" {
+			f.RemoteAddr = info.RemoteAddr
+		}
+		if info.RemotePort > 0 {
+			remotePort = info.RemotePort
+		}
+		localAddr = info.LocalAddr
+	}
+	if localAddr == "" {
+		if a, ok := req.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			localAddr, _ = splitHostPort(a.String(), 0)
+		}
 	}
 	f.IsSSL = req.TLS != nil || (info != nil && info.IsSSL)
 
@@ -106,8 +119,8 @@ func (f *ForwardRequest) fill(req *http.Request, info *RequestInfo, secret strin
 	if remotePort > 0 {
 		f.ReqAttributes = append(f.ReqAttributes, Header{AttrRemotePort, strconv.Itoa(remotePort)})
 	}
-	if info != nil && info.LocalAddr != "" {
-		f.ReqAttributes = append(f.ReqAttributes, Header{AttrLocalAddr, info.LocalAddr})
+	if localAddr != "" {
+		f.ReqAttributes = append(f.ReqAttributes, Header{AttrLocalAddr, localAddr})
 	}
 	if req.TLS != nil {
 		f.ReqAttributes = append(f.ReqAttributes, Header{AttrSSLProtocol, tls.VersionName(req.TLS.Version)})

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"strconv"
+	"strings"
 )
 
 // responseHeaderKeys are the response header codes' names in net/http's canonical form
@@ -59,8 +60,13 @@ func (ex *exchange) response(p []byte) (*http.Response, error) {
 		key := h.Name
 		if code, ok := ResponseHeaderCode(h.Name); ok && responseHeaderNames[code-headerCodeBase] == h.Name {
 			key = responseHeaderKeys[code-headerCodeBase]
+		} else if !validHeaderName(key) {
+			return nil, protocolErrorf("header name %q in SEND_HEADERS", key)
 		} else {
 			key = textproto.CanonicalMIMEHeaderKey(key)
+		}
+		if !validHeaderValue(h.Value) {
+			return nil, protocolErrorf("header %s with a line break or NUL in its value", key)
 		}
 		if vs, ok := hdr[key]; ok {
 			hdr[key] = append(vs, h.Value)
@@ -232,3 +238,21 @@ func (ex *exchange) nextBuffered() bool {
 	n := int(b[2])<<8 | int(b[3])
 	return (t == TypeSendBodyChunk || t == TypeEndResponse) && ex.c.pr.peekBuffered(HeaderSize+n) != nil
 }
+
+// validHeaderName reports whether name is an HTTP token, so that no backend can smuggle a line
+// break or a separator into the headers the gateway writes to its client.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c <= ' ' || c >= 0x7F || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether v is free of the bytes that end a header line.
+func validHeaderValue(v string) bool { return strings.IndexAny(v, "\r\n\x00") < 0 }

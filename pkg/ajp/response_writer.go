@@ -17,6 +17,7 @@ type responseWriter struct {
 	sentHeader  bool // SEND_HEADERS is written
 	buf         []byte
 	written     int64 // body bytes the handler wrote
+	declared    int64 // the Content-Length the handler set when it decided the status, or -1
 	err         error // the connection failed: further writes are pointless
 }
 
@@ -26,7 +27,7 @@ var (
 )
 
 func newResponseWriter(c *serverConn, req *http.Request) *responseWriter {
-	return &responseWriter{c: c, req: req, header: make(http.Header)}
+	return &responseWriter{c: c, req: req, header: make(http.Header), declared: -1}
 }
 
 // Header returns the response headers, sent with the first body chunk, Flush or the end.
@@ -42,6 +43,12 @@ func (w *responseWriter) WriteHeader(status int) {
 		panic("ajp: invalid WriteHeader status " + strconv.Itoa(status))
 	}
 	w.wroteHeader, w.status = true, status
+	w.declared = -1
+	if cl := w.header.Get("Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+			w.declared = n
+		}
+	}
 }
 
 // Write adds body bytes, sending full chunks as they fill. HEAD bodies are counted, not sent.
@@ -54,6 +61,9 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	}
 	if w.err != nil {
 		return 0, w.err
+	}
+	if w.declared >= 0 && w.written+int64(len(p)) > w.declared {
+		return 0, http.ErrContentLength // the web server would see a broken response
 	}
 	w.written += int64(len(p))
 	if w.req.Method == http.MethodHead {

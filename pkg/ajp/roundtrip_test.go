@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -202,6 +203,16 @@ func TestRoundTripRequestInfo(t *testing.T) {
 	want := []ajp.Header{{Name: "AJP_REMOTE_PORT", Value: "54321"}, {Name: "AJP_LOCAL_ADDR", Value: "10.0.0.1"}, {Name: "JK_LB_ACTIVATION", Value: "DIS"}}
 	if !reflect.DeepEqual(s.Attributes, want) {
 		t.Errorf("attributes %v, want %v", s.Attributes, want)
+	}
+
+	// Without a RequestInfo, the addresses of a request a server received are passed on.
+	req = newRequest(t, "GET", b.url("/info"), nil)
+	req.RemoteAddr = "192.0.2.1:1234"
+	local := &net.TCPAddr{IP: net.IPv4(10, 1, 2, 3), Port: 80}
+	s = doEcho(t, c, req.WithContext(context.WithValue(req.Context(), http.LocalAddrContextKey, local)))
+	want = []ajp.Header{{Name: "AJP_REMOTE_PORT", Value: "1234"}, {Name: "AJP_LOCAL_ADDR", Value: "10.1.2.3"}}
+	if s.RemoteAddr != "192.0.2.1:1234" || !reflect.DeepEqual(s.Attributes, want) {
+		t.Errorf("from the request: remote %q attributes %v, want 192.0.2.1:1234 %v", s.RemoteAddr, s.Attributes, want)
 	}
 
 	// An activation outside ACT/DIS/STP is never sent.

@@ -263,6 +263,14 @@ func TestServerResponseChunksAndFlush(t *testing.T) {
 			io.WriteString(w, "x")
 			w.(http.Flusher).Flush()
 			panic(http.ErrAbortHandler)
+		case "/overlong":
+			w.Header().Set("Content-Length", "5")
+			if _, err := io.WriteString(w, "12345"); err != nil {
+				t.Errorf("writing the declared length: %v", err)
+			}
+			if _, err := io.WriteString(w, "6"); !errors.Is(err, http.ErrContentLength) {
+				t.Errorf("writing past Content-Length: %v, want http.ErrContentLength", err)
+			}
 		case "/204":
 			w.WriteHeader(204)
 			if _, err := w.Write([]byte("x")); !errors.Is(err, http.ErrBodyNotAllowed) {
@@ -283,6 +291,9 @@ func TestServerResponseChunksAndFlush(t *testing.T) {
 	}
 	if r := get("HEAD", "/head"); len(r.chunks) != 0 || r.header("Content-Length") != "20" || !r.reuse {
 		t.Errorf("HEAD: chunks %v length %q", r.chunks, r.header("Content-Length"))
+	}
+	if r := get("GET", "/overlong"); string(r.body) != "12345" || !r.reuse {
+		t.Errorf("overlong: %q reuse %v", r.body, r.reuse)
 	}
 	if r := get("GET", "/204"); r.headers.Status != 204 || len(r.chunks) != 0 || !r.reuse {
 		t.Errorf("204: %+v chunks %v", r.headers, r.chunks)

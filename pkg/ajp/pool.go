@@ -12,9 +12,10 @@ import (
 // hostPool holds the idle connections to one backend address, most recently used last: taking
 // from the end reuses the connection least likely to have been closed by the backend.
 type hostPool struct {
-	addr string
-	mu   sync.Mutex
-	idle []*clientConn
+	addr    string
+	mu      sync.Mutex
+	idle    []*clientConn
+	retired bool // CloseIdleConnections dropped the pool: connections coming back are closed
 }
 
 // pool returns the pool of addr, creating it on first use.
@@ -43,6 +44,11 @@ func (p *hostPool) take() *clientConn {
 func (p *hostPool) put(c *clientConn, maxIdle int, idleTimeout time.Duration) {
 	var evicted *clientConn
 	p.mu.Lock()
+	if p.retired {
+		p.mu.Unlock()
+		c.close()
+		return
+	}
 	if len(p.idle) >= maxIdle {
 		evicted = p.idle[0]
 		copy(p.idle, p.idle[1:])
@@ -86,22 +92,19 @@ func (p *hostPool) index(c *clientConn) int {
 	return -1
 }
 
-func (p *hostPool) closeIdle() {
+// retire closes the idle connections and makes the pool refuse new ones, so that it can be
+// forgotten: backend addresses come and go with every deploy.
+func (p *hostPool) retire() {
 	p.mu.Lock()
 	idle := p.idle
 	p.idle = nil
+	p.retired = true
 	p.mu.Unlock()
 	for _, c := range idle {
 		c.close()
 	}
 }
 
-// idleCount returns the number of idle connections (for tests and metrics).
-func (p *hostPool) idleCount() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.idle)
-}
 
 // getConn returns a connection to addr: a pooled one that passes the idle checks (and a CPing
 // when it was idle long enough, or always with PingEveryRequest or forcePing), else a new one,

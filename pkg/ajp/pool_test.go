@@ -270,3 +270,38 @@ func TestPing(t *testing.T) {
 		t.Errorf("Ping of an HTTP server: %v", err)
 	}
 }
+
+// A connection in use when CloseIdleConnections runs is closed when its exchange ends.
+func TestPoolCloseIdleWithRequestInFlight(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	b := startBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			close(entered)
+			<-release
+		}
+		io.WriteString(w, "ok")
+	}))
+	var dials atomic.Int32
+	tr := countingTransport(&dials)
+	done := make(chan string, 1)
+	go func() {
+		resp, err := tr.RoundTrip(newRequest(t, "GET", b.url("/slow"), nil))
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- string(body)
+	}()
+	<-entered
+	tr.CloseIdleConnections()
+	close(release)
+	if body := <-done; body != "ok" {
+		t.Fatalf("in-flight request: %q", body)
+	}
+	b.waitClosed(t, 1)
+	if body := get(t, tr, b.url("/next")); body != "ok" || dials.Load() != 2 {
+		t.Errorf("next request: %q after %d dials, want a new connection", body, dials.Load())
+	}
+}

@@ -136,16 +136,16 @@ func (t *Transport) Ping(ctx context.Context, addr string) error {
 	return nil
 }
 
-// CloseIdleConnections closes every pooled connection that no request uses.
+// CloseIdleConnections closes every pooled connection that no request uses. Connections in use
+// are closed when their exchange ends instead of going back to the pool.
 func (t *Transport) CloseIdleConnections() {
-	t.pools.Range(func(_, p any) bool {
-		p.(*hostPool).closeIdle()
+	t.pools.Range(func(addr, p any) bool {
+		t.pools.Delete(addr)
+		p.(*hostPool).retire()
 		return true
 	})
 }
 
-// idleConns returns how many idle connections the pool of addr holds.
-func (t *Transport) idleConns(addr string) int { return t.pool(addr).idleCount() }
 
 func (t *Transport) putConn(c *clientConn) {
 	c.clearDeadline()

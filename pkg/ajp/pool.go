@@ -105,7 +105,6 @@ func (p *hostPool) retire() {
 	}
 }
 
-
 // getConn returns a connection to addr: a pooled one that passes the idle checks (and a CPing
 // when it was idle long enough, or always with PingEveryRequest or forcePing), else a new one,
 // CPinged once connected. fresh skips the pool. reused tells which it was. Errors are retryable.

@@ -146,7 +146,6 @@ func (t *Transport) CloseIdleConnections() {
 	})
 }
 
-
 func (t *Transport) putConn(c *clientConn) {
 	c.clearDeadline()
 	c.pool.put(c, t.maxIdle(), t.idleTimeout())

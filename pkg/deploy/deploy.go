@@ -194,9 +194,14 @@ func (r *run) execute(ctx context.Context) error {
 			err = errors.New("the gateway ended the rollout without switching")
 		}
 		kind := ErrNotReady
-		if errors.Is(err, admin.ErrUnavailable) || errors.Is(err, admin.ErrUnauthorized) {
+		switch {
+		case errors.Is(err, admin.ErrUnavailable) || errors.Is(err, admin.ErrUnauthorized):
 			kind = ErrGateway
-		} else if phase.ready.Load() {
+		case errors.Is(err, admin.ErrInvalid):
+			// The gateway did not understand the request: most often a gateway image older than this roll.
+			kind = ErrGateway
+			err = fmt.Errorf("%w (is the gateway image the same version as this roll? rebuild or pull it)", err)
+		case phase.ready.Load():
 			kind = ErrSwitch
 		}
 		return r.rollBack(ctx, nc, stepErr(StepReady, kind, err))

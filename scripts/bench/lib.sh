@@ -81,6 +81,14 @@ machine_ticks() {
   awk '/^cpu /{busy = $2 + $3 + $4; print busy, busy + $5 + $6 + $7 + $8 + $9; exit}' /proc/stat
 }
 
+# softirq_ticks: CPU ticks of the ksoftirqd kernel threads, which do loopback networking when the
+# interrupt path falls behind: at high request rates, that is the benchmark's own traffic.
+softirq_ticks() {
+  local p total=0
+  for p in $(pgrep '^ksoftirqd/'); do total=$((total + $(cpu_ticks "$p"))); done
+  echo "$total"
+}
+
 # rss_kib PID...: the sum of VmRSS of the processes, in KiB.
 rss_kib() {
   local p total=0 v

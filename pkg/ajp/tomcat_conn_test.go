@@ -43,18 +43,23 @@ func TestTomcatWrongSecret(t *testing.T) {
 // tcpState returns the kernel's state of the IPv4 TCP socket with this local address, from
 // /proc/net/tcp ("01" ESTABLISHED, "08" CLOSE_WAIT: the peer closed, we did not yet), or "" when
 // there is none.
-func tcpState(t *testing.T, local *net.TCPAddr) string {
+func tcpState(t *testing.T, local, remote *net.TCPAddr) string {
 	t.Helper()
 	f, err := os.Open("/proc/net/tcp")
 	if err != nil {
 		t.Fatalf("reading /proc/net/tcp to watch the connection: %v", err)
 	}
 	defer f.Close()
-	want := fmt.Sprintf("%02X%02X%02X%02X:%04X", local.IP.To4()[3], local.IP.To4()[2], local.IP.To4()[1], local.IP.To4()[0], local.Port)
+	hex := func(a *net.TCPAddr) string {
+		ip := a.IP.To4()
+		return fmt.Sprintf("%02X%02X%02X%02X:%04X", ip[3], ip[2], ip[1], ip[0], a.Port)
+	}
+	// The same local port can also name old sockets (TIME_WAIT) to other peers: match both ends.
+	wantLocal, wantRemote := hex(local), hex(remote)
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
-		if len(fields) > 3 && fields[1] == want {
+		if len(fields) > 3 && fields[1] == wantLocal && fields[2] == wantRemote {
 			return fields[3]
 		}
 	}
@@ -69,13 +74,14 @@ func TestTomcatClosesIdleConnections(t *testing.T) {
 	c := newTomcatClient(t, tr)
 	tomcatGet(t, c, tc.AJPURL("/app/nosession.jsp"))
 	local := w.lastConn().LocalAddr().(*net.TCPAddr)
+	remote := w.lastConn().RemoteAddr().(*net.TCPAddr)
 
 	// Wait, bounded, until the kernel shows that Tomcat closed the pooled connection: it leaves
 	// ESTABLISHED ("01") for CLOSE_WAIT, or disappears if the Transport noticed and closed its end.
 	deadline := time.Now().Add(30 * time.Second)
-	for tcpState(t, local) == "01" {
+	for tcpState(t, local, remote) == "01" {
 		if time.Now().After(deadline) {
-			t.Fatalf("Tomcat did not close the idle connection from %s within 30 s (state %q)", local, tcpState(t, local))
+			t.Fatalf("Tomcat did not close the idle connection from %s within 30 s (state %q)", local, tcpState(t, local, remote))
 		}
 		time.Sleep(50 * time.Millisecond) // polling the kernel's table: it has nothing to wait on
 	}

@@ -7,7 +7,7 @@ GO ?= go
 # The whole suite: unit, fuzz seeds, real Tomcat 10.1 conformance, real Docker end-to-end.
 TEST_FLAGS ?= -race -count=1 -timeout 25m
 
-.PHONY: help build test unit lint fuzz bench e2e demo images clean
+.PHONY: help build test unit lint fuzz bench bench-deploy e2e demo images clean
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ fuzz: ## run every fuzz target for FUZZTIME (default 30s each)
 bench: ## Go benchmarks, then wrk: roll gateway vs Apache+mod_jk vs direct Tomcat
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
 	scripts/bench-gateway.sh
+
+bench-deploy: ## time deploys of the Go and the Tomcat example app, step by step
+	scripts/bench-deploy.sh
 
 e2e: ## only the end-to-end tests against the Docker engine
 	$(GO) test $(TEST_FLAGS) ./test/...

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# bench-deploy.sh — how long a deploy takes, split into its steps, for the Go example app and the Tomcat
+# example app, and roll's own overhead beyond the app's start-up.
+#
+#   scripts/bench-deploy.sh            # 5 deploys per app
+#   RUNS=9 APPS="tomcat" scripts/bench-deploy.sh
+#
+# For each app: a project with the gateway and the app (drain mode "requests", no traffic, so the drain
+# measures roll's own bookkeeping), then RUNS deploys alternating v2/v1 with --json; the result event carries
+# start/ready/switch/drain/stop/total. The app's own start-up is measured apart: `docker create` then (timed) `docker start` on
+# the same network, then GET its health page over HTTP every 20 ms until 200. roll's overhead = (start − create + ready
+# + switch) − the app's start-up: the time between "the app could serve" and "the gateway sends it traffic".
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH=/usr/local/go/bin:$PATH
+RUNS=${RUNS:-5}
+APPS=${APPS:-goapp tomcat}
+ROLL="$ROOT/build/roll"
+WORK=$(mktemp -d -t roll-bench-deploy.XXXXXX)
+PROJECTS=()
+
+cleanup() {
+  for dir in "${PROJECTS[@]}"; do (cd "$dir" && "$ROLL" down --volumes >/dev/null 2>&1) || true; done
+  docker rm -f $(docker ps -aq --filter label=dev.roll.bench=1) >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+make -C "$ROOT" --no-print-directory build >/dev/null
+"$ROOT/scripts/build-images.sh" gateway $APPS >/dev/null
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+bench_app() {
+  local app=$1 image health
+  case $app in
+    goapp)  image=roll-example-goapp;  health=/health ;;
+    tomcat) image=roll-example-tomcat; health=/health.jsp ;;
+  esac
+  local dir="$WORK/$app" name="rollbench$app"
+  mkdir -p "$dir"; PROJECTS+=("$dir")
+  cat >"$dir/.env" <<EOF
+ROLL_ADMIN_TOKEN=bench-token-$RANDOM$RANDOM
+AJP_SECRET=bench-secret-$RANDOM
+EOF
+  cat >"$dir/compose.yaml" <<EOF
+name: $name
+x-roll:
+  gateway: gateway
+  admin_port: 9901
+services:
+  gateway:
+    image: roll:dev
+    command: ["gateway", "--listen", ":8080", "--admin", ":9901"]
+    environment:
+      ROLL_ADMIN_TOKEN: \${ROLL_ADMIN_TOKEN}
+    ports: ["127.0.0.1:$(free_port):8080", "127.0.0.1:$(free_port):9901"]
+  app:
+    image: $image:v1
+    environment:
+      AJP_SECRET: \${AJP_SECRET}
+    x-roll:
+      protocol: ajp
+      port: 8009
+      ajp_secret_env: AJP_SECRET
+      ready: {path: $health, timeout: 120s, interval: 100ms}
+      drain: {mode: requests, timeout: 60s}
+EOF
+  (cd "$dir" && "$ROLL" up >/dev/null)
+  : >"$WORK/$app.results"
+  for i in $(seq 1 "$RUNS"); do
+    local v=v2; ((i % 2 == 0)) && v=v1
+    (cd "$dir" && "$ROLL" deploy app --image "$image:$v" --json) | python3 -c '
+import json, sys
+evs = [json.loads(l) for l in sys.stdin if l.strip()]
+res = evs[-1]["result"]
+res["create_ms"] = next((e["elapsed_ms"] for e in evs if e["step"] == "create" and e["status"] == "done"), 0)
+print(json.dumps(res))' >>"$WORK/$app.results"
+  done
+  # The app's own start-up, on the same network, measured from the host over HTTP.
+  : >"$WORK/$app.startup"
+  for i in $(seq 1 "$RUNS"); do
+    python3 - "$image:v1" "${name}_default" "$health" >>"$WORK/$app.startup" <<'EOF'
+import json, subprocess, sys, time, urllib.request
+image, net, path = sys.argv[1:4]
+cid = subprocess.check_output(["docker", "create", "--label", "dev.roll.bench=1", "--network", net,
+                               "-e", "AJP_SECRET=bench", image], text=True).strip()
+t0 = time.time()  # like roll's "start" step, which follows the create
+subprocess.check_call(["docker", "start", cid], stdout=subprocess.DEVNULL)
+try:
+    ip = ""
+    while not ip:
+        ip = subprocess.check_output(["docker", "inspect", "-f",
+              "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", cid], text=True).strip()
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://{ip}:8080{path}", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except Exception:
+            time.sleep(0.02)
+        if time.time() - t0 > 120:
+            raise SystemExit("app never answered")
+    print(json.dumps({"startup_ms": (time.time() - t0) * 1000}))
+finally:
+    subprocess.run(["docker", "rm", "-f", cid], stdout=subprocess.DEVNULL)
+EOF
+  done
+}
+
+for app in $APPS; do bench_app "$app"; done
+
+python3 - "$WORK" $APPS <<'EOF'
+import json, statistics, sys, os
+work, apps = sys.argv[1], sys.argv[2:]
+print("| app | runs | start | ready | switch | drain | stop | total | app start-up alone | roll overhead to first request |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for app in apps:
+    res = [json.loads(l) for l in open(os.path.join(work, app + ".results")) if l.strip()]
+    ok = [r for r in res if r["outcome"] == "succeeded"]
+    d = {k: statistics.median(r["durations"][k + "_ms"] for r in ok) for k in ("start", "ready", "switch", "drain", "stop", "total")}
+    up = statistics.median(json.loads(l)["startup_ms"] for l in open(os.path.join(work, app + ".startup")) if l.strip())
+    create = statistics.median(r["create_ms"] for r in ok)
+    overhead = d["start"] - create + d["ready"] + d["switch"] - up
+    f = lambda ms: f"{ms/1000:.2f} s"
+    print(f"| {app} | {len(ok)}/{len(res)} | {f(d['start'])} | {f(d['ready'])} | {f(d['switch'])} | {f(d['drain'])} | {f(d['stop'])} | {f(d['total'])} | {f(up)} | {f(overhead)} |")
+print()
+print("medians; start = create + start + running; ready = the gateway's checks (TCP, CPing, GET health) until they pass;")
+print("roll overhead = (start − create) + ready + switch − the app's start-up alone (docker start → first 200 over HTTP).")
+EOF

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# fuzz.sh — run every fuzz target of pkg/ajp for a while each.
+# fuzz.sh — run every fuzz target of the project for a while each.
 # Usage: scripts/fuzz.sh [duration]   (default 30s; any `go test -fuzztime` value, e.g. 10s or 5000x)
-# A crash leaves its input under pkg/ajp/testdata/fuzz/<Target>/; commit it so it runs as a seed.
+# `make test` runs it briefly (FUZZTIME=3s); run it longer by hand. A crash leaves its input under
+# <package>/testdata/fuzz/<Target>/; commit it so it runs as a seed in every `go test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzztime=${1:-30s}
-pkg=./pkg/ajp
-targets=$(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true)
-if [ -z "$targets" ]; then
-  echo "fuzz.sh: no fuzz targets found in $pkg" >&2
+pkgs=$(grep -rl --include='*_test.go' '^func Fuzz' pkg cmd 2>/dev/null | xargs -r -n1 dirname | sort -u)
+if [ -z "$pkgs" ]; then
+  echo "fuzz.sh: no fuzz targets found" >&2
   exit 1
 fi
-for target in $targets; do
-  echo "== $target ($fuzztime)"
-  go test -run '^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "$pkg"
+for dir in $pkgs; do
+  for target in $(go test -list '^Fuzz' "./$dir" | grep '^Fuzz' || true); do
+    echo "== ./$dir $target ($fuzztime)"
+    go test -run '^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "./$dir"
+  done
 done

@@ -130,48 +130,17 @@ func TestAJPSpreadStickyAndDraining(t *testing.T) {
 
 func TestAJPKilledBackendLosesNoGET(t *testing.T) {
 	g, a, _ := twoAJPBackends(t)
-	var ok, failed, afterKill atomic.Int64
-	var firstErr atomic.Value
-	killed, stop := make(chan struct{}), make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				url := g.URL + "/app/x"
-				if (i+w)%5 == 0 {
-					url += "?sleep=20ms"
-				}
-				code, body, err := tryGet(url)
-				if err != nil || code != 200 {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, fmt.Sprintf("%d %q %v", code, body, err))
-					continue
-				}
-				ok.Add(1)
-				select {
-				case <-killed:
-					afterKill.Add(1)
-				default:
-				}
-			}
-		}()
-	}
-	eventually(t, 10*time.Second, "traffic before the kill", func() bool { return ok.Load() >= 200 })
+	tr := startTraffic(t, 4, func(w, i int) string {
+		if (i+w)%5 == 0 {
+			return g.URL + "/app/x?sleep=20ms"
+		}
+		return g.URL + "/app/x"
+	})
+	eventually(t, 10*time.Second, "traffic before the kill", func() bool { return tr.ok.Load() >= 200 })
 	a.kill()
-	close(killed)
-	eventually(t, 20*time.Second, "traffic after the kill", func() bool { return afterKill.Load() >= 300 })
-	close(stop)
-	wg.Wait()
-	if n := failed.Load(); n != 0 {
-		t.Fatalf("%d GETs failed (first: %v)", n, firstErr.Load())
-	}
+	tr.mark()
+	eventually(t, 20*time.Second, "traffic after the kill", func() bool { return tr.marked.Load() >= 300 })
+	tr.noFailures(t, "after the kill")
 	a.start(t)
 	eventually(t, 10*time.Second, "a recovered", func() bool { return backendOf(t, g, "app", "a").Healthy })
 }

@@ -1,12 +1,10 @@
 package gateway
 
 import (
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,57 +65,17 @@ func TestKilledBackendLosesNoGET(t *testing.T) {
 	mustAdd(t, g, "app", admin.BackendSpec{Name: "a", Address: a.addr})
 	mustAdd(t, g, "app", admin.BackendSpec{Name: "b", Address: b.addr})
 
-	var ok, failed, afterKill atomic.Int64
-	var firstErr atomic.Value
-	killed := make(chan struct{})
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	client := &http.Client{Timeout: 10 * time.Second}
-	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				url := g.URL + "/x"
-				if (i+w)%5 == 0 {
-					url += "?sleep=20ms" // some requests are in flight on a when it dies
-				}
-				resp, err := client.Get(url)
-				if err == nil {
-					_, err = io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if err == nil && resp.StatusCode != 200 {
-						err = fmt.Errorf("status %d", resp.StatusCode)
-					}
-				}
-				if err != nil {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err)
-					continue
-				}
-				ok.Add(1)
-				select {
-				case <-killed:
-					afterKill.Add(1)
-				default:
-				}
-			}
-		}()
-	}
-	eventually(t, 10*time.Second, "traffic before the kill", func() bool { return ok.Load() >= 200 })
+	tr := startTraffic(t, 4, func(w, i int) string {
+		if (i+w)%5 == 0 {
+			return g.URL + "/x?sleep=20ms" // some requests are in flight on a when it dies
+		}
+		return g.URL + "/x"
+	})
+	eventually(t, 10*time.Second, "traffic before the kill", func() bool { return tr.ok.Load() >= 200 })
 	a.kill()
-	close(killed)
-	eventually(t, 20*time.Second, "traffic after the kill", func() bool { return afterKill.Load() >= 300 })
-	close(stop)
-	wg.Wait()
-	if n := failed.Load(); n != 0 {
-		t.Fatalf("%d GETs failed during the kill (first: %v); %d succeeded", n, firstErr.Load(), ok.Load())
-	}
+	tr.mark()
+	eventually(t, 20*time.Second, "traffic after the kill", func() bool { return tr.marked.Load() >= 300 })
+	tr.noFailures(t, "during the kill")
 	if backendOf(t, g, "app", "a").Healthy {
 		t.Fatal("the killed backend is still healthy")
 	}

@@ -2,9 +2,6 @@ package gateway
 
 import (
 	"context"
-	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,35 +19,13 @@ func TestRolloutUnderLoadLosesNothing(t *testing.T) {
 	mustPut(t, g, spec)
 	mustAdd(t, g, "app", admin.BackendSpec{Name: "old", Address: countingOld.addr()})
 
-	var ok, failed atomic.Int64
-	var firstErr atomic.Value
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				url := g.URL + "/x"
-				if (i+w)%4 == 0 {
-					url += "?sleep=30ms"
-				}
-				code, body, err := tryGet(url)
-				if err != nil || code != 200 {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, fmt.Sprintf("%d %q %v", code, body, err))
-					continue
-				}
-				ok.Add(1)
-			}
-		}()
-	}
-	eventually(t, 10*time.Second, "traffic on old", func() bool { return ok.Load() >= 100 })
+	tr := startTraffic(t, 6, func(w, i int) string {
+		if (i+w)%4 == 0 {
+			return g.URL + "/x?sleep=30ms"
+		}
+		return g.URL + "/x"
+	})
+	eventually(t, 10*time.Second, "traffic on old", func() bool { return tr.ok.Load() >= 100 })
 	res, err := g.Rollout(context.Background(), "app", admin.RolloutRequest{
 		Backends: []admin.BackendSpec{{Name: "new", Address: next.addr()}},
 	}, nil)
@@ -60,16 +35,12 @@ func TestRolloutUnderLoadLosesNothing(t *testing.T) {
 	countingOld.mu.Lock()
 	hitsAtStop := countingOld.n
 	countingOld.mu.Unlock()
-	after := ok.Load()
-	eventually(t, 10*time.Second, "traffic after the rollout", func() bool { return ok.Load() >= after+200 })
-	close(stop)
-	wg.Wait()
+	tr.mark()
+	eventually(t, 10*time.Second, "traffic after the rollout", func() bool { return tr.marked.Load() >= 200 })
+	tr.noFailures(t, "during the rollout")
 	countingOld.mu.Lock()
 	defer countingOld.mu.Unlock()
 	if countingOld.n != hitsAtStop {
 		t.Fatalf("old got %d requests after it was reported stopped", countingOld.n-hitsAtStop)
-	}
-	if n := failed.Load(); n != 0 {
-		t.Fatalf("%d requests failed during the rollout (first: %v)", n, firstErr.Load())
 	}
 }

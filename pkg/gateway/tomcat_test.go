@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -156,44 +154,12 @@ func TestTomcatKilledMidTrafficLosesNoGET(t *testing.T) {
 	g := newTestGateway(t, nil)
 	tomcatService(t, g, t1, t2)
 
-	var ok, failed, afterKill atomic.Int64
-	var firstErr atomic.Value
-	killed, stop := make(chan struct{}), make(chan struct{})
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				code, body, err := tryGet(g.URL + "/app/nosession.jsp")
-				if err != nil || code != 200 {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, fmt.Sprintf("%d %q %v", code, body, err))
-					continue
-				}
-				ok.Add(1)
-				select {
-				case <-killed:
-					afterKill.Add(1)
-				default:
-				}
-			}
-		}()
-	}
-	eventually(t, 30*time.Second, "traffic before the kill", func() bool { return ok.Load() >= 200 })
+	tr := startTraffic(t, 4, func(int, int) string { return g.URL + "/app/nosession.jsp" })
+	eventually(t, 30*time.Second, "traffic before the kill", func() bool { return tr.ok.Load() >= 200 })
 	t1.Kill()
-	close(killed)
-	eventually(t, 60*time.Second, "traffic after the kill", func() bool { return afterKill.Load() >= 300 })
-	close(stop)
-	wg.Wait()
-	if n := failed.Load(); n != 0 {
-		t.Fatalf("%d GETs failed after Tomcat was killed (first: %v); %d succeeded", n, firstErr.Load(), ok.Load())
-	}
+	tr.mark()
+	eventually(t, 60*time.Second, "traffic after the kill", func() bool { return tr.marked.Load() >= 300 })
+	tr.noFailures(t, "after Tomcat was killed")
 	// Recovery: the restarted Tomcat passes its health check and takes traffic again.
 	t1.Restart(t)
 	eventually(t, 30*time.Second, "k1 healthy again", func() bool { return backendOf(t, g, "app", "k1").Healthy })

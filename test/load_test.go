@@ -6,19 +6,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-)
 
-var (
-	versionRe = regexp.MustCompile(`version=(\S+)`)
-	routeRe   = regexp.MustCompile(`route=(\S+)`)
-	hitsRe    = regexp.MustCompile(`hits=(\d+)`)
+	"github.com/rollcd/roll/examples/answer"
 )
 
 // load sends GETs at a steady rate for as long as it runs and counts what came back.
@@ -85,9 +79,9 @@ func (l *load) one(ctx context.Context, client *http.Client) {
 	case resp.StatusCode != http.StatusOK:
 		l.failures = append(l.failures, fmt.Sprintf("%s: HTTP %d %q", now.Format("15:04:05.000"), resp.StatusCode, strings.TrimSpace(string(body))))
 	default:
-		v := "?"
-		if m := versionRe.FindSubmatch(body); m != nil {
-			v = string(m[1])
+		v := answer.Parse(body).Version
+		if v == "" {
+			v = "?"
 		}
 		if l.versions[v] == 0 {
 			l.order = append(l.order, v)
@@ -163,14 +157,6 @@ func (u *user) visit() (version, route string, hits int, err error) {
 	if resp.StatusCode != http.StatusOK {
 		return "", "", 0, fmt.Errorf("HTTP %d: %s", resp.StatusCode, body)
 	}
-	if m := versionRe.FindSubmatch(body); m != nil {
-		version = string(m[1])
-	}
-	if m := routeRe.FindSubmatch(body); m != nil {
-		route = string(m[1])
-	}
-	if m := hitsRe.FindSubmatch(body); m != nil {
-		hits, _ = strconv.Atoi(string(m[1]))
-	}
-	return version, route, hits, nil
+	a := answer.Parse(body)
+	return a.Version, a.Route, a.Hits, nil
 }

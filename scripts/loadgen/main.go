@@ -15,19 +15,13 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"os/signal"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
-)
 
-var (
-	versionRe = regexp.MustCompile(`version=(\S+)`)
-	routeRe   = regexp.MustCompile(`route=(\S+)`)
-	hitsRe    = regexp.MustCompile(`hits=(\d+)`)
+	"github.com/rollcd/roll/examples/answer"
 )
 
 type stats struct {
@@ -244,14 +238,6 @@ func get(ctx context.Context, client *http.Client, url string) (version, route s
 	if resp.StatusCode != http.StatusOK {
 		return "", "", 0, fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
 	}
-	if m := versionRe.FindSubmatch(body); m != nil {
-		version = string(m[1])
-	}
-	if m := routeRe.FindSubmatch(body); m != nil {
-		route = string(m[1])
-	}
-	if m := hitsRe.FindSubmatch(body); m != nil {
-		hits, _ = strconv.Atoi(string(m[1]))
-	}
-	return version, route, hits, nil
+	a := answer.Parse(body)
+	return a.Version, a.Route, a.Hits, nil
 }

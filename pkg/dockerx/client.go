@@ -24,6 +24,7 @@ package dockerx
 
 import (
 	"context"
+	"net"
 	"net/url"
 	"time"
 
@@ -43,8 +44,10 @@ type Client struct {
 // New connects to the engine that the docker CLI would use: DOCKER_HOST (and
 // DOCKER_TLS_VERIFY, DOCKER_CERT_PATH), else the current docker context
 // (DOCKER_CONTEXT or the currentContext of ~/.docker/config.json), else the
-// default socket. The API version is negotiated, so older engines work. An
-// unreachable engine is ErrNoEngine.
+// default socket. An ssh:// engine is reached as the docker CLI reaches it,
+// through `ssh ... docker system dial-stdio` (one ssh process per
+// connection, configured by the user's ssh settings). The API version is
+// negotiated, so older engines work. An unreachable engine is ErrNoEngine.
 func New(ctx context.Context) (*Client, error) {
 	ep, err := resolveEndpoint()
 	if err != nil {
@@ -70,8 +73,12 @@ func (c *Client) Close() error {
 	return c.api.Close()
 }
 
-// Host returns the engine's address, such as unix:///var/run/docker.sock.
+// Host returns the engine's address, such as unix:///var/run/docker.sock
+// or ssh://deploy@build-host.
 func (c *Client) Host() string {
+	if c.endpoint.ssh != nil {
+		return c.endpoint.ssh.url
+	}
 	return c.api.DaemonHost()
 }
 
@@ -80,9 +87,38 @@ func (c *Client) APIVersion() string {
 	return c.api.ClientVersion()
 }
 
-// hostName returns the host part of a tcp:// engine address, or "" for a
-// local socket: published ports bound to all interfaces are reachable there.
+// IsLocal reports whether the engine runs on this machine, as far as its
+// address tells: a unix socket, or tcp:// to a loopback address. Ports its
+// containers publish on 127.0.0.1 are then reachable from roll. A socket
+// forwarded from another machine looks local too; callers that dial a
+// published port should be ready to find nothing there.
+func (c *Client) IsLocal() bool {
+	if c.endpoint.ssh != nil {
+		return false
+	}
+	u, err := url.Parse(c.api.DaemonHost())
+	if err != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "unix", "npipe":
+		return true
+	case "tcp", "http", "https":
+		if u.Hostname() == "localhost" {
+			return true
+		}
+		ip := net.ParseIP(u.Hostname())
+		return ip != nil && ip.IsLoopback()
+	}
+	return false
+}
+
+// hostName returns the host of a tcp:// or ssh:// engine, or "" for a local
+// socket: published ports bound to all interfaces are reachable there.
 func (c *Client) hostName() string {
+	if c.endpoint.ssh != nil {
+		return c.endpoint.ssh.host
+	}
 	u, err := url.Parse(c.api.DaemonHost())
 	if err != nil || u.Scheme != "tcp" {
 		return ""

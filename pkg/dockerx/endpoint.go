@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,9 @@ type endpoint struct {
 	// tlsDir holds the context's ca.pem, cert.pem and key.pem, if it has them.
 	tlsDir        string
 	skipTLSVerify bool
+	// ssh is set for ssh:// engines, which are reached through an ssh
+	// process per connection rather than a socket.
+	ssh *sshEngine
 }
 
 // contextMeta is the part of a docker context's meta.json that roll reads.
@@ -42,7 +46,7 @@ type contextMeta struct {
 // "default" is the default socket.
 func resolveEndpoint() (endpoint, error) {
 	if os.Getenv(client.EnvOverrideHost) != "" {
-		return checkScheme(endpoint{})
+		return withSSH(endpoint{})
 	}
 	configDir := os.Getenv("DOCKER_CONFIG")
 	if configDir == "" {
@@ -98,26 +102,32 @@ func contextEndpoint(configDir, name string) (endpoint, error) {
 	if _, err := os.Stat(tlsDir); err == nil {
 		ep.tlsDir = tlsDir
 	}
-	return checkScheme(ep)
+	return withSSH(ep)
 }
 
-// checkScheme refuses ssh:// engines: the docker CLI reaches them through a
-// connection helper that runs `ssh ... docker system dial-stdio`, which roll
-// does not embed.
-func checkScheme(ep endpoint) (endpoint, error) {
+// withSSH prepares an ssh:// engine, from DOCKER_HOST or the context, to be
+// dialled through ssh as the docker CLI does; other engines pass unchanged.
+func withSSH(ep endpoint) (endpoint, error) {
 	host := ep.host
 	if host == "" {
 		host = os.Getenv(client.EnvOverrideHost)
 	}
-	if strings.HasPrefix(host, "ssh://") {
-		return endpoint{}, noEngine(fmt.Sprintf("the engine at %s is reached over ssh, which roll does not support; "+
-			"forward its socket (ssh -L) and point DOCKER_HOST at the local end", host), ErrUnsupported)
+	if !strings.HasPrefix(host, "ssh://") {
+		return ep, nil
 	}
+	s, err := parseSSH(host)
+	if err != nil {
+		return endpoint{}, noEngine("configuring the Docker client for "+ep.describe(), err)
+	}
+	ep.ssh = s
 	return ep, nil
 }
 
 // options turns the endpoint into client options, applied after FromEnv.
 func (e endpoint) options() []client.Opt {
+	if e.ssh != nil {
+		return []client.Opt{client.WithHost(sshPlaceholderHost), client.WithDialContext(e.ssh.dial)}
+	}
 	if e.host == "" {
 		return nil
 	}
@@ -160,10 +170,18 @@ func (e endpoint) withTLS(c *client.Client) error {
 func (e endpoint) describe() string {
 	switch {
 	case e.context != "":
-		return fmt.Sprintf("%s (docker context %q)", e.host, e.context)
+		return fmt.Sprintf("%s (docker context %q)", redacted(e.host), e.context)
 	case os.Getenv(client.EnvOverrideHost) != "":
-		return fmt.Sprintf("%s (DOCKER_HOST)", os.Getenv(client.EnvOverrideHost))
+		return fmt.Sprintf("%s (DOCKER_HOST)", redacted(os.Getenv(client.EnvOverrideHost)))
 	default:
 		return client.DefaultDockerHost
 	}
+}
+
+// redacted hides a password in an engine address, should one be there.
+func redacted(host string) string {
+	if u, err := url.Parse(host); err == nil {
+		return u.Redacted()
+	}
+	return host
 }

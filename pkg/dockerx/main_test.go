@@ -45,6 +45,11 @@ func runTests(m *testing.M) int {
 	id := make([]byte, 4)
 	_, _ = rand.Read(id)
 	runID = hex.EncodeToString(id)
+	defer func() {
+		if fakeSSHBuild.dir != "" {
+			os.RemoveAll(fakeSSHBuild.dir)
+		}
+	}()
 	if testing.Short() {
 		noDocker = "-short: skipping the tests against the Docker engine"
 		return m.Run()

@@ -1,0 +1,12 @@
+//go:build unix && !linux
+
+package dockerx
+
+import "syscall"
+
+// helperProcAttr starts a connection helper (ssh) in its own session, so the
+// Ctrl-C a person types reaches roll alone: roll then uses the connection to
+// leave the old container serving before it exits.
+func helperProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true}
+}

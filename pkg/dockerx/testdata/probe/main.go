@@ -18,7 +18,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: probe serve|health|get URL|cat FILE|lookup NAME|exit CODE")
+		fail("usage: probe serve|health|get URL|cat FILE|lookup NAME|exit CODE|dial ADDRESS|echo")
 	}
 	switch os.Args[1] {
 	case "serve":
@@ -47,6 +47,12 @@ func main() {
 			fail(err.Error())
 		}
 		fmt.Println(strings.Join(addrs, " "))
+	case "dial":
+		dial(os.Args[2])
+	case "echo":
+		if _, err := io.Copy(os.Stdout, os.Stdin); err != nil {
+			fail(err.Error())
+		}
 	case "exit":
 		code, _ := strconv.Atoi(os.Args[2])
 		fmt.Println("exiting with", code)
@@ -75,6 +81,7 @@ func serve() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, os.Getenv("APP_MESSAGE")) })
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
+	mux.HandleFunc("/stream", stream)
 	l, err := net.Listen("tcp", ":8080")
 	if err != nil {
 		fail(err.Error())
@@ -93,5 +100,37 @@ func serve() {
 		if os.Getenv("PROBE_IGNORE_SIGNALS") != "1" {
 			os.Exit(0)
 		}
+	}
+}
+
+// dial connects its standard streams to a TCP address, as `roll dial` does,
+// for the DialExec tests: input to the connection (half-closed at its end),
+// the connection to output until the far side closes.
+func dial(addr string) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		fail(err.Error())
+	}
+	go func() {
+		_, _ = io.Copy(conn, os.Stdin)
+		_ = conn.(*net.TCPConn).CloseWrite()
+	}()
+	if _, err := io.Copy(os.Stdout, conn); err != nil {
+		fail(err.Error())
+	}
+}
+
+// stream answers one line at once and holds the response open until the
+// client goes away, which it reports on stdout: what a rollout stream needs
+// from a tunnel.
+func stream(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	fmt.Fprintln(w, `{"step":"first"}`)
+	w.(http.Flusher).Flush()
+	select {
+	case <-r.Context().Done():
+		fmt.Println("stream: client gone")
+	case <-time.After(time.Minute):
+		fmt.Fprintln(w, `{"step":"timeout"}`)
 	}
 }

@@ -5,7 +5,7 @@
 
 # mem_counters PORT: "mallocs bytes" allocated so far by the gwprof process.
 mem_counters() {
-  curl -fsS "http://127.0.0.1:$1/debug/mem" | sed -E 's/mallocs=([0-9]+) bytes=([0-9]+).*/\1 \2/'
+  curl -fsS "http://127.0.0.1:$1/debug/mem" | sed -nE 's/^mallocs=([0-9]+) bytes=([0-9]+).*/\1 \2/p'
 }
 
 # profile_gateway PROTOCOL: writes cpu.pprof, allocs.pprof and their top lists to $OUT and prints
@@ -72,7 +72,7 @@ profile_gateway() {
 # profile_memory PORT DEBUG_PORT PID: MEM_CLIENTS clients on the in-process gateway; halfway through,
 # its heap (in use) and goroutines, to show what each held connection costs.
 profile_memory() {
-  local port=$1 debug=$2 pid=$3 goroutines rss
+  local port=$1 debug=$2 pid=$3 goroutines rss runtime_mem
   log "profiling memory: $MEM_CLIENTS clients for ${MEM_SECONDS}s"
   wrk -t"$THREADS" -c"$MEM_CLIENTS" -d"${MEM_SECONDS}s" --timeout 10s "http://127.0.0.1:$port$PAGE" >"$OUT/memory-gwprof.txt" 2>&1 &
   WRK_PID=$!
@@ -80,12 +80,13 @@ profile_memory() {
   curl -fsS -o "$OUT/heap.pprof" "http://127.0.0.1:$debug/debug/pprof/heap"
   goroutines=$(curl -fsS "http://127.0.0.1:$debug/debug/pprof/goroutine?debug=1" | sed -n 's/^goroutine profile: total //p')
   rss=$(rss_kib "$pid")
+  runtime_mem=$(curl -fsS "http://127.0.0.1:$debug/debug/mem" | sed -n 2p)
   wait "$WRK_PID" || true
   WRK_PID=""
   go tool pprof -top -sample_index=inuse_space -nodecount=25 "$WORK/bin/gwprof" "$OUT/heap.pprof" >"$OUT/heap-top.txt" 2>/dev/null
   {
     echo
-    echo "With $MEM_CLIENTS clients: RSS $(mib "$rss") MiB, $goroutines goroutines, $(fd_count "$pid") open fds after the run."
+    echo "With $MEM_CLIENTS clients, halfway: RSS $(mib "$rss") MiB, $goroutines goroutines; Go runtime: $runtime_mem."
     echo "Heap in use halfway (heap-top.txt):"
     echo
     echo '```'

@@ -6,8 +6,9 @@
 //	gwprof -listen 127.0.0.1:8080 -debug 127.0.0.1:6060 -protocol ajp -secret S \
 //	    -backend tomcat1=127.0.0.1:8009 -backend tomcat2=127.0.0.1:8010
 //
-// The debug listener serves /debug/pprof/ and /debug/mem, one line of cumulative
-// allocation counters ("mallocs=N bytes=N gcs=N") to turn into allocations per request.
+// The debug listener serves /debug/pprof/ and /debug/mem: one line of cumulative
+// allocation counters ("mallocs=N bytes=N gcs=N", to turn into allocations per request),
+// then where the process's memory is now (heap in use, heap kept for reuse, stacks).
 package main
 
 import (
@@ -121,6 +122,10 @@ func debugMux() *http.ServeMux {
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
 		fmt.Fprintf(w, "mallocs=%d bytes=%d gcs=%d\n", m.Mallocs, m.TotalAlloc, m.NumGC)
+		const mib = 1 << 20
+		fmt.Fprintf(w, "heap in use %.1f MiB, heap idle %.1f MiB (released %.1f), stacks %.1f MiB, runtime %.1f MiB, from the OS %.1f MiB\n",
+			float64(m.HeapInuse)/mib, float64(m.HeapIdle)/mib, float64(m.HeapReleased)/mib, float64(m.StackInuse)/mib,
+			float64(m.MSpanSys+m.MCacheSys+m.BuckHashSys+m.GCSys+m.OtherSys)/mib, float64(m.Sys)/mib)
 	})
 	return mux
 }

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -73,8 +74,11 @@ func openEnv(c *cli.Context, needGateway bool) (*env, error) {
 	return e, nil
 }
 
-// gatewayClient finds the gateway's admin API: --admin-url, or the host address
-// Docker published for the gateway container's admin port.
+// gatewayClient finds the gateway's admin API: --admin-url if given; else,
+// when the engine runs on this machine and the admin port is published, the
+// published address; else a tunnel through the engine into the gateway
+// container, which works for a remote engine (ssh://, tcp://) and for an
+// admin port that is not published at all.
 func gatewayClient(c *cli.Context, e *env) (*admin.Client, error) {
 	p := e.project
 	if p.Settings.AdminToken == "" {
@@ -84,31 +88,37 @@ func gatewayClient(c *cli.Context, e *env) (*admin.Client, error) {
 	if u := c.String("admin-url"); u != "" {
 		return admin.NewClient(u, p.Settings.AdminToken), nil
 	}
-	addr, err := adminAddress(c.Context, e)
+	gc, err := runningGateway(c.Context, e)
 	if err != nil {
 		return nil, err
 	}
-	return admin.NewClient("http://"+addr, p.Settings.AdminToken), nil
+	port := p.Settings.AdminPort
+	base, published := fmt.Sprintf("http://%s:%d", gc.Name, port), "" // the tunnel ignores the URL's host
+	if e.docker.IsLocal() {
+		addr, err := e.docker.HostPort(c.Context, gc.ID, port)
+		switch {
+		case err == nil:
+			base, published = "http://"+addr, addr
+		case !errors.Is(err, dockerx.ErrNotPublished):
+			return nil, fmt.Errorf("%w: finding the gateway's admin port %d on %s: %w", admin.ErrUnavailable, port, gc.Name, err)
+		}
+	}
+	return admin.NewClient(base, p.Settings.AdminToken, admin.WithHTTPClient(adminHTTPClient(e.docker, gc.ID, port, published))), nil
 }
 
-func adminAddress(ctx context.Context, e *env) (string, error) {
+// runningGateway returns the running container of the project's gateway service.
+func runningGateway(ctx context.Context, e *env) (dockerx.Container, error) {
 	p := e.project
 	cs, err := e.docker.List(ctx, p.Name, p.Settings.Gateway)
 	if err != nil {
-		return "", err
+		return dockerx.Container{}, err
 	}
 	for _, gc := range cs {
-		if !gc.Running() {
-			continue
+		if gc.Running() {
+			return gc, nil
 		}
-		addr, err := e.docker.HostPort(ctx, gc.ID, p.Settings.AdminPort)
-		if err != nil {
-			return "", fmt.Errorf("%w: finding the gateway's admin port %d on %s: %w (publish it, e.g. ports: [\"127.0.0.1:%d:%d\"], or pass --admin-url)",
-				admin.ErrUnavailable, p.Settings.AdminPort, gc.Name, err, p.Settings.AdminPort, p.Settings.AdminPort)
-		}
-		return addr, nil
 	}
-	return "", fmt.Errorf("%w: the gateway service %q of project %q has no running container; start it with `roll up`",
+	return dockerx.Container{}, fmt.Errorf("%w: the gateway service %q of project %q has no running container; start it with `roll up`",
 		admin.ErrUnavailable, p.Settings.Gateway, p.Name)
 }
 

@@ -11,7 +11,7 @@
 //
 //	x-roll:
 //	  gateway: gateway              # the service that runs `roll gateway` (required once a service is rolled)
-//	  admin_port: 9901              # the gateway container's admin port; the gateway must publish it
+//	  admin_port: 9901              # the gateway container's admin port; published or not, roll reaches it
 //	  admin_token_env: ROLL_ADMIN_TOKEN  # the gateway's variable holding the admin token (must be set)
 //	services:
 //	  app:

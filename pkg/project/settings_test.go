@@ -146,6 +146,28 @@ health: {interval: 10s, timeout: 1s, recover_after: 1m}`
 	}
 }
 
+// TestAdminPortNeedNotBePublished: roll reaches an unpublished admin port
+// through the Docker engine, so a gateway without ports (or publishing other
+// ports only) is valid.
+func TestAdminPortNeedNotBePublished(t *testing.T) {
+	for name, ports := range map[string]string{
+		"no ports":         "",
+		"other ports only": `    ports: ["8000:8080"]` + "\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			compose := strings.Replace(rolled("", "", "x-roll:\n  gateway: gateway\n  admin_port: 9000"),
+				`    ports: ["127.0.0.1:9901:9901"]`+"\n", ports, 1)
+			if strings.Contains(compose, "9901") {
+				t.Fatal("the test project still publishes a port 9901")
+			}
+			p := mustLoad(t, map[string]string{"compose.yaml": compose}, Options{})
+			if p.Settings.AdminPort != 9000 || p.Settings.AdminToken != "admin-token" {
+				t.Errorf("settings %+v, want admin port 9000 and the token", p.Settings)
+			}
+		})
+	}
+}
+
 func TestSettingsErrorLocatesFileAndLine(t *testing.T) {
 	_, _, err := loadDir(t, map[string]string{"compose.yaml": rolled("ajp_secret_env: AJP_SECRET\ndrain: {mode: slow}", "", "")}, Options{})
 	// Line 13 of rolled(): the second line of app's x-roll body.
@@ -224,7 +246,6 @@ func TestSettingsValidation(t *testing.T) {
 		{"gateway required", rolled("", "", "x-other: 1"), "x-roll.gateway", "is required"},
 		{"gateway unknown", rolled("", "", "x-roll:\n  gateway: front"), "x-roll.gateway", "not in the project; services: app, gateway"},
 		{"gateway rolled", strings.Replace(rolled("", "", ""), "      ROLL_ADMIN_TOKEN: admin-token\n", "      ROLL_ADMIN_TOKEN: admin-token\n    x-roll: {protocol: http}\n", 1), "services.gateway.x-roll", "cannot itself be rolled"},
-		{"admin port not published", rolled("", "", "x-roll:\n  gateway: gateway\n  admin_port: 9000"), "services.gateway.ports", "must publish its admin port 9000"},
 		{"admin token unset", strings.Replace(rolled("", "", ""), "ROLL_ADMIN_TOKEN: admin-token", "OTHER: x", 1), "services.gateway.environment", "ROLL_ADMIN_TOKEN is not set"},
 		{"top-level unknown key", rolled("", "", "x-roll:\n  gateway: gateway\n  admin: 1"), "x-roll.admin", "unknown key"},
 		{"route conflict", routeConflict, "services.other.x-roll.paths[0]", "already routed to service app"},

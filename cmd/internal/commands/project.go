@@ -24,7 +24,7 @@ func projectFlags() []cli.Flag {
 		&cli.StringFlag{Name: "project-directory", Usage: "project `DIR` (default: the first compose file's directory)"},
 		&cli.StringSliceFlag{Name: "env-file", Usage: "`FILE` replacing the project's .env (repeatable)"},
 		&cli.StringSliceFlag{Name: "profile", Usage: "active `PROFILE` (repeatable; or COMPOSE_PROFILES)"},
-		&cli.StringFlag{Name: "admin-url", EnvVars: []string{"ROLL_ADMIN_URL"}, Usage: "the gateway's admin API `URL` (default: found from the gateway container's published admin port)"},
+		&cli.StringFlag{Name: "admin-url", EnvVars: []string{"ROLL_ADMIN_URL"}, Usage: "the gateway's admin API `URL` (default: the gateway container's admin port, where Docker published it or through the Docker engine)"},
 		&cli.BoolFlag{Name: "no-color", Usage: "no colour even on a terminal (NO_COLOR is honoured too)"},
 	}
 }

@@ -2,22 +2,30 @@
 # of its runs for every column, and each front end's throughput against Apache + mod_jk.
 # Input: the runs.tsv the script writes (tab-separated, with a header line):
 #   round  front_end  label  req_s  p50_ms  p99_ms  front_us  tomcat_us  errors  others_pct  requests
+# A second table keeps only the quiet runs, those where the rest of the machine took at most
+# QUIET percent (default 5) of its CPU: on a shared machine they show the front ends undisturbed.
 # Portable awk (Debian's mawk has no asort).
 
-BEGIN { FS = "\t" }
+BEGIN { FS = "\t"; if (QUIET == "") QUIET = 5 }
 NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 {
 	fe = $col["front_end"]
 	if (!(fe in label)) { order[++n] = fe; label[fe] = $col["label"] }
-	k = ++runs[fe]
-	v[fe, "req_s", k] = $col["req_s"]
-	v[fe, "p50_ms", k] = $col["p50_ms"]
-	v[fe, "p99_ms", k] = $col["p99_ms"]
-	v[fe, "front_us", k] = $col["front_us"]
-	v[fe, "tomcat_us", k] = $col["tomcat_us"]
-	v[fe, "total_us", k] = ($col["front_us"] == "-" ? 0 : $col["front_us"]) + $col["tomcat_us"]
-	v[fe, "others_pct", k] = $col["others_pct"]
+	add(fe)
+	if ($col["others_pct"] + 0 <= QUIET) add("quiet:" fe)
 	errors[fe] += $col["errors"]
+}
+
+# add records the current line as one more run of key (a front end, or "quiet:" and a front end).
+function add(key,    k) {
+	k = ++runs[key]
+	v[key, "req_s", k] = $col["req_s"]
+	v[key, "p50_ms", k] = $col["p50_ms"]
+	v[key, "p99_ms", k] = $col["p99_ms"]
+	v[key, "front_us", k] = $col["front_us"]
+	v[key, "tomcat_us", k] = $col["tomcat_us"]
+	v[key, "total_us", k] = ($col["front_us"] == "-" ? 0 : $col["front_us"]) + $col["tomcat_us"]
+	v[key, "others_pct", k] = $col["others_pct"]
 }
 
 # median of the runs of front end fe for one column; "-" when the column does not apply.
@@ -56,5 +64,26 @@ END {
 			rps["roll"] / rps["mod_jk"], p99["roll"], p99["mod_jk"]
 		if ("tomcat" in rps && rps["tomcat"] > 0) printf "; roll reaches %.0f%% of direct Tomcat's req/s", 100 * rps["roll"] / rps["tomcat"]
 		print "."
+	}
+	quiet_table()
+}
+
+# quiet_table prints the medians of the quiet runs, when every front end has some.
+function quiet_table(    i, fe, q, ratio) {
+	for (i = 1; i <= n; i++) if (runs["quiet:" order[i]] == 0) {
+		print ""
+		printf "Not every front end had a run with others' CPU ≤ %d%%: no quiet-runs table.\n", QUIET
+		return
+	}
+	print ""
+	printf "Only the runs where others' CPU was ≤ %d%%:\n\n", QUIET
+	print "| front end | quiet runs | req/s | p50 ms | p99 ms | front end CPU µs/req | Tomcat CPU µs/req | total CPU µs/req | req/s ÷ mod_jk |"
+	print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for (i = 1; i <= n; i++) {
+		fe = order[i]; q = "quiet:" fe
+		ratio = sprintf("%.2f", median(q, "req_s") / median("quiet:mod_jk", "req_s"))
+		printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", label[fe], runs[q],
+			fmt(median(q, "req_s"), 0), fmt(median(q, "p50_ms"), 2), fmt(median(q, "p99_ms"), 2),
+			fmt(median(q, "front_us"), 0), fmt(median(q, "tomcat_us"), 0), fmt(median(q, "total_us"), 0), ratio
 	}
 }

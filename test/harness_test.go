@@ -96,6 +96,7 @@ type projectSpec struct {
 	ReadyTime   string
 	Env         map[string]string // more environment variables of the app
 	Extra       string            // more service-level compose keys for the app, indented 4 spaces
+	NoAdminPort bool              // the gateway does not publish its admin port: roll reaches it through Docker
 }
 
 const composeTemplate = `name: {{.Name}}
@@ -110,7 +111,9 @@ services:
       ROLL_ADMIN_TOKEN: ${ROLL_ADMIN_TOKEN}
     ports:
       - "127.0.0.1:{{.HTTPPort}}:8080"
+{{- if not .Spec.NoAdminPort}}
       - "127.0.0.1:{{.AdminPort}}:9901"
+{{- end}}
     volumes:
       - state:/var/lib/roll
     labels:

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os/exec"
+	"regexp"
 	"strings"
 )
 
@@ -28,10 +29,13 @@ const sshConnectTimeout = "ConnectTimeout=30"
 // known hosts, jump hosts and multiplexing come from the user's ssh
 // configuration, as they do for the docker CLI.
 type sshEngine struct {
-	url  string // as the user wrote it, for messages
+	url  string // as the user wrote it (password hidden), for messages
 	host string // the ssh host, where published ports are reached
 	args []string
 }
+
+// safeSocketPath is what a socket path in an ssh:// address may be made of.
+var safeSocketPath = regexp.MustCompile(`^[A-Za-z0-9/._-]+$`)
 
 // parseSSH reads an ssh://[user@]host[:port][/socket/path] engine address.
 func parseSSH(raw string) (*sshEngine, error) {
@@ -63,6 +67,11 @@ func parseSSH(raw string) (*sshEngine, error) {
 	// "--" ends ssh's options, so a host name can never be read as one.
 	args = append(args, "--", u.Hostname(), "docker")
 	if path := u.Path; strings.Trim(path, "/") != "" {
+		// ssh hands the remote command to the remote shell as one string, so
+		// a path is kept to characters that shell reads literally.
+		if !safeSocketPath.MatchString(path) {
+			return nil, fmt.Errorf("reading the ssh address %q: the socket path %q may hold only letters, digits and / . _ -", raw, path)
+		}
 		args = append(args, "--host=unix://"+path)
 	}
 	args = append(args, "system", "dial-stdio")

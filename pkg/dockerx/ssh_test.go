@@ -29,6 +29,8 @@ func TestParseSSH(t *testing.T) {
 		{url: "ssh://deploy@", err: "names no host"},
 		{url: "ssh://build-host?x=1", err: "query and fragment are not allowed"},
 		{url: "tcp://build-host:2375", err: `the scheme is "tcp", not ssh`},
+		{url: "ssh://build-host/tmp/d.sock;reboot", err: "may hold only letters"},
+		{url: "ssh://build-host/tmp/my%20docker.sock", err: "may hold only letters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {

@@ -253,7 +253,7 @@ func (c *Client) transportError(ctx context.Context, method, path string, err er
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return withSentinel(ErrUnavailable, "gateway admin API at %s is unreachable: %w; is the gateway running? is the admin port published?", c.base, err)
+	return withSentinel(ErrUnavailable, "gateway admin API at %s is unreachable: %w; is the gateway running and is this its admin address (roll status shows it)?", c.base, err)
 }
 
 // answerError turns a non-2xx answer into the wire Error it carries (which

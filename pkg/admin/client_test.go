@@ -21,7 +21,7 @@ func TestClientUnreachable(t *testing.T) {
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("error = %v, want ErrUnavailable", err)
 	}
-	for _, want := range []string{"gateway admin API at http://" + addr + " is unreachable", "connection refused", "is the gateway running? is the admin port published?"} {
+	for _, want := range []string{"gateway admin API at http://" + addr + " is unreachable", "connection refused", "is the gateway running and is this its admin address"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message %q does not say %q", err, want)
 		}

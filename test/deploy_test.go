@@ -385,3 +385,25 @@ func mustRead(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+func TestDeployBuildsTheServiceImage(t *testing.T) {
+	images(t, "gateway", "goapp")
+	img := "rolle2e-built-" + randHex(3) + ":latest"
+	p := newProject(t, projectSpec{AppImage: img, Extra: "    build:\n      context: ./app\n"})
+	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", img).Run() })
+	// The service's own build: the v1 example app first, then v2, as after a merge.
+	if err := os.MkdirAll(p.Dir+"/app", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p.write("app/Dockerfile", "FROM roll-example-goapp:v1\n")
+	p.must("up", "gateway") // the app's image does not exist before its first build
+	p.must("deploy", "app", "--build")
+	waitServing(t, p, "v1")
+	p.write("app/Dockerfile", "FROM roll-example-goapp:v2\n")
+	res := p.must("deploy", "app", "--build", "--json")
+	steps, _ := events(t, res.Stdout)
+	if !contains(steps, "build:done") {
+		t.Errorf("deploy --build events lack build:done: %v", steps)
+	}
+	waitServing(t, p, "v2")
+}

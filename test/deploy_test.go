@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -406,4 +407,45 @@ func TestDeployBuildsTheServiceImage(t *testing.T) {
 		t.Errorf("deploy --build events lack build:done: %v", steps)
 	}
 	waitServing(t, p, "v2")
+}
+
+func TestCtrlCBeforeTheSwitchLeavesTheOldServing(t *testing.T) {
+	p := upGoApp(t, projectSpec{Env: map[string]string{"READY_DELAY": "8s"}})
+	l := startLoad(t, p.url("/"), 100, 4)
+	cmd := exec.Command(rollBin, "deploy", "app", "--image", "roll-example-goapp:v2", "--json")
+	cmd.Dir = p.Dir
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	var lines []string
+	interrupted := false
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		// The gateway is probing the new container (its health says "starting"): press Ctrl-C.
+		if !interrupted && strings.Contains(sc.Text(), `"step":"ready"`) && strings.Contains(sc.Text(), `"status":"progress"`) {
+			_ = cmd.Process.Signal(os.Interrupt)
+			interrupted = true
+		}
+	}
+	err := cmd.Wait()
+	rep := l.report()
+	if !interrupted {
+		t.Fatalf("never saw the readiness probing:\n%s", strings.Join(lines, "\n"))
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("exit: %v, want 130\n%s", err, strings.Join(lines, "\n"))
+	}
+	_, result := events(t, strings.Join(lines, "\n"))
+	if result["outcome"] != "interrupted" {
+		t.Errorf("outcome %v, want interrupted", result["outcome"])
+	}
+	if got := p.containers("app"); len(got) != 1 {
+		t.Errorf("after Ctrl-C the app has containers %v, want only the old one", got)
+	}
+	if len(rep.Failures) > 0 || len(rep.Versions) != 1 || rep.Versions["v1"] == 0 {
+		t.Errorf("load: %s; want v1 only, no failure", rep)
+	}
 }

@@ -52,6 +52,7 @@ func main() {
 	secret := flag.String("secret", "", "AJP connector `SECRET`")
 	prefix := flag.String("prefix", "/app", "path `PREFIX` routed to the backends")
 	health := flag.String("health", "/app/nosession.jsp", "health-check `PATH`")
+	maxIdle := flag.Int("max-idle", 0, "pooled idle connections per backend (0: the gateway's default)")
 	flag.Var(&backends, "backend", "a backend as `name=host:port` (repeat)")
 	flag.Parse()
 	if len(backends) == 0 {
@@ -60,7 +61,8 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *listen, *debug, admin.ServiceSpec{
+	cfg := gateway.Config{AdminToken: "gwprof-admin-token", MaxIdleConnsPerHost: *maxIdle}
+	if err := run(ctx, cfg, *listen, *debug, admin.ServiceSpec{
 		Name:         "app",
 		Protocol:     admin.Protocol(*protocol),
 		PathPrefixes: []string{*prefix},
@@ -72,9 +74,10 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, listen, debug string, spec admin.ServiceSpec, backends []admin.BackendSpec) error {
+func run(ctx context.Context, cfg gateway.Config, listen, debug string, spec admin.ServiceSpec, backends []admin.BackendSpec) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	g, err := gateway.New(gateway.Config{AdminToken: "gwprof-admin-token", Logger: logger})
+	cfg.Logger = logger
+	g, err := gateway.New(cfg)
 	if err != nil {
 		return fmt.Errorf("creating the gateway: %w", err)
 	}

@@ -7,7 +7,7 @@
 #
 # For each app: a project with the gateway and the app (drain mode "requests", no traffic, so the drain
 # measures roll's own bookkeeping), then RUNS deploys alternating v2/v1 with --json; the result event carries
-# start/ready/switch/drain/stop/total. The app's own start-up is measured apart: `docker create` then (timed) `docker start` on
+# start/ready/switch/drain/stop/total. The app's own start-up is measured apart: created, then started (timed) through the Engine API on
 # the same network, then GET its health page over HTTP every 20 ms until 200. roll's overhead = (start − create + ready
 # + switch) − the app's start-up: the time between "the app could serve" and "the gateway sends it traffic".
 set -euo pipefail
@@ -81,17 +81,34 @@ print(json.dumps(res))' >>"$WORK/$app.results"
   : >"$WORK/$app.startup"
   for i in $(seq 1 "$RUNS"); do
     python3 - "$image:v1" "${name}_default" "$health" >>"$WORK/$app.startup" <<'EOF'
-import json, subprocess, sys, time, urllib.request
+# Start through the Engine API on its socket (as roll does), not the docker CLI, so the figure
+# has no CLI start-up in it; then GET the health page every 20 ms until it answers 200.
+import http.client, json, socket, subprocess, sys, time, urllib.request
 image, net, path = sys.argv[1:4]
-cid = subprocess.check_output(["docker", "create", "--label", "dev.roll.bench=1", "--network", net,
-                               "-e", "AJP_SECRET=bench", image], text=True).strip()
-t0 = time.time()  # like roll's "start" step, which follows the create
-subprocess.check_call(["docker", "start", cid], stdout=subprocess.DEVNULL)
+
+class Engine(http.client.HTTPConnection):
+    def __init__(self):
+        super().__init__("localhost")
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect("/var/run/docker.sock")
+
+def call(method, url, body=None):
+    c = Engine()
+    c.request(method, url, body=json.dumps(body) if body is not None else None,
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    data = r.read()
+    if r.status >= 300:
+        raise SystemExit(f"{method} {url}: {r.status} {data[:200]}")
+    return json.loads(data) if data else None
+
+cid = call("POST", "/containers/create", {"Image": image, "Env": ["AJP_SECRET=bench"],
+           "Labels": {"dev.roll.bench": "1"}, "HostConfig": {"NetworkMode": net}})["Id"]
 try:
-    ip = ""
-    while not ip:
-        ip = subprocess.check_output(["docker", "inspect", "-f",
-              "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", cid], text=True).strip()
+    t0 = time.time()  # like roll's "start" step, which follows the create
+    call("POST", f"/containers/{cid}/start")
+    ip = call("GET", f"/containers/{cid}/json")["NetworkSettings"]["Networks"][net]["IPAddress"]
     while True:
         try:
             with urllib.request.urlopen(f"http://{ip}:8080{path}", timeout=1) as r:
@@ -103,7 +120,7 @@ try:
             raise SystemExit("app never answered")
     print(json.dumps({"startup_ms": (time.time() - t0) * 1000}))
 finally:
-    subprocess.run(["docker", "rm", "-f", cid], stdout=subprocess.DEVNULL)
+    call("DELETE", f"/containers/{cid}?force=true")
 EOF
   done
 }
@@ -126,5 +143,5 @@ for app in apps:
     print(f"| {app} | {len(ok)}/{len(res)} | {f(d['start'])} | {f(d['ready'])} | {f(d['switch'])} | {f(d['drain'])} | {f(d['stop'])} | {f(d['total'])} | {f(up)} | {f(overhead)} |")
 print()
 print("medians; start = create + start + running; ready = the gateway's checks (TCP, CPing, GET health) until they pass;")
-print("roll overhead = (start − create) + ready + switch − the app's start-up alone (docker start → first 200 over HTTP).")
+print("roll overhead = (start − create) + ready + switch − the app's start-up alone (API start → first 200 over HTTP).")
 EOF

@@ -24,6 +24,8 @@
 #   APACHE_WORKERS (128)         the benchmarked Apache: 2 processes × 64 threads; the memory part adds
 #                                a second Apache with one worker per client
 #   JK_PING_MODE (CI)            mod_jk's ping_mode
+#   TOMCAT_AJP_ATTRS ()          extra attributes of both Tomcats' AJP connector, e.g.
+#                                'maxThreads="4" minSpareThreads="4"'
 #   TOMCAT_HEAP (512m), OUT (build/bench/gateway-<time>), INSTALL (1: apt-get what is missing),
 #   SKIP_BUILD (0), KEEP_WORK (0: 1 keeps the temp dir with every config and log)
 #   HOLD (0)                     1 = start everything, print the URLs, measure nothing; Ctrl-C stops it

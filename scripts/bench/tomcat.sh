@@ -19,6 +19,8 @@ tomcat_start() {
   # write no per-request log either. Keep-alive connections are never closed after N requests
   # (Tomcat's HTTP default is 100; Apache and roll here have no limit), and the AJP timeout is
   # long because both front ends pool connections that may sit idle between rounds.
+  # TOMCAT_AJP_ATTRS adds attributes to the AJP connector, to measure how its thread pool
+  # changes Tomcat's cost behind each front end (docs/benchmarks.md).
   cat >"$base/conf/server.xml" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <!-- written by scripts/bench-gateway.sh -->
@@ -28,7 +30,7 @@ tomcat_start() {
                connectionTimeout="20000" maxParameterCount="1000" />
     <Connector protocol="AJP/1.3" address="127.0.0.1" port="$ajp"
                secretRequired="true" secret="$secret" packetSize="8192"
-               connectionTimeout="600000" maxParameterCount="1000" redirectPort="8443" />
+               connectionTimeout="600000" maxParameterCount="1000" redirectPort="8443" ${TOMCAT_AJP_ATTRS:-} />
     <Engine name="Catalina" defaultHost="localhost" jvmRoute="$route">
       <Host name="localhost" appBase="webapps" unpackWARs="false" autoDeploy="false" />
     </Engine>

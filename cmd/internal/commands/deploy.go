@@ -27,30 +27,44 @@ EXAMPLES:
    roll deploy app --image registry/app:42  # a new tag, e.g. from CI
    roll deploy app --build                  # build the service's image first
    roll deploy app --json                   # one JSON event per line, for CI`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "image", Usage: "deploy `IMAGE` instead of the compose file's image"},
 			&cli.BoolFlag{Name: "build", Usage: "build the service's image (compose build:) before deploying"},
-			&cli.DurationFlag{Name: "ready-timeout", Usage: "bound on start + readiness (default: x-roll ready.timeout)"},
-			&cli.DurationFlag{Name: "drain-timeout", Usage: "bound on the drain of the old container (default: x-roll drain.timeout)"},
-			&cli.DurationFlag{Name: "wait", Usage: "wait up to `DURATION` for another deploy of the service to finish (default: fail at once)"},
-			&cli.BoolFlag{Name: "json", Usage: "print one JSON event per line (the last one carries the result)"},
-		},
+		}, rolloutFlags()...),
 		Action: func(c *cli.Context) error {
-			service, err := oneArg(c, "SERVICE")
+			o, err := rolloutOptions(c)
 			if err != nil {
 				return err
 			}
-			return runDeploy(c, deployOptions{
-				service:      service,
-				image:        c.String("image"),
-				build:        c.Bool("build"),
-				readyTimeout: c.Duration("ready-timeout"),
-				drainTimeout: c.Duration("drain-timeout"),
-				lockWait:     c.Duration("wait"),
-				json:         c.Bool("json"),
-			})
+			o.image, o.build = c.String("image"), c.Bool("build")
+			return runDeploy(c, o)
 		},
 	})
+}
+
+// rolloutFlags are the flags of every command that deploys (deploy, rollback).
+func rolloutFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.DurationFlag{Name: "ready-timeout", Usage: "bound on start + readiness", DefaultText: "x-roll ready.timeout"},
+		&cli.DurationFlag{Name: "drain-timeout", Usage: "bound on the drain of the old container", DefaultText: "x-roll drain.timeout"},
+		&cli.DurationFlag{Name: "wait", Usage: "wait up to `DURATION` for another deploy of the service to finish", DefaultText: "fail at once"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON event per line (the last one carries the result)"},
+	}
+}
+
+// rolloutOptions reads the SERVICE argument and the rolloutFlags.
+func rolloutOptions(c *cli.Context) (deployOptions, error) {
+	service, err := oneArg(c, "SERVICE")
+	if err != nil {
+		return deployOptions{}, err
+	}
+	return deployOptions{
+		service:      service,
+		readyTimeout: c.Duration("ready-timeout"),
+		drainTimeout: c.Duration("drain-timeout"),
+		lockWait:     c.Duration("wait"),
+		json:         c.Bool("json"),
+	}, nil
 }
 
 type deployOptions struct {

@@ -18,25 +18,14 @@ func init() {
 EXAMPLES:
    roll rollback app
    roll rollback app --json`,
-		Flags: []cli.Flag{
-			&cli.DurationFlag{Name: "ready-timeout", Usage: "bound on start + readiness (default: x-roll ready.timeout)"},
-			&cli.DurationFlag{Name: "drain-timeout", Usage: "bound on the drain (default: x-roll drain.timeout)"},
-			&cli.DurationFlag{Name: "wait", Usage: "wait up to `DURATION` for another deploy of the service to finish"},
-			&cli.BoolFlag{Name: "json", Usage: "print one JSON event per line"},
-		},
+		Flags: rolloutFlags(),
 		Action: func(c *cli.Context) error {
-			service, err := oneArg(c, "SERVICE")
+			o, err := rolloutOptions(c)
 			if err != nil {
 				return err
 			}
-			return runDeploy(c, deployOptions{
-				service:      service,
-				rollback:     true,
-				readyTimeout: c.Duration("ready-timeout"),
-				drainTimeout: c.Duration("drain-timeout"),
-				lockWait:     c.Duration("wait"),
-				json:         c.Bool("json"),
-			})
+			o.rollback = true
+			return runDeploy(c, o)
 		},
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -37,7 +38,7 @@ func newApp(version string) *cli.App {
 }
 
 // commandList is extended by one file per command (see init functions).
-func commandList() []*cli.Command { return registered }
+func commandList() []*cli.Command { return slices.Clone(registered) }
 
 var registered []*cli.Command
 

@@ -8,6 +8,10 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rollcd/roll/pkg/gateway"
 )
 
 func loopbackAddr(t *testing.T) string {
@@ -81,5 +85,32 @@ func TestGatewayServesUntilCancelled(t *testing.T) {
 	cancel()
 	if code := <-done; code != ExitOK {
 		t.Fatalf("exit %d after SIGTERM, want 0", code)
+	}
+}
+
+func TestGatewayFlagsReachTheConfig(t *testing.T) {
+	t.Setenv("ROLL_ADMIN_TOKEN_FILE", "")
+	t.Setenv("ROLL_ADMIN_TOKEN", "")
+	app := newApp("test")
+	var got gateway.Config
+	for i, c := range app.Commands {
+		if c.Name == "gateway" {
+			cmd := *c
+			cmd.Action = func(c *cli.Context) error {
+				var err error
+				got, err = gatewayConfig(c)
+				return err
+			}
+			app.Commands[i] = &cmd
+		}
+	}
+	err := app.RunContext(context.Background(), []string{"roll", "gateway", "--admin-token", "x-123456789",
+		"--reply-timeout", "45s", "--dial-timeout", "2s", "--shutdown-timeout", "7s", "--state", "/tmp/s.json", "--public-status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ReplyTimeout != 45*time.Second || got.DialTimeout != 2*time.Second || got.ShutdownTimeout != 7*time.Second ||
+		got.StatePath != "/tmp/s.json" || !got.PublicStatus || got.AdminToken != "x-123456789" {
+		t.Fatalf("config from flags: %+v", got)
 	}
 }

@@ -53,8 +53,9 @@ say "2/5 roll up: network, gateway, and the app at v1 (ready-checked through the
 "$ROLL" up
 PORT=${ROLL_HTTP_PORT:-8080}
 URL="http://127.0.0.1:$PORT/"
-curl -fsS "$URL" >/dev/null || die "the gateway does not answer on $URL"
-echo "serving: $(curl -fsS "$URL" | head -c 120)"
+first=$(python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read(120).decode())' "$URL") ||
+  die "the gateway does not answer on $URL"
+echo "serving: $first"
 
 say "3/5 load: $RPS anonymous visitors/s and $USERS users in the middle of a session"
 "$WORK/loadgen" -url "$URL" -rps "$RPS" -users "$USERS" -linger 3s -out "$WORK/load.json" &

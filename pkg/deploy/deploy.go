@@ -32,6 +32,8 @@ type run struct {
 	started time.Time
 	stepAt  time.Time
 	res     Result
+	// recorded is set once the gateway holds the deploy in its history (a rollout records itself).
+	recorded bool
 }
 
 func (d *Deployer) now() time.Time {
@@ -53,6 +55,9 @@ func (d *Deployer) Deploy(ctx context.Context, t Target, opts Options) (Result, 
 	r.res = Result{Service: t.Service, Image: t.Image}
 	err := r.execute(ctx)
 	r.res.Durations.Total = d.now().Sub(r.started)
+	if err != nil && !r.recorded && r.res.New != "" {
+		r.record(ctx, err)
+	}
 	if err != nil {
 		r.res.Error = err.Error()
 		var se *StepError
@@ -183,6 +188,7 @@ func (r *run) execute(ctx context.Context) error {
 		defer close(watchDone)
 		r.watchExit(rctx, nc.ID, phase, stopRollout)
 	}()
+	r.recorded = true
 	result, err := r.d.Gateway.Rollout(rctx, t.Service, req, phase.event)
 	stopRollout(nil)
 	<-watchDone
@@ -238,6 +244,21 @@ func (r *run) execute(ctx context.Context) error {
 		r.done(StepStop, "", "nothing to stop (first deploy)")
 	}
 	return nil
+}
+
+// record puts a deploy that failed before the gateway's rollout (the container did not start)
+// into the gateway's history, so `roll status` shows it next to the rollouts.
+func (r *run) record(ctx context.Context, cause error) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = r.d.Gateway.RecordDeploy(cctx, admin.DeployRecord{
+		Service:  r.t.Service,
+		Started:  r.started.UTC(),
+		Finished: r.d.now().UTC(),
+		Outcome:  OutcomeRolledBack,
+		Message:  cause.Error(),
+		Meta:     map[string]string{"image": r.t.Image, "container": r.res.New, "previous_image": r.res.PreviousImage},
+	})
 }
 
 // cleanup removes leftovers of interrupted deploys and backends whose container is gone.

@@ -84,6 +84,7 @@ func (f *fakeEngine) Logs(context.Context, string, int) ([]string, error) {
 type fakeGateway struct {
 	backends map[string]admin.BackendSpec
 	removed  []string
+	records  []admin.DeployRecord
 	// rollout scripts the gateway's answer: it gets the request and the progress callback.
 	rollout func(ctx context.Context, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error)
 }
@@ -112,7 +113,10 @@ func (g *fakeGateway) Rollout(ctx context.Context, _ string, req admin.RolloutRe
 	return g.rollout(ctx, req, progress)
 }
 func (g *fakeGateway) Deploys(context.Context, string) ([]admin.DeployRecord, error) { return nil, nil }
-func (g *fakeGateway) RecordDeploy(context.Context, admin.DeployRecord) error        { return nil }
+func (g *fakeGateway) RecordDeploy(_ context.Context, rec admin.DeployRecord) error {
+	g.records = append(g.records, rec)
+	return nil
+}
 
 func oneOld() (*fakeEngine, *fakeGateway) {
 	e := &fakeEngine{containers: map[string]Container{"id1": {ID: "id1", Name: "p-app-1", Number: 1, State: "running", Image: "app:v1"}}}
@@ -161,6 +165,9 @@ func TestDeploySwitchesDrainsAndRemovesTheOld(t *testing.T) {
 	want := []string{"observe:done", "create:done", "start:done", "ready:done", "switch:done", "drain:done", "stop:done", "done:done"}
 	if got := steps(*evs); !slices.Equal(got, want) {
 		t.Errorf("steps = %v\nwant    %v", got, want)
+	}
+	if len(g.records) != 0 {
+		t.Errorf("the gateway records rollouts itself; the deploy added %+v", g.records)
 	}
 	if !slices.Contains(e.calls, "stop id1") || !slices.Contains(e.calls, "remove id1") || slices.Contains(e.calls, "remove id2") {
 		t.Errorf("engine calls = %v: want the old stopped and removed, the new kept", e.calls)
@@ -234,6 +241,10 @@ func TestDeployContainerThatDoesNotStartIsRolledBack(t *testing.T) {
 	res, err := (&Deployer{Engine: e, Gateway: g}).Deploy(context.Background(), target, Options{})
 	if !errors.Is(err, ErrStart) || res.FailedStep != StepStart || res.Outcome != OutcomeRolledBack {
 		t.Fatalf("err=%v result=%+v", err, res)
+	}
+	// No rollout recorded it, so the deploy did: roll status shows the failure in the history.
+	if len(g.records) != 1 || g.records[0].Outcome != OutcomeRolledBack || g.records[0].Meta["image"] != "app:v2" {
+		t.Errorf("history records %+v, want one rolled-back record of app:v2", g.records)
 	}
 }
 

@@ -22,7 +22,6 @@ const (
 	StepSwitch   Step = "switch"   // new active, old draining, acknowledged by the gateway
 	StepDrain    Step = "drain"    // old backends draining: live counts
 	StepStop     Step = "stop"     // old containers stopped and removed
-	StepRecord   Step = "record"   // deploy recorded in the gateway's history
 	StepRollback Step = "rollback" // the new container was removed; the old one serves
 	StepDone     Step = "done"     // the final event
 )

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -124,5 +123,3 @@ func runningGateway(ctx context.Context, e *env) (dockerx.Container, error) {
 
 // out returns where a command's human output goes.
 func out() *os.File { return os.Stdout }
-
-func joinNames(names []string) string { return strings.Join(names, ", ") }

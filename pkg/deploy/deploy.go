@@ -114,6 +114,12 @@ func (r *run) execute(ctx context.Context) error {
 	} else if !errors.Is(err, admin.ErrNotFound) {
 		return stepErr(StepObserve, ErrGateway, err)
 	}
+	// A deploy from another machine that has not switched yet owns its new container: cleaning
+	// up "leftovers" now would remove it. (One that already switched and drains is taken over.)
+	if view != nil && view.Rollout != nil && beforeSwitch(view.Rollout.Step) {
+		return stepErr(StepObserve, ErrLocked, fmt.Errorf("the gateway is rolling out %s (step %s, %s in)", t.Service,
+			view.Rollout.Step, time.Duration(view.Rollout.Elapsed).Round(time.Second)))
+	}
 	plan := MakePlan(t, Observation{Containers: containers, Gateway: view})
 	r.res.Old = containerList(plan.Old)
 	if len(plan.Old) > 0 {
@@ -348,6 +354,11 @@ func containerList(cs []Container) []string {
 }
 
 var errExited = errors.New("the new container exited")
+
+// beforeSwitch reports whether a rollout at step has not switched traffic yet.
+func beforeSwitch(step string) bool {
+	return step == admin.StepAdded || step == admin.StepProbing || step == admin.StepReady
+}
 
 // watchExit stops waiting for readiness as soon as the new container exits: no
 // point probing a dead process until the timeout. After the switch it does nothing;

@@ -82,6 +82,7 @@ func (f *fakeEngine) Logs(context.Context, string, int) ([]string, error) {
 }
 
 type fakeGateway struct {
+	rolling  *admin.RolloutEvent // a rollout in progress, as Service reports it
 	backends map[string]admin.BackendSpec
 	removed  []string
 	records  []admin.DeployRecord
@@ -93,7 +94,7 @@ func (g *fakeGateway) Service(context.Context, string) (admin.ServiceStatus, err
 	if g.backends == nil {
 		return admin.ServiceStatus{}, admin.ErrNotFound
 	}
-	var st admin.ServiceStatus
+	st := admin.ServiceStatus{Rollout: g.rolling}
 	for _, b := range g.backends {
 		st.Backends = append(st.Backends, admin.BackendStatus{BackendSpec: b})
 	}
@@ -265,5 +266,24 @@ func TestDeployStopsWaitingWhenTheNewContainerExits(t *testing.T) {
 	}
 	if _, still := e.containers["id2"]; still {
 		t.Error("the exited container must be removed")
+	}
+}
+
+func TestDeployRefusesWhileAnotherMachinesRolloutProbes(t *testing.T) {
+	e, g := oneOld()
+	// Another machine's deploy created p-app-7 and the gateway is probing it.
+	e.containers["id7"] = Container{ID: "id7", Name: "p-app-7", Number: 7, State: "running"}
+	g.backends["p-app-7"] = admin.BackendSpec{Name: "p-app-7", Activation: admin.Stopped}
+	g.rolling = &admin.RolloutEvent{Step: admin.StepProbing}
+	g.rollout = func(context.Context, admin.RolloutRequest, func(admin.RolloutEvent)) (admin.RolloutResult, error) {
+		t.Error("no rollout while another one probes")
+		return admin.RolloutResult{}, nil
+	}
+	_, err := (&Deployer{Engine: e, Gateway: g}).Deploy(context.Background(), target, Options{})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("err = %v, want ErrLocked", err)
+	}
+	if _, ok := e.containers["id7"]; !ok || len(e.calls) != 0 {
+		t.Fatalf("the other deploy's container was touched: calls %v", e.calls)
 	}
 }

@@ -48,6 +48,11 @@ cd "$ROOT/compose"
 export APP_IMAGE=$V1
 [[ $APP == tomcat ]] && export APP_HEALTH_PATH=/health.jsp
 "$ROLL" down --volumes >/dev/null 2>&1 || true
+for port in "${ROLL_HTTP_PORT:-8080}" "${ROLL_ADMIN_PORT:-9901}"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "port $port is in use on this machine; pick others: ROLL_HTTP_PORT=18080 ROLL_ADMIN_PORT=19901 make demo"
+  fi
+done
 
 say "2/5 roll up: network, gateway, and the app at v1 (ready-checked through the gateway)"
 "$ROLL" up

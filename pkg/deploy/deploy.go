@@ -132,12 +132,8 @@ func (r *run) execute(ctx context.Context) error {
 	if err := r.d.Gateway.PutService(ctx, spec); err != nil {
 		return stepErr(StepObserve, ErrGateway, fmt.Errorf("registering the service with the gateway: %w", err))
 	}
-	for _, c := range plan.Adopt {
-		b := backendFor(t, c)
-		b.Activation = admin.Active
-		if _, err := r.d.Gateway.AddBackend(ctx, t.Service, b); err != nil && !errors.Is(err, admin.ErrConflict) {
-			return stepErr(StepObserve, ErrGateway, fmt.Errorf("adopting %s: %w", c.Name, err))
-		}
+	if err := adopt(ctx, r.d.Gateway, t, plan.Adopt); err != nil {
+		return stepErr(StepObserve, ErrGateway, err)
 	}
 	// Converge: what earlier, interrupted deploys left behind goes next — after adoption,
 	// so that replacing a stale backend by an adopted one never leaves the service empty.
@@ -327,6 +323,19 @@ func (r *run) rollBack(ctx context.Context, nc Container, cause error) error {
 	}
 	r.res.Outcome = OutcomeRolledBack
 	return cause
+}
+
+// adopt registers running containers the gateway does not know as active backends (started
+// by docker compose, or a gateway that lost its state). One it already has is fine.
+func adopt(ctx context.Context, gw Gateway, t Target, cs []Container) error {
+	for _, c := range cs {
+		b := backendFor(t, c)
+		b.Activation = admin.Active
+		if _, err := gw.AddBackend(ctx, t.Service, b); err != nil && !errors.Is(err, admin.ErrConflict) {
+			return fmt.Errorf("registering %s with the gateway: %w", c.Name, err)
+		}
+	}
+	return nil
 }
 
 // backendFor is the gateway backend of container c: reached by name on the project network,

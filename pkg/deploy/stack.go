@@ -170,12 +170,8 @@ func (s *Stack) upRolled(ctx context.Context, e DockerEngine, gw Gateway, servic
 		return stepErr(StepUp, ErrGateway, err)
 	}
 	plan := MakePlan(target, Observation{Containers: cs, Gateway: &view})
-	for _, c := range plan.Adopt {
-		b := backendFor(target, c)
-		b.Activation = admin.Active
-		if _, err := gw.AddBackend(ctx, service, b); err != nil && !errors.Is(err, admin.ErrConflict) {
-			return stepErr(StepUp, ErrGateway, fmt.Errorf("registering %s with the gateway: %w", c.Name, err))
-		}
+	if err := adopt(ctx, gw, target, plan.Adopt); err != nil {
+		return stepErr(StepUp, ErrGateway, err)
 	}
 	msg := fmt.Sprintf("%s running: %s", service, containerNames(plan.Old))
 	if len(plan.Adopt) > 0 {

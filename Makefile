@@ -17,7 +17,7 @@ build: ## build ./build/roll (static, version stamped)
 
 test: ## run every test (unit, Tomcat conformance, Docker end-to-end) with -race, then each fuzz target briefly
 	$(GO) test $(TEST_FLAGS) ./...
-	scripts/fuzz.sh $${FUZZTIME:-3s}
+	scripts/fuzz.sh $${FUZZTIME:-20000x}
 
 unit: ## run the fast tests only (no Tomcat, no Docker)
 	$(GO) test -race -short -count=1 ./...

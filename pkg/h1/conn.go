@@ -1,0 +1,236 @@
+package h1
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Connection states, for Shutdown: an idle connection may be closed at once.
+const (
+	stateIdle int32 = iota
+	stateActive
+	stateHijacked
+)
+
+const (
+	bufferSize   = 4 << 10
+	discardLimit = 256 << 10 // the unread body left by a handler that is read off to keep the connection
+	lingerTime   = 500 * time.Millisecond
+	lingerBytes  = 256 << 10
+)
+
+// conn is one client connection, served request after request on its own goroutine.
+type conn struct {
+	s          *Server
+	nc         net.Conn
+	br         *bufio.Reader
+	bw         *bufio.Writer
+	wmu        sync.Mutex // serialises writes: 100 Continue can come from a body reader's goroutine
+	ctx        context.Context
+	remoteAddr string
+	state      atomic.Int32
+
+	head    []byte
+	lines   []int
+	pending []byte // body bytes written before the commit (response.Write)
+
+	broken       bool      // a body failed: the connection cannot carry another request
+	hijacked     bool      // the handler took the connection
+	readDeadline time.Time // set through http.ResponseController; replaces the body timeout
+	wdeadline    time.Time // set through http.ResponseController; replaces the write timeout
+}
+
+func (s *Server) newConn(nc net.Conn, base context.Context) *conn {
+	c := &conn{s: s, nc: nc, remoteAddr: nc.RemoteAddr().String()}
+	c.ctx = context.WithValue(base, http.LocalAddrContextKey, nc.LocalAddr())
+	return c
+}
+
+var (
+	readerPool sync.Pool
+	writerPool sync.Pool
+)
+
+func (c *conn) serve() {
+	c.br = getReader(c.nc)
+	c.bw = getWriter(connWriter{c})
+	defer func() {
+		if !c.hijacked {
+			c.nc.Close()
+			putReader(c.br)
+			putWriter(c.bw)
+		}
+		c.s.trackConn(c, false)
+	}()
+	_ = c.nc.SetReadDeadline(time.Now().Add(c.s.readHeaderTimeout()))
+	for first := true; ; first = false {
+		if !first {
+			if d := c.s.idleTimeout(); d > 0 {
+				_ = c.nc.SetReadDeadline(time.Now().Add(d))
+			}
+		}
+		if _, err := c.br.Peek(1); err != nil {
+			return // closed, or silent: no request began
+		}
+		c.state.Store(stateActive)
+		if !first {
+			_ = c.nc.SetReadDeadline(time.Now().Add(c.s.readHeaderTimeout()))
+		}
+		req, fr, err := c.readRequest()
+		if err != nil {
+			c.refuse(err)
+			return
+		}
+		if !c.serveRequest(req, fr) || c.s.closing.Load() {
+			if !c.hijacked {
+				c.linger()
+			}
+			return
+		}
+		c.state.Store(stateIdle)
+	}
+}
+
+func (c *conn) readRequest() (*http.Request, framing, error) {
+	if err := c.readHead(); err != nil {
+		return nil, framing{}, err
+	}
+	return c.parseHead()
+}
+
+// serveRequest runs the handler for one request and reports whether the connection may
+// carry another.
+func (c *conn) serveRequest(req *http.Request, fr framing) bool {
+	ctx, cancel := context.WithCancel(c.ctx)
+	defer cancel()
+	req = req.WithContext(ctx)
+	w := &response{c: c, req: req, header: make(http.Header), closeAfter: fr.close, keepAlive10: fr.keepAlive10, contentLength: -1}
+	if fr.contentLength != 0 {
+		w.body = &body{c: c, chunked: fr.contentLength < 0, remaining: max(fr.contentLength, 0), expectContinue: fr.expectContinue}
+		req.Body = w.body
+	} else {
+		req.Body = http.NoBody
+	}
+	if !c.runHandler(w, req) || w.hijacked {
+		if w.body != nil {
+			w.body.Close()
+		}
+		return false
+	}
+	w.finish()
+	keep := !w.closeAfter && !c.broken && c.writeErr() == nil
+	if w.body != nil {
+		if keep && !w.body.discard(discardLimit) {
+			keep = false
+		}
+		w.body.Close()
+	}
+	return keep
+}
+
+// runHandler calls the handler, turning a panic into a closed connection. It reports false
+// after a panic. http.ErrAbortHandler is a handler's way to abort; it is not logged.
+func (c *conn) runHandler(w *response, req *http.Request) (ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				c.s.logger().Error("handler panicked", "remote", c.remoteAddr, "method", req.Method, "uri", req.RequestURI, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			}
+			ok = false
+		}
+	}()
+	c.s.Handler.ServeHTTP(w, req)
+	return true
+}
+
+// refuse answers a request the server will not serve and closes the connection.
+func (c *conn) refuse(err error) {
+	var re *requestError
+	if !errors.As(err, &re) {
+		return // nothing began, or nobody is there to answer
+	}
+	c.s.logger().Debug("request refused", "remote", c.remoteAddr, "status", re.status, "reason", re.reason)
+	msg := strconv.Itoa(re.status) + " " + http.StatusText(re.status) + ": " + re.reason + "\n"
+	c.wmu.Lock()
+	_, _ = c.bw.WriteString("HTTP/1.1 " + strconv.Itoa(re.status) + " " + http.StatusText(re.status) + "\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n" +
+		"Content-Length: " + strconv.Itoa(len(msg)) + "\r\n\r\n" + msg)
+	_ = c.bw.Flush()
+	c.wmu.Unlock()
+	c.linger()
+}
+
+// linger closes the sending half and reads off what the client still sends for a moment, so
+// that closing with unread data does not reset the connection before the client has read
+// the answer (Apache's lingering close).
+func (c *conn) linger() {
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	_ = c.nc.SetReadDeadline(time.Now().Add(lingerTime))
+	_, _ = io.CopyN(io.Discard, c.nc, lingerBytes)
+}
+
+// writeContinue sends the interim 100 Continue a client waits for before its body.
+func (c *conn) writeContinue() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, _ = c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+	return c.bw.Flush()
+}
+
+func (c *conn) writeErr() error {
+	_, err := c.bw.Write(nil)
+	return err
+}
+
+// connWriter bounds every write to the client by WriteTimeout: a client that stops reading
+// cannot hold the connection, and the backend request behind it, for longer.
+type connWriter struct{ c *conn }
+
+func (w connWriter) Write(p []byte) (int, error) {
+	c := w.c
+	switch d := c.s.writeTimeout(); {
+	case !c.wdeadline.IsZero():
+		_ = c.nc.SetWriteDeadline(c.wdeadline)
+	case d > 0:
+		_ = c.nc.SetWriteDeadline(time.Now().Add(d))
+	}
+	return c.nc.Write(p)
+}
+
+func getReader(r io.Reader) *bufio.Reader {
+	if br, ok := readerPool.Get().(*bufio.Reader); ok {
+		br.Reset(r)
+		return br
+	}
+	return bufio.NewReaderSize(r, bufferSize)
+}
+
+func putReader(br *bufio.Reader) {
+	br.Reset(nil)
+	readerPool.Put(br)
+}
+
+func getWriter(w io.Writer) *bufio.Writer {
+	if bw, ok := writerPool.Get().(*bufio.Writer); ok {
+		bw.Reset(w)
+		return bw
+	}
+	return bufio.NewWriterSize(w, bufferSize)
+}
+
+func putWriter(bw *bufio.Writer) {
+	bw.Reset(nil)
+	writerPool.Put(bw)
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/rollcd/roll/pkg/h1"
 )
 
 // Defaults of Config and of the `roll gateway` flags, kept in one place so both agree.
@@ -13,6 +15,8 @@ const (
 	DefaultAdminListen         = "127.0.0.1:9901"
 	DefaultReadHeaderTimeout   = 10 * time.Second
 	DefaultIdleTimeout         = 120 * time.Second
+	DefaultBodyReadTimeout     = h1.DefaultBodyReadTimeout // like mod_reqtimeout's body=20
+	DefaultWriteTimeout        = h1.DefaultWriteTimeout    // like Apache's Timeout
 	DefaultMaxHeaderBytes      = 64 << 10
 	DefaultShutdownTimeout     = 30 * time.Second
 	DefaultDialTimeout         = 3 * time.Second
@@ -49,8 +53,14 @@ type Config struct {
 
 	ReadHeaderTimeout time.Duration // closes slow (slowloris) clients
 	IdleTimeout       time.Duration // keep-alive idle time of client connections
-	MaxHeaderBytes    int           // larger request headers get 431
-	ShutdownTimeout   time.Duration // how long in-flight requests may finish after Run's context ends
+	// BodyReadTimeout is the longest a client may send nothing while its request body is
+	// expected; past it the client gets 408 and the backend request is aborted.
+	BodyReadTimeout time.Duration
+	// WriteTimeout is the longest one write of a response to a client may block: a client that
+	// stops reading loses its connection, and its backend request ends.
+	WriteTimeout    time.Duration
+	MaxHeaderBytes  int           // larger request headers get 431
+	ShutdownTimeout time.Duration // how long in-flight requests may finish after Run's context ends
 
 	DialTimeout time.Duration // backend connect timeout
 	// ReplyTimeout is the longest a backend may stay silent: between two AJP packets, or
@@ -76,6 +86,12 @@ func (c *Config) applyDefaults() {
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.BodyReadTimeout == 0 {
+		c.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = DefaultWriteTimeout
 	}
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = DefaultMaxHeaderBytes

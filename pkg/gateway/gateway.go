@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rollcd/roll/pkg/h1"
 )
 
 // Gateway routes, balances and proxies requests. Create it with New, serve with Run.
@@ -105,12 +107,14 @@ func (g *Gateway) Run(ctx context.Context) error {
 // in-flight requests finish within cfg.ShutdownTimeout, then closes the gateway.
 func (g *Gateway) Serve(ctx context.Context, public, adminL net.Listener) error {
 	defer g.Close()
-	pubSrv := &http.Server{
+	pubSrv := &h1.Server{
 		Handler:           g.Handler(),
 		ReadHeaderTimeout: g.cfg.ReadHeaderTimeout,
 		IdleTimeout:       g.cfg.IdleTimeout,
+		BodyReadTimeout:   g.cfg.BodyReadTimeout,
+		WriteTimeout:      g.cfg.WriteTimeout,
 		MaxHeaderBytes:    g.cfg.MaxHeaderBytes,
-		ErrorLog:          g.errorLog,
+		Logger:            g.log,
 	}
 	admSrv := &http.Server{
 		Handler:           g.AdminHandler(),
@@ -120,8 +124,8 @@ func (g *Gateway) Serve(ctx context.Context, public, adminL net.Listener) error 
 		ErrorLog:          g.errorLog,
 	}
 	errc := make(chan error, 2)
-	go func() { errc <- serveUntilClosed(pubSrv, public) }()
-	go func() { errc <- serveUntilClosed(admSrv, adminL) }()
+	go func() { errc <- serveUntilClosed(pubSrv.Serve, public) }()
+	go func() { errc <- serveUntilClosed(admSrv.Serve, adminL) }()
 	g.log.Info("gateway serving", "listen", public.Addr().String(), "admin", adminL.Addr().String(), "services", len(g.Services()))
 
 	var serveErr error
@@ -140,8 +144,8 @@ func (g *Gateway) Serve(ctx context.Context, public, adminL net.Listener) error 
 	return errors.Join(serveErr, err)
 }
 
-func serveUntilClosed(srv *http.Server, l net.Listener) error {
-	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+func serveUntilClosed(serve func(net.Listener) error, l net.Listener) error {
+	if err := serve(l); !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving on %s: %w", l.Addr(), err)
 	}
 	return nil

@@ -34,14 +34,25 @@ func newTestGateway(t testing.TB, mod func(*Config)) *testGateway {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	pub := httptest.NewServer(g.Handler())
-	adm := httptest.NewServer(g.AdminHandler())
+	// The public side is served by the gateway's own server (pkg/h1), as in production.
+	pub, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Serve(ctx, pub, adm) }()
 	t.Cleanup(func() {
-		pub.Close()
-		adm.Close()
-		g.Close()
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("gateway Serve: %v", err)
+		}
 	})
-	return &testGateway{Gateway: g, URL: pub.URL, AdminURL: adm.URL}
+	return &testGateway{Gateway: g, URL: "http://" + pub.Addr().String(), AdminURL: "http://" + adm.Addr().String()}
 }
 
 // httpService is a ServiceSpec for HTTP backends with fast health checks.

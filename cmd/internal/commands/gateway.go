@@ -30,6 +30,8 @@ func gatewayCommand() *cli.Command {
 			&cli.BoolFlag{Name: "public-status", EnvVars: []string{"ROLL_PUBLIC_STATUS"}, Usage: "serve /status, /status.json and /metrics without the token"},
 			&cli.BoolFlag{Name: "access-log", EnvVars: []string{"ROLL_ACCESS_LOG"}, Usage: "log one line per proxied request"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: gateway.DefaultShutdownTimeout, EnvVars: []string{"ROLL_SHUTDOWN_TIMEOUT"}, Usage: "how long in-flight requests may finish after SIGTERM"},
+			&cli.DurationFlag{Name: "body-read-timeout", Value: gateway.DefaultBodyReadTimeout, EnvVars: []string{"ROLL_BODY_READ_TIMEOUT"}, Usage: "longest a client may send nothing while its request body is due; past it the client gets 408"},
+			&cli.DurationFlag{Name: "write-timeout", Value: gateway.DefaultWriteTimeout, EnvVars: []string{"ROLL_WRITE_TIMEOUT"}, Usage: "longest one write of an answer to a client may block; a client that stops reading is cut off"},
 			&cli.DurationFlag{Name: "dial-timeout", Value: gateway.DefaultDialTimeout, EnvVars: []string{"ROLL_DIAL_TIMEOUT"}, Usage: "backend connect timeout"},
 			&cli.DurationFlag{Name: "reply-timeout", EnvVars: []string{"ROLL_REPLY_TIMEOUT"}, DefaultText: "no limit, like mod_jk", Usage: "longest a backend may stay silent (between two AJP packets, or before HTTP headers); past it the client gets 504"},
 			&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"ROLL_LOG_LEVEL"}, Usage: "debug, info, warn or error"},
@@ -78,6 +80,8 @@ func gatewayConfig(c *cli.Context) (gateway.Config, error) {
 		AccessLog:       c.Bool("access-log"),
 		ShutdownTimeout: c.Duration("shutdown-timeout"),
 		DialTimeout:     c.Duration("dial-timeout"),
+		BodyReadTimeout: c.Duration("body-read-timeout"),
+		WriteTimeout:    c.Duration("write-timeout"),
 		ReplyTimeout:    c.Duration("reply-timeout"),
 		Logger:          logger,
 	}

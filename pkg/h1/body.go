@@ -19,8 +19,8 @@ const (
 // read bounded by BodyReadTimeout. It may be read from another goroutine than the handler's
 // (http.Transport writes request bodies from its own), hence the lock.
 type body struct {
-	mu  sync.Mutex
-	c   *conn
+	mu     sync.Mutex
+	c      *conn
 	err    error // sticky: io.EOF at the end, or a body error
 	closed bool  // the handler closed the body, or returned: reads fail with ErrBodyClosed
 

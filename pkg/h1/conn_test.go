@@ -182,14 +182,14 @@ func TestMalformedChunkedBody(t *testing.T) {
 		}
 	}), nil)
 	for _, chunks := range []string{
-		"zz\r\nab\r\n0\r\n\r\n",                 // not hex
-		"2\nab\r\n0\r\n\r\n",                    // bare LF
-		"2\r\nabc\r\n0\r\n\r\n",                 // data longer than its size
-		"2 \r\nab\r\n0\r\n\r\n",                 // space after size
-		"1000000000000000\r\n",                  // 16 hex digits
-		"2;\x01\r\nab\r\n0\r\n\r\n",             // control byte in extension
-		"0\r\nbad trailer\r\n\r\n",              // trailer without colon
-		"-1\r\n",                                // signed
+		"zz\r\nab\r\n0\r\n\r\n",     // not hex
+		"2\nab\r\n0\r\n\r\n",        // bare LF
+		"2\r\nabc\r\n0\r\n\r\n",     // data longer than its size
+		"2 \r\nab\r\n0\r\n\r\n",     // space after size
+		"1000000000000000\r\n",      // 16 hex digits
+		"2;\x01\r\nab\r\n0\r\n\r\n", // control byte in extension
+		"0\r\nbad trailer\r\n\r\n",  // trailer without colon
+		"-1\r\n",                    // signed
 		"2\r\nab\r\n0\r\n" + strings.Repeat("X: y\r\n", 2000), // trailers too large
 	} {
 		c := dial(t, addr)

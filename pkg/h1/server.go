@@ -197,9 +197,11 @@ func (s *Server) logger() *slog.Logger {
 func (s *Server) readHeaderTimeout() time.Duration {
 	return orDefault(s.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 }
-func (s *Server) idleTimeout() time.Duration     { return orDefault(s.IdleTimeout, DefaultIdleTimeout) }
-func (s *Server) bodyReadTimeout() time.Duration { return orDefault(s.BodyReadTimeout, DefaultBodyReadTimeout) }
-func (s *Server) writeTimeout() time.Duration    { return orDefault(s.WriteTimeout, DefaultWriteTimeout) }
+func (s *Server) idleTimeout() time.Duration { return orDefault(s.IdleTimeout, DefaultIdleTimeout) }
+func (s *Server) bodyReadTimeout() time.Duration {
+	return orDefault(s.BodyReadTimeout, DefaultBodyReadTimeout)
+}
+func (s *Server) writeTimeout() time.Duration { return orDefault(s.WriteTimeout, DefaultWriteTimeout) }
 
 func (s *Server) maxHeaderBytes() int {
 	if s.MaxHeaderBytes <= 0 {

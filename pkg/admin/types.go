@@ -164,6 +164,9 @@ type ServiceStatus struct {
 	ServiceSpec
 	Backends []BackendStatus `json:"backends"`
 	Rollout  *RolloutEvent   `json:"rollout,omitempty"` // the last event of a rollout in progress
+	// ClientErrors counts requests that failed by the client's fault (a body that broke off
+	// or stalled, a request too large for an AJP packet): never a backend's error.
+	ClientErrors uint64 `json:"client_errors"`
 }
 
 // RolloutRequest asks the gateway to bring new backends in and drain the others.

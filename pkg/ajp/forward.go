@@ -27,6 +27,7 @@ type ForwardRequest struct {
 	RemoteUser    string
 	AuthType      string
 	QueryString   string // raw, without '?'
+	EmptyQuery    bool   // the target ended in a bare '?': query_string is sent, empty
 	Route         string // the chosen member's jvmRoute (Tomcat ignores it)
 	SSLCert       string
 	SSLCipher     string
@@ -81,7 +82,9 @@ func (f *ForwardRequest) AppendPacket(dst []byte, maxPacket int) ([]byte, error)
 	out = appendAttr(out, attrSecret, f.Secret)
 	out = appendAttr(out, attrRemoteUser, f.RemoteUser)
 	out = appendAttr(out, attrAuthType, f.AuthType)
-	out = appendAttr(out, attrQueryString, f.QueryString)
+	if f.QueryString != "" || f.EmptyQuery {
+		out = appendString(append(out, attrQueryString), f.QueryString)
+	}
 	out = appendAttr(out, attrRoute, f.Route)
 	out = appendAttr(out, attrSSLCert, f.SSLCert)
 	out = appendAttr(out, attrSSLCipher, f.SSLCipher)
@@ -188,6 +191,7 @@ func (f *ForwardRequest) parseAttributes(d *decoder) error {
 			f.AuthType = d.str("auth_type")
 		case attrQueryString:
 			f.QueryString = d.str("query_string")
+			f.EmptyQuery = f.QueryString == ""
 		case attrRoute:
 			f.Route = d.str("route")
 		case attrSSLCert:

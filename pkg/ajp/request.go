@@ -48,6 +48,7 @@ func (f *ForwardRequest) fill(req *http.Request, info *RequestInfo, secret strin
 		f.URI = "/"
 	}
 	f.QueryString = req.URL.RawQuery
+	f.EmptyQuery = req.URL.ForceQuery && req.URL.RawQuery == ""
 	f.Secret = secret
 	f.SSLKeySize = -1
 
@@ -74,6 +75,9 @@ func (f *ForwardRequest) fill(req *http.Request, info *RequestInfo, secret strin
 	f.IsSSL = req.TLS != nil || (info != nil && info.IsSSL)
 
 	host := req.Host
+	// A client that sent no Host (HTTP/1.0) gets none: Tomcat then takes the server name the
+	// gateway gives, as it does behind Apache. Without a gateway's word, the URL's host is used.
+	sendHost := host != "" || info == nil || info.ServerName == ""
 	if host == "" {
 		host = req.URL.Host
 		if info != nil && info.ServerName != "" {
@@ -96,7 +100,9 @@ func (f *ForwardRequest) fill(req *http.Request, info *RequestInfo, secret strin
 		f.ServerPort = defaultPort
 	}
 
-	f.Headers = append(f.Headers, Header{"host", host})
+	if sendHost {
+		f.Headers = append(f.Headers, Header{"host", host})
+	}
 	connTokens := req.Header["Connection"]
 	for name, values := range req.Header {
 		if isHopByHop(name) || listsToken(connTokens, name) ||

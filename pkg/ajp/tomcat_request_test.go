@@ -68,8 +68,9 @@ func TestTomcatRequestTargets(t *testing.T) {
 	}{
 		{"no query", "/app/info.jsp", 200, map[string]string{
 			"request_uri": "/app/info.jsp", "query_string": "null"}},
+		// A bare '?' is an empty query, not none: Tomcat says "" as it does behind mod_jk.
 		{"empty query", "/app/info.jsp?", 200, map[string]string{
-			"query_string": "null"}},
+			"query_string": ""}},
 		{"query", "/app/info.jsp?a=1&b=two&a=3", 200, map[string]string{
 			"query_string": "a=1&b=two&a=3", "param.b": "two"}},
 		{"query stays encoded", "/app/info.jsp?q=%41b%20c%26d", 200, map[string]string{

@@ -58,12 +58,26 @@ func TestAdminAuth(t *testing.T) {
 	}
 	var cookie *http.Cookie
 	for _, c := range resp.Cookies() {
-		if c.Name == tokenCookie {
+		if c.Name == statusCookie {
 			cookie = c
 		}
 	}
-	if cookie == nil || !cookie.HttpOnly {
-		t.Fatalf("no HttpOnly token cookie: %v", resp.Cookies())
+	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("no HttpOnly, SameSite=Strict status cookie: %v", resp.Cookies())
+	}
+	if strings.Contains(cookie.Value, testToken) {
+		t.Fatalf("the cookie carries the admin token itself: %q", cookie.Value)
+	}
+	// The cookie opens the status pages, never the admin API.
+	apiReq, _ := http.NewRequest("GET", g.AdminURL+"/v1/services", nil)
+	apiReq.AddCookie(cookie)
+	apiResp, err := http.DefaultClient.Do(apiReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiResp.Body.Close()
+	if apiResp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the status cookie opened the admin API: %s", apiResp.Status)
 	}
 	req, _ := http.NewRequest("GET", g.AdminURL+"/status", nil)
 	req.AddCookie(cookie)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/rollcd/roll/pkg/h1"
@@ -68,6 +69,12 @@ type Config struct {
 	// as with mod_jk's default, since slow pages are the application's business.
 	ReplyTimeout        time.Duration
 	MaxIdleConnsPerHost int // pooled keep-alive connections per backend
+
+	// TrustedProxies are the networks of proxies in front of the gateway (a load balancer)
+	// whose X-Forwarded-For, -Proto and -Host are believed: the client address Tomcat sees is
+	// then the last X-Forwarded-For entry outside them. From anyone else those headers are
+	// replaced.
+	TrustedProxies []netip.Prefix
 
 	PublicStatus bool         // serve /status, /status.json and /metrics without the token
 	AccessLog    bool         // log one line per request

@@ -74,11 +74,14 @@ func New(cfg Config) (*Gateway, error) {
 func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveHTTP) }
 
 func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	s := g.routes.Load().match(r)
+	path, err := normalizeRequestPath(r)
+	if err != nil {
+		plainAnswer(w, http.StatusBadRequest, "400 bad request: "+err.Error()+"\n")
+		return
+	}
+	s := g.routes.Load().match(r.Host, path)
 	if s == nil {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte("404 not found: no service is routed here\n"))
+		plainAnswer(w, http.StatusNotFound, "404 not found: no service is routed here\n")
 		return
 	}
 	if g.cfg.AccessLog {

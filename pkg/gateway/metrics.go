@@ -67,6 +67,11 @@ func (g *Gateway) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 		}
 	}
 
+	family("roll_client_errors_total", "counter", "Requests that failed by the client's fault (a body that broke off or stalled, a request too large for the backend's AJP packet).")
+	for _, s := range services {
+		sample("roll_client_errors_total", []string{"service", s.Name}, u(s.ClientErrors))
+	}
+
 	family("roll_request_duration_seconds", "histogram", "Time to proxy a request, from routing to the end of the answer.")
 	g.mu.Lock()
 	svcs := make(map[string]*service, len(g.services))

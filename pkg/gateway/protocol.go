@@ -72,6 +72,11 @@ func (c *httpClient) forward(req *http.Request, m member, fresh bool) (*http.Res
 	}
 	req.URL.Scheme = "http"
 	req.URL.Host = m.spec.Address
+	if req.Host == "" {
+		// An HTTP/1.0 client sent no Host; the backend needs one, and its own address would
+		// be a lie about what the client asked for. Use the gateway's, as Apache uses its name.
+		req.Host = localHost(req)
+	}
 	req.Header[activationHeader] = activationValues[m.spec.Activation]
 	return c.rt.RoundTrip(req)
 }

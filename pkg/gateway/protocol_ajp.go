@@ -19,10 +19,11 @@ import (
 // the secret and packet size are per service.
 type ajpClient struct {
 	tr *ajp.Transport
+	g  *Gateway
 }
 
 func (g *Gateway) newAJPClient(spec admin.ServiceSpec) protocolClient {
-	return &ajpClient{tr: &ajp.Transport{
+	return &ajpClient{g: g, tr: &ajp.Transport{
 		Secret:              spec.Secret,
 		PacketSize:          spec.PacketSize,
 		DialTimeout:         g.cfg.DialTimeout,
@@ -35,6 +36,20 @@ func (g *Gateway) newAJPClient(spec admin.ServiceSpec) protocolClient {
 // the chosen backend (route, activation → JK_LB_ACTIVATION) in the request's context.
 func (c *ajpClient) forward(req *http.Request, m member, _ bool) (*http.Response, error) {
 	info := clientInfo(req)
+	if ip, ok := c.g.forwardedClient(req); ok {
+		info.RemoteAddr, info.RemotePort = ip, 0
+		if p := req.Header["X-Forwarded-Proto"]; len(p) == 1 && p[0] == "https" && !info.IsSSL {
+			info.IsSSL = true
+			if !strings.Contains(req.Host, ":") {
+				info.ServerPort = 443
+			}
+		}
+	}
+	// httputil.ReverseProxy sets an empty User-Agent on requests without one, to keep Go's
+	// own from being sent; over AJP that would be a header the client never sent.
+	if ua := req.Header["User-Agent"]; len(ua) == 1 && ua[0] == "" {
+		delete(req.Header, "User-Agent")
+	}
 	info.Route = m.spec.Route
 	info.Activation = m.spec.Activation.JK()
 	r := req.WithContext(ajp.WithRequestInfo(req.Context(), info))
@@ -98,6 +113,11 @@ func clientInfo(r *http.Request) ajp.RequestInfo {
 	// header's, or the scheme's default. The gateway's own listening port is usually not what
 	// the client sees (a published container port).
 	name, hport := splitHostPort(r.Host)
+	if r.Host == "" {
+		// No Host (HTTP/1.0): the server is the gateway's own address, as Apache falls back to
+		// its ServerName; the backend's address would be a lie.
+		name, hport = splitHostPort(localHost(r))
+	}
 	info.ServerName = name
 	if p, err := strconv.Atoi(hport); err == nil {
 		info.ServerPort = p

@@ -4,33 +4,23 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httputil"
-	"strings"
 	"sync"
+
+	"github.com/rollcd/roll/pkg/h1"
 )
 
 // newProxy builds the ReverseProxy of service s: s itself is the Transport, so backend
 // choice and failover happen per attempt, below the proxy.
 func (g *Gateway) newProxy(s *service) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
-		Rewrite:      rewrite,
-		Transport:    s,
-		BufferPool:   proxyBuffers,
-		ErrorHandler: g.proxyError,
-		ErrorLog:     g.errorLog,
+		Rewrite:        g.rewrite,
+		ModifyResponse: checkUpgrade,
+		Transport:      s,
+		BufferPool:     proxyBuffers,
+		ErrorHandler:   g.proxyError,
+		ErrorLog:       g.errorLog,
 		// -1 flushes every write: AJP flush packets and streamed answers reach the client at once.
 		FlushInterval: -1,
-	}
-}
-
-// rewrite keeps the client's Host (Tomcat and apps build their URLs from it), sets the
-// X-Forwarded-* headers and drops any X-Roll-* header a client sent: those are the
-// gateway's to set. The backend's scheme and address are filled in per attempt.
-func rewrite(pr *httputil.ProxyRequest) {
-	pr.SetXForwarded()
-	for k := range pr.Out.Header {
-		if len(k) > 7 && strings.EqualFold(k[:7], "X-Roll-") {
-			delete(pr.Out.Header, k)
-		}
 	}
 }
 
@@ -42,7 +32,9 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 		return // the client went away; there is nobody to answer
 	}
 	status, msg := errorStatus(err)
-	if g.cfg.AccessLog || status != http.StatusServiceUnavailable {
+	if isClientError(err) {
+		g.log.Debug("client error", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	} else if g.cfg.AccessLog || status != http.StatusServiceUnavailable {
 		g.log.Warn("proxy error", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
 	h := w.Header()
@@ -54,6 +46,12 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 
 // errorStatus maps a proxy error to the status and short body the client sees.
 func errorStatus(err error) (int, string) {
+	switch h1.BodyStatus(err) {
+	case http.StatusRequestTimeout:
+		return http.StatusRequestTimeout, "408 request timeout: the request body stalled\n"
+	case http.StatusBadRequest:
+		return http.StatusBadRequest, "400 bad request: the request body did not arrive whole\n"
+	}
 	if status, msg, ok := protocolErrorStatus(err); ok {
 		return status, msg
 	}

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"cmp"
-	"net/http"
 	"slices"
 	"strings"
 )
@@ -61,10 +60,9 @@ func buildRoutes(services map[string]*service) *routeTable {
 	return t
 }
 
-// match returns the service of a request, or nil.
-func (t *routeTable) match(r *http.Request) *service {
-	host := stripPort(r.Host)
-	path := r.URL.Path
+// match returns the service for a request's Host and normalised (still escaped) path, or nil.
+func (t *routeTable) match(requestHost, path string) *service {
+	host := stripPort(requestHost)
 	for i := range t.routes {
 		rt := &t.routes[i]
 		if rt.host != "" && !hostMatches(rt.host, host) {

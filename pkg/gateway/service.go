@@ -21,6 +21,8 @@ type service struct {
 	proxy   *httputil.ReverseProxy
 	latency histogram
 
+	clientErrors atomic.Uint64 // requests that failed by the client's fault (see isClientError)
+
 	busy      atomic.Bool                        // a rollout is running
 	lastEvent atomic.Pointer[admin.RolloutEvent] // its latest event, for the status
 	draining  atomic.Pointer[drainHandle]        // set while the running rollout drains: it may be superseded
@@ -86,7 +88,7 @@ func (s *service) status() admin.ServiceStatus {
 	cfg := s.cfg.Load()
 	spec := cfg.spec
 	spec.Secret = ""
-	st := admin.ServiceStatus{ServiceSpec: spec, Backends: []admin.BackendStatus{}}
+	st := admin.ServiceStatus{ServiceSpec: spec, Backends: []admin.BackendStatus{}, ClientErrors: s.clientErrors.Load()}
 	now := time.Now()
 	for _, m := range s.snap.Load().members {
 		st.Backends = append(st.Backends, m.b.status(m.spec, now, cfg.sessionIdle))

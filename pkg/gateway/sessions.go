@@ -11,6 +11,10 @@ import (
 // which can only make a drain end early, never hang.
 const maxSessionsPerBackend = 200_000
 
+// maxSessionIDLength is the longest session id tracked: Tomcat's are 32 hex digits, a dot
+// and a jvmRoute. A longer one is not a session Tomcat issued.
+const maxSessionIDLength = 128
+
 // sessionSet holds the sticky session ids seen for one backend and when each was last used.
 // A session is live until it has been idle for the service's SessionIdle.
 type sessionSet struct {
@@ -18,9 +22,13 @@ type sessionSet struct {
 	lastSeen map[string]int64 // unix nanoseconds
 }
 
-// touch records a use of session id at now. The id is copied only when it is new, so the
-// common case (a known session) does not allocate.
-func (s *sessionSet) touch(id string, now int64) {
+// issued records a session id the backend itself handed out (Set-Cookie, or a URL it
+// rewrote), used at now. Only such ids are ever tracked: a client can send any cookie, and
+// counting those would let anyone hold a drain open or crowd out real sessions.
+func (s *sessionSet) issued(id string, now int64) {
+	if len(id) > maxSessionIDLength {
+		return
+	}
 	s.mu.Lock()
 	if _, ok := s.lastSeen[id]; ok {
 		s.lastSeen[id] = now
@@ -29,6 +37,16 @@ func (s *sessionSet) touch(id string, now int64) {
 			s.lastSeen = make(map[string]int64)
 		}
 		s.lastSeen[strings.Clone(id)] = now
+	}
+	s.mu.Unlock()
+}
+
+// used records a request of a known session at now; an id the backend never issued is
+// ignored. It does not allocate.
+func (s *sessionSet) used(id string, now int64) {
+	s.mu.Lock()
+	if _, ok := s.lastSeen[id]; ok {
+		s.lastSeen[id] = now
 	}
 	s.mu.Unlock()
 }

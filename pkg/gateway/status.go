@@ -41,7 +41,7 @@ h1{font-size:1.2em;margin:.3em 0}h2{font-size:1.05em;margin:1.2em 0 .4em}
 <h1>roll gateway</h1>
 <div class="meta">{{.Now.Format "2006-01-02 15:04:05 MST"}} · up {{.Uptime}} · {{len .Services}} services · refreshes every 2 s</div>
 {{range .Services}}
-<h2>{{.Name}} <span class="meta">{{.Protocol}} · {{range .Hosts}}{{.}} {{else}}any host {{end}}· {{range .PathPrefixes}}{{.}} {{end}}· drain by {{.Drain.Mode}}</span></h2>
+<h2>{{.Name}} <span class="meta">{{.Protocol}} · {{range .Hosts}}{{.}} {{else}}any host {{end}}· {{range .PathPrefixes}}{{.}} {{end}}· drain by {{.Drain.Mode}} · client errors {{.ClientErrors}}</span></h2>
 {{with .Rollout}}<div class="rollout">rollout: <b>{{.Step}}</b> after {{.Elapsed}} {{.Message}}</div>{{end}}
 <div class="cards">
 {{range .Backends}}<div class="card {{.Activation}}">

@@ -50,6 +50,10 @@ func (s *service) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Context().Err() != nil {
 			return nil, err // the client went away: not the backend's fault
 		}
+		if isClientError(err) {
+			s.clientErrors.Add(1) // the client's own fault: the backend stays in good standing
+			return nil, err
+		}
 		m.b.noteError(err)
 		lastErr = err
 		if !cfg.client.retryable(req, err) {
@@ -119,13 +123,19 @@ func (s *service) received(resp *http.Response, m member, sid string, sticky boo
 	}
 	now := time.Now().UnixNano()
 	if sticky {
-		b.sessions.touch(sid, now)
+		b.sessions.used(sid, now)
 	}
 	for _, line := range resp.Header["Set-Cookie"] {
 		if id, deleted := setCookieSession(line, cfg.spec.StickyCookie); deleted {
 			b.sessions.forget(id)
 		} else if id != "" {
-			b.sessions.touch(id, now)
+			b.sessions.issued(id, now)
+		}
+	}
+	// A container that rewrites URLs instead of setting a cookie shows the id in redirects.
+	for _, loc := range resp.Header["Location"] {
+		if id := pathParamValue(loc, cfg.spec.StickyPathParam); id != "" && routeOf(id) == m.spec.Route {
+			b.sessions.issued(id, now)
 		}
 	}
 	if resp.Body == nil {

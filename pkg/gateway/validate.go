@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/gateway/internal/reqpath"
 )
 
 // normalizeService validates spec and fills its defaults. Errors wrap admin.ErrInvalid and
@@ -45,6 +46,11 @@ func normalizeService(spec admin.ServiceSpec) (admin.ServiceSpec, error) {
 			if p == "" {
 				p = "/"
 			}
+		}
+		// Requests are routed on their normalised path, so a prefix must be in that form too
+		// (no dot segment, no '//', escapes only where needed) or it could never match.
+		if n, err := reqpath.Normalize(p); err != nil || n != p {
+			return bad("path prefix %q: want a normalised path (no //, . or .. segments, no needless %%-escapes)", p)
 		}
 		prefixes = append(prefixes, p)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -34,6 +35,7 @@ func gatewayCommand() *cli.Command {
 			&cli.DurationFlag{Name: "write-timeout", Value: gateway.DefaultWriteTimeout, EnvVars: []string{"ROLL_WRITE_TIMEOUT"}, Usage: "longest one write of an answer to a client may block; a client that stops reading is cut off"},
 			&cli.DurationFlag{Name: "dial-timeout", Value: gateway.DefaultDialTimeout, EnvVars: []string{"ROLL_DIAL_TIMEOUT"}, Usage: "backend connect timeout"},
 			&cli.DurationFlag{Name: "reply-timeout", EnvVars: []string{"ROLL_REPLY_TIMEOUT"}, DefaultText: "no limit, like mod_jk", Usage: "longest a backend may stay silent (between two AJP packets, or before HTTP headers); past it the client gets 504"},
+			&cli.StringSliceFlag{Name: "trusted-proxy", EnvVars: []string{"ROLL_TRUSTED_PROXIES"}, Usage: "`CIDR` of a proxy in front of the gateway (a load balancer) whose X-Forwarded-For/-Proto/-Host are believed; repeat or comma-separate"},
 			&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"ROLL_LOG_LEVEL"}, Usage: "debug, info, warn or error"},
 			&cli.StringFlag{Name: "log-format", Value: "text", EnvVars: []string{"ROLL_LOG_FORMAT"}, Usage: "text or json"},
 		},
@@ -67,6 +69,10 @@ func gatewayConfig(c *cli.Context) (gateway.Config, error) {
 		}
 		token = strings.TrimSpace(string(data))
 	}
+	trusted, err := parseTrustedProxies(c.StringSlice("trusted-proxy"))
+	if err != nil {
+		return gateway.Config{}, err
+	}
 	logger, err := newLogger(c.String("log-level"), c.String("log-format"), c.App.ErrWriter)
 	if err != nil {
 		return gateway.Config{}, err
@@ -83,6 +89,7 @@ func gatewayConfig(c *cli.Context) (gateway.Config, error) {
 		BodyReadTimeout: c.Duration("body-read-timeout"),
 		WriteTimeout:    c.Duration("write-timeout"),
 		ReplyTimeout:    c.Duration("reply-timeout"),
+		TrustedProxies:  trusted,
 		Logger:          logger,
 	}
 	if host, _, err := net.SplitHostPort(cfg.AdminListen); err == nil {
@@ -107,4 +114,27 @@ func newLogger(level, format string, w interface{ Write([]byte) (int, error) }) 
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// parseTrustedProxies reads --trusted-proxy values: CIDRs, or single addresses.
+func parseTrustedProxies(values []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if p, err := netip.ParsePrefix(part); err == nil {
+				out = append(out, p.Masked())
+				continue
+			}
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("--trusted-proxy %q: want a CIDR like 10.0.0.0/8 or an address", part)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return out, nil
 }

@@ -2,10 +2,12 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,12 +107,23 @@ func TestGatewayFlagsReachTheConfig(t *testing.T) {
 		}
 	}
 	err := app.RunContext(context.Background(), []string{"roll", "gateway", "--admin-token", "x-123456789",
-		"--reply-timeout", "45s", "--dial-timeout", "2s", "--shutdown-timeout", "7s", "--state", "/tmp/s.json", "--public-status"})
+		"--reply-timeout", "45s", "--dial-timeout", "2s", "--shutdown-timeout", "7s", "--state", "/tmp/s.json", "--public-status",
+		"--body-read-timeout", "3s", "--write-timeout", "4s", "--trusted-proxy", "10.0.0.0/8,192.0.2.7", "--trusted-proxy", "fd00::/8"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.ReplyTimeout != 45*time.Second || got.DialTimeout != 2*time.Second || got.ShutdownTimeout != 7*time.Second ||
-		got.StatePath != "/tmp/s.json" || !got.PublicStatus || got.AdminToken != "x-123456789" {
+		got.StatePath != "/tmp/s.json" || !got.PublicStatus || got.AdminToken != "x-123456789" ||
+		got.BodyReadTimeout != 3*time.Second || got.WriteTimeout != 4*time.Second {
 		t.Fatalf("config from flags: %+v", got)
+	}
+	if fmt.Sprint(got.TrustedProxies) != "[10.0.0.0/8 192.0.2.7/32 fd00::/8]" {
+		t.Fatalf("trusted proxies %v", got.TrustedProxies)
+	}
+}
+
+func TestTrustedProxyFlagRefusesGarbage(t *testing.T) {
+	if _, err := parseTrustedProxies([]string{"10.0.0.0/8", "lb.example"}); err == nil || !strings.Contains(err.Error(), "lb.example") {
+		t.Fatalf("err %v, want one naming the bad value", err)
 	}
 }

@@ -68,99 +68,99 @@ func NewClient(baseURL, token string, opts ...ClientOption) *Client {
 func (c *Client) BaseURL() string { return c.base }
 
 // Healthz returns nil when the gateway answers GET /healthz with 2xx. It sends no token.
-func (c *Client) Healthz() error {
-	return c.call(http.MethodGet, "/healthz", nil, nil, false)
+func (c *Client) Healthz(ctx context.Context) error {
+	return c.call(ctx, http.MethodGet, "/healthz", nil, nil, false)
 }
 
 // Services lists every service the gateway routes, without secrets.
-func (c *Client) Services() ([]ServiceStatus, error) {
+func (c *Client) Services(ctx context.Context) ([]ServiceStatus, error) {
 	var out []ServiceStatus
-	if err := c.call(http.MethodGet, "/v1/services", nil, &out, true); err != nil {
+	if err := c.call(ctx, http.MethodGet, "/v1/services", nil, &out, true); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 // Service returns one service's spec (without its secret) and backends.
-func (c *Client) Service(name string) (ServiceStatus, error) {
+func (c *Client) Service(ctx context.Context, name string) (ServiceStatus, error) {
 	var out ServiceStatus
 	p, err := servicePath(name, "getting a service")
 	if err != nil {
 		return out, err
 	}
-	err = c.call(http.MethodGet, p, nil, &out, true)
+	err = c.call(ctx, http.MethodGet, p, nil, &out, true)
 	return out, err
 }
 
 // PutService creates or replaces a service's routing; its backends are untouched.
-func (c *Client) PutService(spec ServiceSpec) error {
+func (c *Client) PutService(ctx context.Context, spec ServiceSpec) error {
 	p, err := servicePath(spec.Name, "putting a service")
 	if err != nil {
 		return err
 	}
-	return c.call(http.MethodPut, p, spec, nil, true)
+	return c.call(ctx, http.MethodPut, p, spec, nil, true)
 }
 
 // DeleteService removes a service and its backends.
-func (c *Client) DeleteService(name string) error {
+func (c *Client) DeleteService(ctx context.Context, name string) error {
 	p, err := servicePath(name, "deleting a service")
 	if err != nil {
 		return err
 	}
-	return c.call(http.MethodDelete, p, nil, nil, true)
+	return c.call(ctx, http.MethodDelete, p, nil, nil, true)
 }
 
 // AddBackend adds a backend to a service.
-func (c *Client) AddBackend(service string, spec BackendSpec) (BackendStatus, error) {
+func (c *Client) AddBackend(ctx context.Context, service string, spec BackendSpec) (BackendStatus, error) {
 	var out BackendStatus
 	p, err := servicePath(service, "adding a backend")
 	if err != nil {
 		return out, err
 	}
-	err = c.call(http.MethodPost, p+"/backends", spec, &out, true)
+	err = c.call(ctx, http.MethodPost, p+"/backends", spec, &out, true)
 	return out, err
 }
 
 // UpdateBackend changes a backend's activation, weight or route.
-func (c *Client) UpdateBackend(service, backend string, patch BackendPatch) (BackendStatus, error) {
+func (c *Client) UpdateBackend(ctx context.Context, service, backend string, patch BackendPatch) (BackendStatus, error) {
 	var out BackendStatus
 	p, err := backendPath(service, backend, "updating a backend")
 	if err != nil {
 		return out, err
 	}
-	err = c.call(http.MethodPatch, p, patch, &out, true)
+	err = c.call(ctx, http.MethodPatch, p, patch, &out, true)
 	return out, err
 }
 
 // RemoveBackend removes a backend from a service at once, whatever it serves.
-func (c *Client) RemoveBackend(service, backend string) error {
+func (c *Client) RemoveBackend(ctx context.Context, service, backend string) error {
 	p, err := backendPath(service, backend, "removing a backend")
 	if err != nil {
 		return err
 	}
-	return c.call(http.MethodDelete, p, nil, nil, true)
+	return c.call(ctx, http.MethodDelete, p, nil, nil, true)
 }
 
 // Deploys returns a service's deploy history, newest first.
-func (c *Client) Deploys(service string) ([]DeployRecord, error) {
+func (c *Client) Deploys(ctx context.Context, service string) ([]DeployRecord, error) {
 	var out []DeployRecord
 	p, err := servicePath(service, "listing deploys")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.call(http.MethodGet, p+"/deploys", nil, &out, true); err != nil {
+	if err := c.call(ctx, http.MethodGet, p+"/deploys", nil, &out, true); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 // RecordDeploy adds an entry to rec.Service's deploy history.
-func (c *Client) RecordDeploy(rec DeployRecord) error {
+func (c *Client) RecordDeploy(ctx context.Context, rec DeployRecord) error {
 	p, err := servicePath(rec.Service, "recording a deploy")
 	if err != nil {
 		return err
 	}
-	return c.call(http.MethodPost, p+"/deploys", rec, nil, true)
+	return c.call(ctx, http.MethodPost, p+"/deploys", rec, nil, true)
 }
 
 func servicePath(service, doing string) (string, error) {
@@ -181,10 +181,9 @@ func backendPath(service, backend, doing string) (string, error) {
 	return p + "/backends/" + url.PathEscape(backend), nil
 }
 
-// call sends one JSON request within the client's timeout and decodes a 2xx
+// call sends one JSON request within ctx and the client's timeout and decodes a 2xx
 // answer into out (when out is not nil).
-func (c *Client) call(method, path string, in, out any, auth bool) error {
-	ctx := context.Background()
+func (c *Client) call(ctx context.Context, method, path string, in, out any, auth bool) error {
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, c.timeout, withSentinel(ErrUnavailable,

@@ -1,9 +1,11 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +19,7 @@ func TestClientUnreachable(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nothing listens there any more
 	c := NewClient("http://"+addr, testToken)
-	_, err = c.Services()
+	_, err = c.Services(t.Context())
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("error = %v, want ErrUnavailable", err)
 	}
@@ -30,7 +32,7 @@ func TestClientUnreachable(t *testing.T) {
 	if !errors.As(err, &ne) {
 		t.Errorf("error %v does not keep the network cause", err)
 	}
-	if err := c.Healthz(); !errors.Is(err, ErrUnavailable) {
+	if err := c.Healthz(t.Context()); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Healthz = %v, want ErrUnavailable", err)
 	}
 }
@@ -38,7 +40,7 @@ func TestClientUnreachable(t *testing.T) {
 func TestClientWrongToken(t *testing.T) {
 	srv := serve(t, newFake())
 	c := NewClient(srv.URL, "stale-token")
-	_, err := c.Service("app")
+	_, err := c.Service(t.Context(), "app")
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("error = %v, want ErrUnauthorized", err)
 	}
@@ -51,7 +53,7 @@ func TestClientWrongToken(t *testing.T) {
 	if !errors.As(err, &we) || we.Code != "unauthorized" {
 		t.Errorf("error %v does not carry the wire error", err)
 	}
-	if err := c.Healthz(); err != nil {
+	if err := c.Healthz(t.Context()); err != nil {
 		t.Errorf("Healthz needs no token, got %v", err)
 	}
 }
@@ -73,7 +75,7 @@ func TestClientNotTheAdminAPI(t *testing.T) {
 				w.WriteHeader(tt.status)
 				w.Write([]byte(tt.body))
 			})
-			_, err := NewClient(srv.URL, testToken).Service("app")
+			_, err := NewClient(srv.URL, testToken).Service(t.Context(), "app")
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("error = %v, want %v", err, tt.want)
 			}
@@ -89,7 +91,7 @@ func TestClientGarbledAnswer(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"name":`))
 	})
-	_, err := NewClient(srv.URL, testToken).Service("app")
+	_, err := NewClient(srv.URL, testToken).Service(t.Context(), "app")
 	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "reading the answer") {
 		t.Fatalf("error = %v, want ErrUnavailable about the answer", err)
 	}
@@ -104,7 +106,7 @@ func TestClientTimeout(t *testing.T) {
 		}
 	})
 	defer close(release)
-	_, err := NewClient(srv.URL, testToken, WithTimeout(50*time.Millisecond)).Services()
+	_, err := NewClient(srv.URL, testToken, WithTimeout(50*time.Millisecond)).Services(t.Context())
 	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "did not answer within 50ms") {
 		t.Fatalf("error = %v, want ErrUnavailable about the timeout", err)
 	}
@@ -117,11 +119,11 @@ func TestClientBaseURL(t *testing.T) {
 		if c.BaseURL() != srv.URL {
 			t.Errorf("NewClient(%q).BaseURL() = %q, want %q", base, c.BaseURL(), srv.URL)
 		}
-		if err := c.Healthz(); err != nil {
-			t.Errorf("NewClient(%q).Healthz() = %v", base, err)
+		if err := c.Healthz(t.Context()); err != nil {
+			t.Errorf("NewClient(%q).Healthz(t.Context()) = %v", base, err)
 		}
 	}
-	_, err := NewClient("http://bad host:1", testToken).Services()
+	_, err := NewClient("http://bad host:1", testToken).Services(t.Context())
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "not a usable URL") {
 		t.Errorf("a bad base URL: %v, want ErrInvalid", err)
 	}
@@ -131,14 +133,14 @@ func TestClientRefusesEmptyNames(t *testing.T) {
 	// No server: the client must refuse before sending anything.
 	c := NewClient("http://127.0.0.1:1", testToken)
 	checks := map[string]error{
-		"Service":       func() error { _, err := c.Service(""); return err }(),
-		"PutService":    c.PutService(ServiceSpec{Protocol: HTTP}),
-		"DeleteService": c.DeleteService(""),
-		"AddBackend":    func() error { _, err := c.AddBackend("", BackendSpec{}); return err }(),
-		"UpdateBackend": func() error { _, err := c.UpdateBackend("app", "", BackendPatch{}); return err }(),
-		"RemoveBackend": c.RemoveBackend("", "x"),
-		"Deploys":       func() error { _, err := c.Deploys(""); return err }(),
-		"RecordDeploy":  c.RecordDeploy(DeployRecord{ID: "x"}),
+		"Service":       func() error { _, err := c.Service(t.Context(), ""); return err }(),
+		"PutService":    c.PutService(t.Context(), ServiceSpec{Protocol: HTTP}),
+		"DeleteService": c.DeleteService(t.Context(), ""),
+		"AddBackend":    func() error { _, err := c.AddBackend(t.Context(), "", BackendSpec{}); return err }(),
+		"UpdateBackend": func() error { _, err := c.UpdateBackend(t.Context(), "app", "", BackendPatch{}); return err }(),
+		"RemoveBackend": c.RemoveBackend(t.Context(), "", "x"),
+		"Deploys":       func() error { _, err := c.Deploys(t.Context(), ""); return err }(),
+		"RecordDeploy":  c.RecordDeploy(t.Context(), DeployRecord{ID: "x"}),
 		"Rollout":       func() error { _, err := c.Rollout(t.Context(), "", rolloutReq, nil); return err }(),
 	}
 	for method, err := range checks {
@@ -151,21 +153,51 @@ func TestClientRefusesEmptyNames(t *testing.T) {
 func TestClientEscapesNames(t *testing.T) {
 	f := newFake()
 	c, _ := clientFor(t, f)
-	if err := c.PutService(ServiceSpec{Name: "my app", Protocol: HTTP}); err != nil {
+	if err := c.PutService(t.Context(), ServiceSpec{Name: "my app", Protocol: HTTP}); err != nil {
 		t.Fatal(err)
 	}
-	b, err := c.AddBackend("my app", BackendSpec{Name: "web/1?x#y", Address: "10.0.0.9:80"})
+	b, err := c.AddBackend(t.Context(), "my app", BackendSpec{Name: "web/1?x#y", Address: "10.0.0.9:80"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.UpdateBackend("my app", b.Name, BackendPatch{Weight: weight(2)}); err != nil {
+	if _, err := c.UpdateBackend(t.Context(), "my app", b.Name, BackendPatch{Weight: weight(2)}); err != nil {
 		t.Fatalf("updating %q: %v", b.Name, err)
 	}
-	st, err := c.Service("my app")
+	st, err := c.Service(t.Context(), "my app")
 	if err != nil || len(st.Backends) != 1 || st.Backends[0].Name != "web/1?x#y" || st.Backends[0].Weight != 2 {
 		t.Fatalf("Service(my app) = %+v, %v", st, err)
 	}
-	if err := c.RemoveBackend("my app", b.Name); err != nil {
+	if err := c.RemoveBackend(t.Context(), "my app", b.Name); err != nil {
 		t.Fatalf("removing %q: %v", b.Name, err)
+	}
+}
+
+// A cancelled context ends a call at once, whatever the client's own timeout: Ctrl-C during
+// a deploy must not wait out a stuck gateway.
+func TestClientCallsFollowTheirContext(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	c := NewClient(srv.URL, testToken, WithTimeout(time.Minute))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Service(ctx, "app")
+		done <- err
+	}()
+	time.AfterFunc(50*time.Millisecond, cancel)
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled call returned %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("cancelling the context did not end the call")
 	}
 }

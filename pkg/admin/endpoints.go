@@ -8,8 +8,11 @@ import (
 // The unary endpoints: decode, check the path against the body, call the
 // Service, answer. Errors are written by handler.serve.
 
-func (h *handler) listServices(w http.ResponseWriter, _ *http.Request) error {
-	list := h.svc.Services()
+func (h *handler) listServices(w http.ResponseWriter, r *http.Request) error {
+	list, err := h.svc.Services(r.Context())
+	if err != nil {
+		return err
+	}
 	out := make([]ServiceStatus, 0, len(list)) // [] rather than null when there is none
 	for _, s := range list {
 		out = append(out, withoutSecret(s))
@@ -18,7 +21,7 @@ func (h *handler) listServices(w http.ResponseWriter, _ *http.Request) error {
 }
 
 func (h *handler) getService(w http.ResponseWriter, r *http.Request) error {
-	st, err := h.svc.Service(r.PathValue("svc"))
+	st, err := h.svc.Service(r.Context(), r.PathValue("svc"))
 	if err != nil {
 		return err
 	}
@@ -35,7 +38,7 @@ func (h *handler) putService(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	spec.Name = name
-	if err := h.svc.PutService(spec); err != nil {
+	if err := h.svc.PutService(r.Context(), spec); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -43,7 +46,7 @@ func (h *handler) putService(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) deleteService(w http.ResponseWriter, r *http.Request) error {
-	if err := h.svc.DeleteService(r.PathValue("svc")); err != nil {
+	if err := h.svc.DeleteService(r.Context(), r.PathValue("svc")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -56,7 +59,7 @@ func (h *handler) addBackend(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	svc := r.PathValue("svc")
-	st, err := h.svc.AddBackend(svc, spec)
+	st, err := h.svc.AddBackend(r.Context(), svc, spec)
 	if err != nil {
 		return err
 	}
@@ -69,7 +72,7 @@ func (h *handler) updateBackend(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, &patch, "BackendPatch"); err != nil {
 		return err
 	}
-	st, err := h.svc.UpdateBackend(r.PathValue("svc"), r.PathValue("name"), patch)
+	st, err := h.svc.UpdateBackend(r.Context(), r.PathValue("svc"), r.PathValue("name"), patch)
 	if err != nil {
 		return err
 	}
@@ -77,7 +80,7 @@ func (h *handler) updateBackend(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) removeBackend(w http.ResponseWriter, r *http.Request) error {
-	if err := h.svc.RemoveBackend(r.PathValue("svc"), r.PathValue("name")); err != nil {
+	if err := h.svc.RemoveBackend(r.Context(), r.PathValue("svc"), r.PathValue("name")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -85,7 +88,7 @@ func (h *handler) removeBackend(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) listDeploys(w http.ResponseWriter, r *http.Request) error {
-	recs, err := h.svc.Deploys(r.PathValue("svc"))
+	recs, err := h.svc.Deploys(r.Context(), r.PathValue("svc"))
 	if err != nil {
 		return err
 	}
@@ -105,7 +108,7 @@ func (h *handler) recordDeploy(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rec.Service = svc
-	if err := h.svc.RecordDeploy(rec); err != nil {
+	if err := h.svc.RecordDeploy(r.Context(), rec); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

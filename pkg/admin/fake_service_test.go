@@ -96,10 +96,14 @@ func (f *fakeService) entry(name string) (*fakeEntry, error) {
 	return e, nil
 }
 
-func (f *fakeService) Services() []ServiceStatus {
+func (f *fakeService) Services(_ context.Context) ([]ServiceStatus, error) {
+	return f.statuses(), f.enter()
+}
+
+// statuses lists the services by name, without failing.
+func (f *fakeService) statuses() []ServiceStatus {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_ = f.enter() // Services cannot fail; it can still panic
 	var out []ServiceStatus
 	for _, name := range slices.Sorted(maps.Keys(f.services)) {
 		out = append(out, f.status(f.services[name]))
@@ -107,7 +111,7 @@ func (f *fakeService) Services() []ServiceStatus {
 	return out
 }
 
-func (f *fakeService) Service(name string) (ServiceStatus, error) {
+func (f *fakeService) Service(_ context.Context, name string) (ServiceStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(); err != nil {
@@ -120,7 +124,7 @@ func (f *fakeService) Service(name string) (ServiceStatus, error) {
 	return f.status(e), nil
 }
 
-func (f *fakeService) PutService(spec ServiceSpec) error {
+func (f *fakeService) PutService(_ context.Context, spec ServiceSpec) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(); err != nil {
@@ -138,7 +142,7 @@ func (f *fakeService) PutService(spec ServiceSpec) error {
 	return nil
 }
 
-func (f *fakeService) DeleteService(name string) error {
+func (f *fakeService) DeleteService(_ context.Context, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(); err != nil {
@@ -151,7 +155,7 @@ func (f *fakeService) DeleteService(name string) error {
 	return nil
 }
 
-func (f *fakeService) AddBackend(service string, spec BackendSpec) (BackendStatus, error) {
+func (f *fakeService) AddBackend(_ context.Context, service string, spec BackendSpec) (BackendStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(); err != nil {
@@ -174,7 +178,7 @@ func (f *fakeService) AddBackend(service string, spec BackendSpec) (BackendStatu
 	return st, nil
 }
 
-func (f *fakeService) UpdateBackend(service, backend string, patch BackendPatch) (BackendStatus, error) {
+func (f *fakeService) UpdateBackend(_ context.Context, service, backend string, patch BackendPatch) (BackendStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(); err != nil {
@@ -204,7 +208,7 @@ func (f *fakeService) UpdateBackend(service, backend string, patch BackendPatch)
 	return *b, nil
 }
 
-func (f *fakeService) RemoveBackend(service, backend string) error {
+func (f *fakeService) RemoveBackend(_ context.Context, service, backend string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(); err != nil {
@@ -262,7 +266,7 @@ func (f *fakeService) Rollout(ctx context.Context, service string, req RolloutRe
 	return res, nil
 }
 
-func (f *fakeService) Deploys(service string) ([]DeployRecord, error) {
+func (f *fakeService) Deploys(_ context.Context, service string) ([]DeployRecord, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(); err != nil {
@@ -274,7 +278,7 @@ func (f *fakeService) Deploys(service string) ([]DeployRecord, error) {
 	return slices.Clone(f.deploys[service]), nil
 }
 
-func (f *fakeService) RecordDeploy(rec DeployRecord) error {
+func (f *fakeService) RecordDeploy(_ context.Context, rec DeployRecord) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(); err != nil {

@@ -187,7 +187,7 @@ func TestRecordDeployServiceFromPath(t *testing.T) {
 	if a.status != http.StatusNoContent {
 		t.Fatalf("POST deploys: %d %s", a.status, a.body)
 	}
-	recs, _ := f.Deploys("app")
+	recs, _ := f.Deploys(t.Context(), "app")
 	if recs[0].ID != "d9" || recs[0].Service != "app" {
 		t.Fatalf("newest record = %+v, want d9 of app", recs[0])
 	}

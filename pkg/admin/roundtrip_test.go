@@ -12,52 +12,63 @@ import (
 // api is the Service's surface as both sides can offer it: the in-process
 // Service (through local) and the Client over HTTP.
 type api interface {
-	Services() ([]ServiceStatus, error)
-	Service(name string) (ServiceStatus, error)
-	PutService(spec ServiceSpec) error
-	DeleteService(name string) error
-	AddBackend(service string, spec BackendSpec) (BackendStatus, error)
-	UpdateBackend(service, backend string, patch BackendPatch) (BackendStatus, error)
-	RemoveBackend(service, backend string) error
+	Services(ctx context.Context) ([]ServiceStatus, error)
+	Service(ctx context.Context, name string) (ServiceStatus, error)
+	PutService(ctx context.Context, spec ServiceSpec) error
+	DeleteService(ctx context.Context, name string) error
+	AddBackend(ctx context.Context, service string, spec BackendSpec) (BackendStatus, error)
+	UpdateBackend(ctx context.Context, service, backend string, patch BackendPatch) (BackendStatus, error)
+	RemoveBackend(ctx context.Context, service, backend string) error
 	Rollout(ctx context.Context, service string, req RolloutRequest, progress func(RolloutEvent)) (RolloutResult, error)
-	Deploys(service string) ([]DeployRecord, error)
-	RecordDeploy(rec DeployRecord) error
+	Deploys(ctx context.Context, service string) ([]DeployRecord, error)
+	RecordDeploy(ctx context.Context, rec DeployRecord) error
 }
 
 // local offers a Service as an api, as the handler shows it: without secrets.
 type local struct{ svc Service }
 
-func (l local) Services() ([]ServiceStatus, error) {
+func (l local) Services(ctx context.Context) ([]ServiceStatus, error) {
 	var out []ServiceStatus
-	for _, s := range l.svc.Services() {
+	list, err := l.svc.Services(ctx)
+	for _, s := range list {
 		out = append(out, withoutSecret(s))
 	}
-	return out, nil
+	return out, err
 }
 
-func (l local) Service(name string) (ServiceStatus, error) {
-	s, err := l.svc.Service(name)
+func (l local) Service(ctx context.Context, name string) (ServiceStatus, error) {
+	s, err := l.svc.Service(ctx, name)
 	return withoutSecret(s), err
 }
 
-func (l local) PutService(spec ServiceSpec) error   { return l.svc.PutService(spec) }
-func (l local) DeleteService(name string) error     { return l.svc.DeleteService(name) }
-func (l local) RemoveBackend(svc, b string) error   { return l.svc.RemoveBackend(svc, b) }
-func (l local) RecordDeploy(rec DeployRecord) error { return l.svc.RecordDeploy(rec) }
-
-func (l local) AddBackend(svc string, spec BackendSpec) (BackendStatus, error) {
-	return l.svc.AddBackend(svc, spec)
+func (l local) PutService(ctx context.Context, spec ServiceSpec) error {
+	return l.svc.PutService(ctx, spec)
+}
+func (l local) DeleteService(ctx context.Context, name string) error {
+	return l.svc.DeleteService(ctx, name)
+}
+func (l local) RemoveBackend(ctx context.Context, svc, b string) error {
+	return l.svc.RemoveBackend(ctx, svc, b)
+}
+func (l local) RecordDeploy(ctx context.Context, rec DeployRecord) error {
+	return l.svc.RecordDeploy(ctx, rec)
 }
 
-func (l local) UpdateBackend(svc, b string, patch BackendPatch) (BackendStatus, error) {
-	return l.svc.UpdateBackend(svc, b, patch)
+func (l local) AddBackend(ctx context.Context, svc string, spec BackendSpec) (BackendStatus, error) {
+	return l.svc.AddBackend(ctx, svc, spec)
+}
+
+func (l local) UpdateBackend(ctx context.Context, svc, b string, patch BackendPatch) (BackendStatus, error) {
+	return l.svc.UpdateBackend(ctx, svc, b, patch)
 }
 
 func (l local) Rollout(ctx context.Context, svc string, req RolloutRequest, progress func(RolloutEvent)) (RolloutResult, error) {
 	return l.svc.Rollout(ctx, svc, req, progress)
 }
 
-func (l local) Deploys(svc string) ([]DeployRecord, error) { return l.svc.Deploys(svc) }
+func (l local) Deploys(ctx context.Context, svc string) ([]DeployRecord, error) {
+	return l.svc.Deploys(ctx, svc)
+}
 
 var (
 	_ api = (*Client)(nil)
@@ -67,35 +78,35 @@ var (
 // call is one use of a Service method; it returns what the method returned.
 type call struct {
 	method string
-	run    func(a api) (any, error)
+	run    func(ctx context.Context, a api) (any, error)
 }
 
 func activation(a Activation) *Activation { return &a }
 func weight(w int) *int                   { return &w }
 
 var calls = []call{
-	{"Services", func(a api) (any, error) { return a.Services() }},
-	{"Service", func(a api) (any, error) { return a.Service("app") }},
-	{"PutService", func(a api) (any, error) {
-		err := a.PutService(ServiceSpec{Name: "shop", Protocol: HTTP, Hosts: []string{"*.example.com"}, Secret: "x", SessionIdle: Duration(time.Hour)})
+	{"Services", func(ctx context.Context, a api) (any, error) { return a.Services(ctx) }},
+	{"Service", func(ctx context.Context, a api) (any, error) { return a.Service(ctx, "app") }},
+	{"PutService", func(ctx context.Context, a api) (any, error) {
+		err := a.PutService(ctx, ServiceSpec{Name: "shop", Protocol: HTTP, Hosts: []string{"*.example.com"}, Secret: "x", SessionIdle: Duration(time.Hour)})
 		return nil, err
 	}},
-	{"DeleteService", func(a api) (any, error) { return nil, a.DeleteService("app") }},
-	{"AddBackend", func(a api) (any, error) {
-		return a.AddBackend("app", BackendSpec{Name: "app-2", Address: "10.0.0.3:8009", Activation: Stopped, Meta: map[string]string{"image": "app:2"}})
+	{"DeleteService", func(ctx context.Context, a api) (any, error) { return nil, a.DeleteService(ctx, "app") }},
+	{"AddBackend", func(ctx context.Context, a api) (any, error) {
+		return a.AddBackend(ctx, "app", BackendSpec{Name: "app-2", Address: "10.0.0.3:8009", Activation: Stopped, Meta: map[string]string{"image": "app:2"}})
 	}},
-	{"UpdateBackend", func(a api) (any, error) {
-		return a.UpdateBackend("app", "app-1", BackendPatch{Activation: activation(Draining), Weight: weight(3)})
+	{"UpdateBackend", func(ctx context.Context, a api) (any, error) {
+		return a.UpdateBackend(ctx, "app", "app-1", BackendPatch{Activation: activation(Draining), Weight: weight(3)})
 	}},
-	{"RemoveBackend", func(a api) (any, error) { return nil, a.RemoveBackend("app", "app-1") }},
-	{"Rollout", func(a api) (any, error) {
+	{"RemoveBackend", func(ctx context.Context, a api) (any, error) { return nil, a.RemoveBackend(ctx, "app", "app-1") }},
+	{"Rollout", func(ctx context.Context, a api) (any, error) {
 		var events []RolloutEvent
 		res, err := a.Rollout(context.Background(), "app", rolloutReq, func(ev RolloutEvent) { events = append(events, ev) })
 		return []any{res, events}, err
 	}},
-	{"Deploys", func(a api) (any, error) { return a.Deploys("app") }},
-	{"RecordDeploy", func(a api) (any, error) {
-		return nil, a.RecordDeploy(DeployRecord{ID: "d2", Service: "app", Started: fixedTime, Outcome: "failed", Message: "not ready"})
+	{"Deploys", func(ctx context.Context, a api) (any, error) { return a.Deploys(ctx, "app") }},
+	{"RecordDeploy", func(ctx context.Context, a api) (any, error) {
+		return nil, a.RecordDeploy(ctx, DeployRecord{ID: "d2", Service: "app", Started: fixedTime, Outcome: "failed", Message: "not ready"})
 	}},
 }
 
@@ -106,15 +117,15 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(cl.method, func(t *testing.T) {
 			direct, remote := newFake(), newFake()
 			c, _ := clientFor(t, remote)
-			want, wantErr := cl.run(local{direct})
-			got, err := cl.run(c)
+			want, wantErr := cl.run(t.Context(), local{direct})
+			got, err := cl.run(t.Context(), c)
 			if wantErr != nil || err != nil {
 				t.Fatalf("direct error %v, remote error %v; want neither", wantErr, err)
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("through the wire:\n%#v\nin process:\n%#v", got, want)
 			}
-			if !reflect.DeepEqual(remote.Services(), direct.Services()) || !reflect.DeepEqual(remote.deploys, direct.deploys) {
+			if !reflect.DeepEqual(remote.statuses(), direct.statuses()) || !reflect.DeepEqual(remote.deploys, direct.deploys) {
 				t.Errorf("the Service's state differs after the call through the wire")
 			}
 		})
@@ -136,7 +147,7 @@ func TestRoundTripErrors(t *testing.T) {
 				cause := fmt.Errorf("doing %s: %w", cl.method, sentinel)
 				f.setFail(cause)
 				defer f.setFail(nil)
-				_, err := cl.run(c)
+				_, err := cl.run(t.Context(), c)
 				if !errors.Is(err, sentinel) {
 					t.Fatalf("error = %v, want %v", err, sentinel)
 				}

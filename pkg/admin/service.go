@@ -4,17 +4,18 @@ import "context"
 
 // Service is the control surface the gateway offers; Handler serves it over HTTP
 // and Client calls it from another process. Errors wrap the sentinels of errors.go.
+// Every call takes the caller's context first: over HTTP it bounds and cancels the call.
 type Service interface {
-	Services() []ServiceStatus
-	Service(name string) (ServiceStatus, error)
-	PutService(spec ServiceSpec) error
-	DeleteService(name string) error
-	AddBackend(service string, spec BackendSpec) (BackendStatus, error)
-	UpdateBackend(service, backend string, patch BackendPatch) (BackendStatus, error)
-	RemoveBackend(service, backend string) error
+	Services(ctx context.Context) ([]ServiceStatus, error)
+	Service(ctx context.Context, name string) (ServiceStatus, error)
+	PutService(ctx context.Context, spec ServiceSpec) error
+	DeleteService(ctx context.Context, name string) error
+	AddBackend(ctx context.Context, service string, spec BackendSpec) (BackendStatus, error)
+	UpdateBackend(ctx context.Context, service, backend string, patch BackendPatch) (BackendStatus, error)
+	RemoveBackend(ctx context.Context, service, backend string) error
 	// Rollout runs a whole rollout, calling progress for every acknowledgement.
 	// Cancelling ctx before the switch removes the new backends; after the switch it has no effect.
 	Rollout(ctx context.Context, service string, req RolloutRequest, progress func(RolloutEvent)) (RolloutResult, error)
-	Deploys(service string) ([]DeployRecord, error)
-	RecordDeploy(rec DeployRecord) error
+	Deploys(ctx context.Context, service string) ([]DeployRecord, error)
+	RecordDeploy(ctx context.Context, rec DeployRecord) error
 }

@@ -50,3 +50,7 @@ type Gateway interface {
 	Deploys(ctx context.Context, service string) ([]admin.DeployRecord, error)
 	RecordDeploy(ctx context.Context, rec admin.DeployRecord) error
 }
+
+// The admin API's client is the Gateway of a deploy run from another process: every call
+// follows the deploy's context, so Ctrl-C cancels it at once.
+var _ Gateway = (*admin.Client)(nil)

@@ -136,7 +136,7 @@ func TestAdminBadInput(t *testing.T) {
 	}
 	// The Go client sees the sentinels.
 	cl := admin.NewClient(g.AdminURL, testToken)
-	if _, err := cl.Service("nosuch"); !errors.Is(err, admin.ErrNotFound) {
+	if _, err := cl.Service(t.Context(), "nosuch"); !errors.Is(err, admin.ErrNotFound) {
 		t.Fatalf("client: %v, want ErrNotFound", err)
 	}
 }

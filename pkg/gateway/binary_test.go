@@ -47,10 +47,10 @@ func TestBinarySurvivesSIGKILL(t *testing.T) {
 	backend := startNameBackend(t, "a")
 	cmd := start()
 	cl := admin.NewClient("http://"+adminAddr, testToken)
-	if err := cl.PutService(httpService("app")); err != nil {
+	if err := cl.PutService(t.Context(), httpService("app")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cl.AddBackend("app", admin.BackendSpec{Name: "a", Address: backend.addr()}); err != nil {
+	if _, err := cl.AddBackend(t.Context(), "app", admin.BackendSpec{Name: "a", Address: backend.addr()}); err != nil {
 		t.Fatal(err)
 	}
 	if code, body := get(t, "http://"+listen+"/", ""); code != 200 || body != "a" {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 
@@ -11,7 +12,12 @@ import (
 var _ admin.Service = (*Gateway)(nil)
 
 // Services returns every service with its backends, by name.
-func (g *Gateway) Services() []admin.ServiceStatus {
+func (g *Gateway) Services(context.Context) ([]admin.ServiceStatus, error) {
+	return g.statuses(), nil
+}
+
+// statuses returns every service with its backends, by name.
+func (g *Gateway) statuses() []admin.ServiceStatus {
 	g.mu.Lock()
 	list := make([]*service, 0, len(g.services))
 	for _, s := range g.services {
@@ -27,7 +33,7 @@ func (g *Gateway) Services() []admin.ServiceStatus {
 }
 
 // Service returns one service's status.
-func (g *Gateway) Service(name string) (admin.ServiceStatus, error) {
+func (g *Gateway) Service(_ context.Context, name string) (admin.ServiceStatus, error) {
 	s, err := g.lookup(name)
 	if err != nil {
 		return admin.ServiceStatus{}, err
@@ -37,7 +43,7 @@ func (g *Gateway) Service(name string) (admin.ServiceStatus, error) {
 
 // PutService creates a service or changes its routing and settings; its backends stay.
 // An empty Secret keeps the current one, because the API never returns it.
-func (g *Gateway) PutService(spec admin.ServiceSpec) error {
+func (g *Gateway) PutService(_ context.Context, spec admin.ServiceSpec) error {
 	norm, err := normalizeService(spec)
 	if err != nil {
 		return err
@@ -64,7 +70,7 @@ func (g *Gateway) PutService(spec admin.ServiceSpec) error {
 }
 
 // DeleteService removes a service and its backends from routing.
-func (g *Gateway) DeleteService(name string) error {
+func (g *Gateway) DeleteService(_ context.Context, name string) error {
 	g.mu.Lock()
 	s, ok := g.services[name]
 	switch {
@@ -87,7 +93,7 @@ func (g *Gateway) DeleteService(name string) error {
 }
 
 // AddBackend adds a backend to a service. Its name and route must be new in the service.
-func (g *Gateway) AddBackend(service string, spec admin.BackendSpec) (admin.BackendStatus, error) {
+func (g *Gateway) AddBackend(_ context.Context, service string, spec admin.BackendSpec) (admin.BackendStatus, error) {
 	norm, err := normalizeBackend(service, spec)
 	if err != nil {
 		return admin.BackendStatus{}, err
@@ -129,7 +135,7 @@ func (g *Gateway) addBackendLocked(s *service, spec admin.BackendSpec, pending b
 }
 
 // UpdateBackend changes a backend's activation, weight or route.
-func (g *Gateway) UpdateBackend(service, name string, patch admin.BackendPatch) (admin.BackendStatus, error) {
+func (g *Gateway) UpdateBackend(_ context.Context, service, name string, patch admin.BackendPatch) (admin.BackendStatus, error) {
 	g.mu.Lock()
 	s, err := g.lookupLocked(service, true)
 	if err != nil {
@@ -182,7 +188,7 @@ func (g *Gateway) UpdateBackend(service, name string, patch admin.BackendPatch) 
 }
 
 // RemoveBackend takes a backend out of its service. Requests in flight there finish.
-func (g *Gateway) RemoveBackend(service, name string) error {
+func (g *Gateway) RemoveBackend(_ context.Context, service, name string) error {
 	g.mu.Lock()
 	s, err := g.lookupLocked(service, true)
 	if err == nil {

@@ -133,7 +133,7 @@ func TestPrefixesMustBeNormal(t *testing.T) {
 	for _, p := range []string{"/app/../x", "/app//x", "/%61pp", "/app/."} {
 		spec := httpService("bad")
 		spec.PathPrefixes = []string{p}
-		if err := g.PutService(spec); err == nil {
+		if err := g.PutService(t.Context(), spec); err == nil {
 			t.Errorf("prefix %q accepted", p)
 		}
 	}
@@ -200,7 +200,7 @@ func TestTruncatedUploadIsAClientError(t *testing.T) {
 	if err == nil && resp.StatusCode/100 == 2 {
 		t.Fatalf("a truncated upload got %s", resp.Status)
 	}
-	st, err := g.Service("app")
+	st, err := g.Service(t.Context(), "app")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -129,7 +129,7 @@ func (g *Gateway) Serve(ctx context.Context, public, adminL net.Listener) error 
 	errc := make(chan error, 2)
 	go func() { errc <- serveUntilClosed(pubSrv.Serve, public) }()
 	go func() { errc <- serveUntilClosed(admSrv.Serve, adminL) }()
-	g.log.Info("gateway serving", "listen", public.Addr().String(), "admin", adminL.Addr().String(), "services", len(g.Services()))
+	g.log.Info("gateway serving", "listen", public.Addr().String(), "admin", adminL.Addr().String(), "services", len(g.statuses()))
 
 	var serveErr error
 	select {

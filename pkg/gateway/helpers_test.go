@@ -72,21 +72,21 @@ func httpService(name string) admin.ServiceSpec {
 
 func mustPut(t testing.TB, g *testGateway, spec admin.ServiceSpec) {
 	t.Helper()
-	if err := g.PutService(spec); err != nil {
+	if err := g.PutService(t.Context(), spec); err != nil {
 		t.Fatalf("PutService(%s): %v", spec.Name, err)
 	}
 }
 
 func mustAdd(t testing.TB, g *testGateway, svc string, spec admin.BackendSpec) {
 	t.Helper()
-	if _, err := g.AddBackend(svc, spec); err != nil {
+	if _, err := g.AddBackend(t.Context(), svc, spec); err != nil {
 		t.Fatalf("AddBackend(%s, %s): %v", svc, spec.Name, err)
 	}
 }
 
 func mustPatch(t testing.TB, g *testGateway, svc, name string, a admin.Activation) {
 	t.Helper()
-	if _, err := g.UpdateBackend(svc, name, admin.BackendPatch{Activation: &a}); err != nil {
+	if _, err := g.UpdateBackend(t.Context(), svc, name, admin.BackendPatch{Activation: &a}); err != nil {
 		t.Fatalf("UpdateBackend(%s, %s, %s): %v", svc, name, a, err)
 	}
 }
@@ -169,7 +169,7 @@ func eventually(t testing.TB, within time.Duration, what string, cond func() boo
 
 func backendOf(t testing.TB, g *testGateway, svc, name string) admin.BackendStatus {
 	t.Helper()
-	st, err := g.Service(svc)
+	st, err := g.Service(t.Context(), svc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -19,7 +20,7 @@ const (
 )
 
 // Deploys returns a service's deploy history, newest first.
-func (g *Gateway) Deploys(service string) ([]admin.DeployRecord, error) {
+func (g *Gateway) Deploys(_ context.Context, service string) ([]admin.DeployRecord, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s, err := g.lookupLocked(service, false)
@@ -31,7 +32,7 @@ func (g *Gateway) Deploys(service string) ([]admin.DeployRecord, error) {
 
 // RecordDeploy adds a record to its service's history (the CLI records the container part
 // of a deploy this way). Missing ID and Started are filled in.
-func (g *Gateway) RecordDeploy(rec admin.DeployRecord) error {
+func (g *Gateway) RecordDeploy(_ context.Context, rec admin.DeployRecord) error {
 	switch rec.Outcome {
 	case OutcomeSucceeded, OutcomeFailed, OutcomeRolledBack, OutcomeReverted:
 	default:

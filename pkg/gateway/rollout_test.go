@@ -130,7 +130,7 @@ func TestRolloutEndToEnd(t *testing.T) {
 	if b := backendOf(t, g, "app", "new"); b.Activation != admin.Active {
 		t.Fatalf("new is %s after the drain", b.Activation)
 	}
-	deploys, _ := g.Deploys("app")
+	deploys, _ := g.Deploys(t.Context(), "app")
 	if len(deploys) != 1 || deploys[0].Outcome != OutcomeSucceeded || deploys[0].Meta["image"] != "app:2" {
 		t.Fatalf("history: %+v", deploys)
 	}
@@ -154,14 +154,14 @@ func TestRolloutNeverReady(t *testing.T) {
 	if !ok || failed.Error == nil || failed.Error.Code != "not_ready" {
 		t.Fatalf("failed event: %+v", failed)
 	}
-	st, _ := g.Service("app")
+	st, _ := g.Service(t.Context(), "app")
 	if len(st.Backends) != 1 || st.Backends[0].Name != "old" || st.Backends[0].Activation != admin.Active {
 		t.Fatalf("after a failed rollout: %+v", st.Backends)
 	}
 	if _, body := get(t, g.URL+"/", ""); body != "old" {
 		t.Fatalf("old does not serve: %q", body)
 	}
-	if d, _ := g.Deploys("app"); len(d) != 1 || d[0].Outcome != OutcomeFailed {
+	if d, _ := g.Deploys(t.Context(), "app"); len(d) != 1 || d[0].Outcome != OutcomeFailed {
 		t.Fatalf("history: %+v", d)
 	}
 }
@@ -184,10 +184,10 @@ func TestRolloutCancelBeforeSwitchAndBusy(t *testing.T) {
 	}, nil); !errors.Is(err, admin.ErrBusy) {
 		t.Fatalf("second rollout: %v, want ErrBusy", err)
 	}
-	if _, err := g.AddBackend("app", admin.BackendSpec{Name: "x", Address: "127.0.0.1:1"}); !errors.Is(err, admin.ErrBusy) {
+	if _, err := g.AddBackend(t.Context(), "app", admin.BackendSpec{Name: "x", Address: "127.0.0.1:1"}); !errors.Is(err, admin.ErrBusy) {
 		t.Fatalf("AddBackend during a rollout: %v, want ErrBusy", err)
 	}
-	if st, _ := g.Service("app"); st.Rollout == nil || st.Rollout.Step != admin.StepProbing {
+	if st, _ := g.Service(t.Context(), "app"); st.Rollout == nil || st.Rollout.Step != admin.StepProbing {
 		t.Fatalf("status shows no rollout in progress: %+v", st.Rollout)
 	}
 	cancel()
@@ -195,7 +195,7 @@ func TestRolloutCancelBeforeSwitchAndBusy(t *testing.T) {
 		t.Fatalf("cancelled rollout: %v", err)
 	}
 	log.wait(t, admin.StepFailed)
-	st, _ := g.Service("app")
+	st, _ := g.Service(t.Context(), "app")
 	if len(st.Backends) != 1 || st.Backends[0].Activation != admin.Active {
 		t.Fatalf("after cancel: %+v", st.Backends)
 	}
@@ -239,7 +239,7 @@ func TestRolloutRevertsWhenNewBackendsFail(t *testing.T) {
 	if _, body := get(t, g.URL+"/", cookie); body != "old" {
 		t.Fatalf("after the revert: %q", body)
 	}
-	if d, _ := g.Deploys("app"); len(d) != 1 || d[0].Outcome != OutcomeReverted {
+	if d, _ := g.Deploys(t.Context(), "app"); len(d) != 1 || d[0].Outcome != OutcomeReverted {
 		t.Fatalf("history: %+v", d)
 	}
 }

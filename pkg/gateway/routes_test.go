@@ -66,7 +66,7 @@ func TestNoRouteIs404AndConflictsAreRefused(t *testing.T) {
 	}
 	other := httpService("other")
 	other.PathPrefixes = []string{"/app/"}
-	if err := g.PutService(other); err == nil {
+	if err := g.PutService(t.Context(), other); err == nil {
 		t.Fatal("a second service on the same host and prefix was accepted")
 	}
 }

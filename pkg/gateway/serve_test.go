@@ -55,10 +55,10 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	defer slow.Close()
 	g, url, cancel, done := runGateway(t, Config{ShutdownTimeout: 10 * time.Second})
 	spec := httpService("app")
-	if err := g.PutService(spec); err != nil {
+	if err := g.PutService(t.Context(), spec); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.AddBackend("app", admin.BackendSpec{Name: "slow", Address: slow.Listener.Addr().String()}); err != nil {
+	if _, err := g.AddBackend(t.Context(), "app", admin.BackendSpec{Name: "slow", Address: slow.Listener.Addr().String()}); err != nil {
 		t.Fatal(err)
 	}
 	type result struct {

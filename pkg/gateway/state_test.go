@@ -24,7 +24,7 @@ func TestStateSurvivesAKill(t *testing.T) {
 	mustPut(t, g1, spec)
 	mustAdd(t, g1, "app", admin.BackendSpec{Name: "a", Address: a.addr(), Weight: 3, Meta: map[string]string{"image": "app:1"}})
 	mustAdd(t, g1, "app", admin.BackendSpec{Name: "b", Address: b.addr(), Activation: admin.Draining})
-	if err := g1.RecordDeploy(admin.DeployRecord{Service: "app", Outcome: OutcomeSucceeded}); err != nil {
+	if err := g1.RecordDeploy(t.Context(), admin.DeployRecord{Service: "app", Outcome: OutcomeSucceeded}); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
@@ -32,7 +32,7 @@ func TestStateSurvivesAKill(t *testing.T) {
 	}
 	// g1 is never closed before g2 reads the file: as after kill -9.
 	g2 := newTestGateway(t, func(c *Config) { c.StatePath = path })
-	st, err := g2.Service("app")
+	st, err := g2.Service(t.Context(), "app")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestStateSurvivesAKill(t *testing.T) {
 	if st.Secret != "" {
 		t.Fatal("Service() returned the secret")
 	}
-	if d, _ := g2.Deploys("app"); len(d) != 1 {
+	if d, _ := g2.Deploys(t.Context(), "app"); len(d) != 1 {
 		t.Fatalf("restored history: %v", d)
 	}
 	if code, body := get(t, g2.URL+"/app/x", ""); code != 200 || body != "a" {
@@ -70,13 +70,13 @@ func TestStateSkipsBadEntriesAndUnfinishedRollouts(t *testing.T) {
 	}
 	g := newTestGateway(t, func(c *Config) { c.StatePath = path })
 	names := []string{}
-	for _, s := range g.Services() {
+	for _, s := range g.statuses() {
 		names = append(names, s.Name)
 	}
 	if strings.Join(names, ",") != "also,good" {
 		t.Fatalf("restored services %v, want also,good", names)
 	}
-	st, _ := g.Service("good")
+	st, _ := g.Service(t.Context(), "good")
 	var bs []string
 	for _, b := range st.Backends {
 		bs = append(bs, b.Name+":"+b.Activation.String())
@@ -115,7 +115,7 @@ func TestUnreadableStateFileIsMovedAside(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := newTestGateway(t, func(c *Config) { c.StatePath = path })
-	if len(g.Services()) != 0 {
+	if len(g.statuses()) != 0 {
 		t.Fatal("services from a garbage file")
 	}
 	matches, _ := filepath.Glob(path + ".corrupt-*")
@@ -144,7 +144,7 @@ func TestRestartDuringRolloutDropsUnswitchedBackends(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	log.wait(t, admin.StepProbing) // "new" is in the state file now, pending
 	g2 := newTestGateway(t, func(c *Config) { c.StatePath = path })
-	st, _ := g2.Service("app")
+	st, _ := g2.Service(t.Context(), "app")
 	if len(st.Backends) != 1 || st.Backends[0].Name != "old" || st.Backends[0].Activation != admin.Active {
 		t.Fatalf("after a restart mid-rollout: %+v", st.Backends)
 	}
@@ -154,15 +154,15 @@ func TestHistoryKeepsTheLast20(t *testing.T) {
 	g := newTestGateway(t, nil)
 	mustPut(t, g, httpService("app"))
 	for i := range 25 {
-		if err := g.RecordDeploy(admin.DeployRecord{ID: fmt.Sprint(i), Service: "app", Outcome: OutcomeSucceeded}); err != nil {
+		if err := g.RecordDeploy(t.Context(), admin.DeployRecord{ID: fmt.Sprint(i), Service: "app", Outcome: OutcomeSucceeded}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	d, _ := g.Deploys("app")
+	d, _ := g.Deploys(t.Context(), "app")
 	if len(d) != 20 || d[0].ID != "24" || d[19].ID != "5" {
 		t.Fatalf("history: %d records, first %s, last %s", len(d), d[0].ID, d[len(d)-1].ID)
 	}
-	if err := g.RecordDeploy(admin.DeployRecord{Service: "nosuch", Outcome: OutcomeFailed}); !errors.Is(err, admin.ErrNotFound) {
+	if err := g.RecordDeploy(t.Context(), admin.DeployRecord{Service: "nosuch", Outcome: OutcomeFailed}); !errors.Is(err, admin.ErrNotFound) {
 		t.Fatalf("record for an unknown service: %v", err)
 	}
 }

@@ -60,7 +60,7 @@ func (g *Gateway) serveStatusPage(w http.ResponseWriter, _ *http.Request) {
 		Now      time.Time
 		Uptime   time.Duration
 		Services []admin.ServiceStatus
-	}{time.Now(), time.Since(g.started).Truncate(time.Second), g.Services()}
+	}{time.Now(), time.Since(g.started).Truncate(time.Second), g.statuses()}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := statusPage.Execute(w, data); err != nil {
@@ -75,5 +75,5 @@ func (g *Gateway) serveStatusJSON(w http.ResponseWriter, _ *http.Request) {
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(struct {
 		Services []admin.ServiceStatus `json:"services"`
-	}{g.Services()})
+	}{g.statuses()})
 }

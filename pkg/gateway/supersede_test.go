@@ -63,7 +63,7 @@ func TestRolloutSupersedesADrainingRollout(t *testing.T) {
 		}
 	}
 	_ = cookie
-	deploys, _ := g.Deploys("app")
+	deploys, _ := g.Deploys(t.Context(), "app")
 	if len(deploys) != 2 || deploys[0].Meta["image"] != "app:3" || deploys[1].Outcome != OutcomeSucceeded {
 		t.Fatalf("history: %+v", deploys)
 	}

@@ -209,7 +209,7 @@ func TestTomcatReadinessProvesTheApp(t *testing.T) {
 	if err := <-done; err == nil {
 		t.Fatal("cancelled rollout returned no error")
 	}
-	st, _ := g.Service("app")
+	st, _ := g.Service(t.Context(), "app")
 	if len(st.Backends) != 1 || st.Backends[0].Name != t1.Route() || st.Backends[0].Activation != admin.Active {
 		t.Fatalf("after the failed rollout: %+v", st.Backends)
 	}

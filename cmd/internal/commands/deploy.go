@@ -127,7 +127,7 @@ func runDeploy(c *cli.Context, o deployOptions) error {
 	if o.readyTimeout > 0 {
 		opts.ReadyTimeout = o.readyTimeout
 	}
-	d := &deploy.Deployer{Engine: e.engine, Gateway: deploy.AdminGateway{Client: e.gateway}, Observer: obs}
+	d := &deploy.Deployer{Engine: e.engine, Gateway: e.gateway, Observer: obs}
 	_, err = d.Deploy(c.Context, target, opts)
 	return err
 }

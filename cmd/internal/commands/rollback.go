@@ -36,7 +36,7 @@ func rollbackImage(c *cli.Context, e *env, service string) (string, error) {
 		return "", err
 	}
 	current := ""
-	if st, err := e.gateway.Service(service); err == nil {
+	if st, err := e.gateway.Service(c.Context, service); err == nil {
 		for _, b := range st.Backends {
 			if b.Activation.String() == "active" && b.Meta["image"] != "" {
 				current = b.Meta["image"]
@@ -54,7 +54,7 @@ func rollbackImage(c *cli.Context, e *env, service string) (string, error) {
 			}
 		}
 	}
-	history, err := e.gateway.Deploys(service)
+	history, err := e.gateway.Deploys(c.Context, service)
 	if err != nil {
 		return "", err
 	}

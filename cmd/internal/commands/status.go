@@ -73,7 +73,7 @@ func runStatus(c *cli.Context, only string, jsonOut, watch bool, deploys int) er
 			gw.Error = err.Error()
 		} else {
 			gw.AdminURL = client.BaseURL()
-			g = deploy.AdminGateway{Client: client}
+			g = client
 		}
 	}
 	term := ui.NewTerm(out(), c.Bool("no-color"))

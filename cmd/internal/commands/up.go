@@ -73,10 +73,10 @@ func stack(c *cli.Context, e *env, jsonOut bool) *deploy.Stack {
 			if err != nil {
 				return nil, err
 			}
-			if _, err := client.Services(); err != nil {
+			if _, err := client.Services(ctx); err != nil {
 				return nil, err
 			}
-			return deploy.AdminGateway{Client: client}, nil
+			return client, nil
 		},
 	}
 }

@@ -81,11 +81,11 @@ func run(ctx context.Context, cfg gateway.Config, listen, debug string, spec adm
 	if err != nil {
 		return fmt.Errorf("creating the gateway: %w", err)
 	}
-	if err := g.PutService(spec); err != nil {
+	if err := g.PutService(context.Background(), spec); err != nil {
 		return fmt.Errorf("routing the service: %w", err)
 	}
 	for _, b := range backends {
-		if _, err := g.AddBackend(spec.Name, b); err != nil {
+		if _, err := g.AddBackend(context.Background(), spec.Name, b); err != nil {
 			return fmt.Errorf("adding backend %s: %w", b.Name, err)
 		}
 	}

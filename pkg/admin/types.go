@@ -114,20 +114,20 @@ type ServiceSpec struct {
 
 // HealthSpec describes how the gateway proves a backend ready and keeps checking it.
 type HealthSpec struct {
-	// Check is "request" (CPing then a request to Path, the default), "cping" (AJP only) or "tcp".
-	Check    string   `json:"check,omitempty"`
-	Path     string   `json:"path,omitempty"` // default "/"
-	Interval Duration `json:"interval,omitempty"`
-	Timeout  Duration `json:"timeout,omitempty"`
+	// Check is CheckRequest (the default), CheckCPing (AJP only) or CheckTCP.
+	Check    HealthCheck `json:"check,omitempty"`
+	Path     string      `json:"path,omitempty"` // default "/"
+	Interval Duration    `json:"interval,omitempty"`
+	Timeout  Duration    `json:"timeout,omitempty"`
 	// RecoverAfter is how long a backend that failed passively stays out before it is tried again.
 	RecoverAfter Duration `json:"recover_after,omitempty"`
 }
 
 // DrainSpec says when an old backend counts as drained.
 type DrainSpec struct {
-	// Mode is "sessions" (no request in flight and no live sticky session, the default) or "requests".
-	Mode    string   `json:"mode,omitempty"`
-	Timeout Duration `json:"timeout,omitempty"`
+	// Mode is DrainSessions (the default) or DrainRequests.
+	Mode    DrainMode `json:"mode,omitempty"`
+	Timeout Duration  `json:"timeout,omitempty"`
 }
 
 // BackendSpec is one backend of a service.
@@ -173,7 +173,7 @@ type ServiceStatus struct {
 type RolloutRequest struct {
 	Backends     []BackendSpec `json:"backends"`
 	ReadyTimeout Duration      `json:"ready_timeout,omitempty"`
-	// ReadyInterval is the pause between two readiness attempts (default 500ms).
+	// ReadyInterval is the pause between two readiness attempts (default DefaultReadyInterval).
 	ReadyInterval Duration          `json:"ready_interval,omitempty"`
 	DrainTimeout  Duration          `json:"drain_timeout,omitempty"` // default: the service's drain timeout
 	Meta          map[string]string `json:"meta,omitempty"`          // recorded in the deploy history (image, …)
@@ -218,7 +218,7 @@ type DeployRecord struct {
 	Service  string            `json:"service"`
 	Started  time.Time         `json:"started"`
 	Finished time.Time         `json:"finished,omitzero"`
-	Outcome  string            `json:"outcome"` // "succeeded", "failed", "rolled-back", "reverted"
+	Outcome  Outcome           `json:"outcome"`
 	Meta     map[string]string `json:"meta,omitempty"`
 	Message  string            `json:"message,omitempty"`
 }

@@ -77,7 +77,7 @@ func (d *Deployer) Deploy(ctx context.Context, t Target, opts Options) (Result, 
 	if err != nil {
 		status = StatusFailed
 	}
-	r.emit(Event{Step: StepDone, Status: status, Message: r.res.Outcome, Result: &r.res})
+	r.emit(Event{Step: StepDone, Status: status, Message: r.res.Outcome.String(), Result: &r.res})
 	return r.res, err
 }
 
@@ -349,7 +349,7 @@ func backendFor(t Target, c Container) admin.BackendSpec {
 		Name:    c.Name,
 		Address: c.Name + ":" + strconv.Itoa(t.Port),
 		Route:   route,
-		Weight:  1,
+		Weight:  max(t.Weight, admin.DefaultWeight),
 		Meta:    map[string]string{"image": c.Image, "container_id": c.ID},
 	}
 }

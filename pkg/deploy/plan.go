@@ -17,6 +17,8 @@ type Target struct {
 	Port    int    // the container port the gateway talks to
 	// ReadyInterval is the pause between two readiness attempts of the gateway.
 	ReadyInterval time.Duration
+	// Weight is the new backend's share of new sessions (x-roll weight, like lbfactor).
+	Weight int
 	// Spec is the gateway's routing for the service (from x-roll), put before every deploy.
 	Spec admin.ServiceSpec
 }

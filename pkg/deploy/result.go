@@ -3,15 +3,18 @@ package deploy
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
 )
 
-// Outcomes of a deploy.
+// Outcomes of a deploy: the admin contract's, which the gateway's history records too.
 const (
-	OutcomeSucceeded   = "succeeded"   // new serving, old drained and removed
-	OutcomeRolledBack  = "rolled-back" // the new container failed; removed; old still serving
-	OutcomeReverted    = "reverted"    // the new backend failed after the switch; the gateway flipped back
-	OutcomeInterrupted = "interrupted" // cancelled; the old version still serves; a re-run converges
-	OutcomeFailed      = "failed"      // failed before anything changed
+	OutcomeSucceeded   = admin.OutcomeSucceeded
+	OutcomeRolledBack  = admin.OutcomeRolledBack
+	OutcomeReverted    = admin.OutcomeReverted
+	OutcomeInterrupted = admin.OutcomeInterrupted
+	OutcomeFailed      = admin.OutcomeFailed
+	OutcomeSuperseded  = admin.OutcomeSuperseded
 )
 
 // Durations splits a deploy's time into its parts.
@@ -35,14 +38,14 @@ func (d Durations) MarshalJSON() ([]byte, error) {
 
 // Result is what a deploy did; it is the last JSON event's "result".
 type Result struct {
-	Outcome       string    `json:"outcome"`
-	Service       string    `json:"service"`
-	Image         string    `json:"image"`
-	PreviousImage string    `json:"previous_image,omitempty"`
-	New           string    `json:"new,omitempty"` // the new container's name
-	Old           []string  `json:"old,omitempty"` // the old containers' names
-	FailedStep    Step      `json:"failed_step,omitempty"`
-	Error         string    `json:"error,omitempty"`
-	DrainTimedOut bool      `json:"drain_timed_out,omitempty"`
-	Durations     Durations `json:"durations"`
+	Outcome       admin.Outcome `json:"outcome"`
+	Service       string        `json:"service"`
+	Image         string        `json:"image"`
+	PreviousImage string        `json:"previous_image,omitempty"`
+	New           string        `json:"new,omitempty"` // the new container's name
+	Old           []string      `json:"old,omitempty"` // the old containers' names
+	FailedStep    Step          `json:"failed_step,omitempty"`
+	Error         string        `json:"error,omitempty"`
+	DrainTimedOut bool          `json:"drain_timed_out,omitempty"`
+	Durations     Durations     `json:"durations"`
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestPreviousImage(t *testing.T) {
-	rec := func(outcome, img, prev string) admin.DeployRecord {
+	rec := func(outcome admin.Outcome, img, prev string) admin.DeployRecord {
 		return admin.DeployRecord{Outcome: outcome, Meta: map[string]string{"image": img, "previous_image": prev}}
 	}
 	tests := []struct {

@@ -31,6 +31,7 @@ func TargetFor(p *project.Project, service, image string) (Target, error) {
 		Image:         image,
 		Port:          s.Port,
 		ReadyInterval: s.Ready.Interval,
+		Weight:        s.Weight,
 		Spec:          ServiceSpec(s),
 	}, nil
 }
@@ -48,12 +49,12 @@ func ServiceSpec(s project.ServiceSettings) admin.ServiceSpec {
 		StickyPathParam: s.StickyPathParam,
 		SessionIdle:     admin.Duration(s.SessionIdle),
 		Health: admin.HealthSpec{
-			Check:        string(s.Ready.Check),
+			Check:        s.Ready.Check,
 			Path:         s.Ready.Path,
 			Interval:     admin.Duration(s.Health.Interval),
 			Timeout:      admin.Duration(s.Health.Timeout),
 			RecoverAfter: admin.Duration(s.Health.RecoverAfter),
 		},
-		Drain: admin.DrainSpec{Mode: string(s.Drain.Mode), Timeout: admin.Duration(s.Drain.Timeout)},
+		Drain: admin.DrainSpec{Mode: s.Drain.Mode, Timeout: admin.Duration(s.Drain.Timeout)},
 	}
 }

@@ -23,19 +23,8 @@ const (
 	DefaultDialTimeout         = 3 * time.Second
 	DefaultMaxIdleConnsPerHost = 512 // a full pool closes what comes back; at 64, 1,000 clients re-dialled ~1,000 conns/s (docs/benchmarks.md)
 
-	// Service defaults, applied when a ServiceSpec leaves a field empty.
-	DefaultStickyCookie    = "JSESSIONID"
-	DefaultStickyPathParam = "jsessionid"
-	DefaultSessionIdle     = 30 * time.Minute
-	DefaultPacketSize      = 8192
-	DefaultHealthCheck     = "request"
-	DefaultHealthPath      = "/"
-	DefaultHealthInterval  = 5 * time.Second
-	DefaultHealthTimeout   = 2 * time.Second
-	DefaultRecoverAfter    = 10 * time.Second
-	DefaultDrainMode       = "sessions"
-	DefaultDrainTimeout    = 5 * time.Minute
-	DefaultReadyTimeout    = 60 * time.Second
+	// A ServiceSpec's defaults are the admin contract's (admin.DefaultSessionIdle, …), which
+	// roll's x-roll settings share.
 
 	// maxHistory is how many deploy records are kept per service.
 	maxHistory = 20

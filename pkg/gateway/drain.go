@@ -59,7 +59,7 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 }
 
 func (d drain) idle(old []admin.BackendStatus) bool {
-	sessions := d.s.cfg.Load().spec.Drain.Mode == "sessions"
+	sessions := d.s.cfg.Load().spec.Drain.Mode == admin.DrainSessions
 	for _, st := range old {
 		if st.Activation != admin.Draining {
 			continue // someone stopped it already
@@ -155,7 +155,7 @@ func (g *Gateway) resumeDrain(s *service) {
 	}
 	cfg := s.cfg.Load()
 	d := drain{s: s, old: old, timeout: time.Duration(cfg.spec.Drain.Timeout)}
-	if cfg.spec.Drain.Mode == "sessions" {
+	if cfg.spec.Drain.Mode == admin.DrainSessions {
 		d.minWait = min(cfg.sessionIdle, d.timeout)
 	}
 	s.busy.Store(true)

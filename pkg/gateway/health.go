@@ -9,22 +9,9 @@ import (
 	"github.com/rollcd/roll/pkg/admin"
 )
 
-// Probe runs one readiness check of a backend, as the service's HealthSpec says:
-// "request" (AJP: CPing, then a GET of Path answering 2xx/3xx; HTTP: the GET), "cping"
-// or "tcp". It is what health checks and rollouts use, bounded by Health.Timeout.
-func (g *Gateway) Probe(ctx context.Context, service, backend string) error {
-	s, err := g.lookup(service)
-	if err != nil {
-		return err
-	}
-	snap := s.snap.Load()
-	i := snap.byName(backend)
-	if i < 0 {
-		return fmt.Errorf("%w: backend %q of service %q", admin.ErrNotFound, backend, service)
-	}
-	return s.probe(ctx, snap.members[i])
-}
-
+// probe runs one readiness check of a backend, as the service's HealthSpec says:
+// CheckRequest (AJP: CPing, then a GET of Path answering 2xx/3xx; HTTP: the GET),
+// CheckCPing or CheckTCP. Health checks and rollouts use it, bounded by Health.Timeout.
 func (s *service) probe(ctx context.Context, m member) error {
 	cfg := s.cfg.Load()
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.spec.Health.Timeout))

@@ -11,14 +11,6 @@ import (
 	"github.com/rollcd/roll/pkg/admin"
 )
 
-// Deploy outcomes recorded in the history.
-const (
-	OutcomeSucceeded  = "succeeded"
-	OutcomeFailed     = "failed"
-	OutcomeRolledBack = "rolled-back"
-	OutcomeReverted   = "reverted"
-)
-
 // Deploys returns a service's deploy history, newest first.
 func (g *Gateway) Deploys(_ context.Context, service string) ([]admin.DeployRecord, error) {
 	g.mu.Lock()
@@ -33,10 +25,8 @@ func (g *Gateway) Deploys(_ context.Context, service string) ([]admin.DeployReco
 // RecordDeploy adds a record to its service's history (the CLI records the container part
 // of a deploy this way). Missing ID and Started are filled in.
 func (g *Gateway) RecordDeploy(_ context.Context, rec admin.DeployRecord) error {
-	switch rec.Outcome {
-	case OutcomeSucceeded, OutcomeFailed, OutcomeRolledBack, OutcomeReverted:
-	default:
-		return fmt.Errorf("%w: deploy outcome %q: want succeeded, failed, rolled-back or reverted", admin.ErrInvalid, rec.Outcome)
+	if !rec.Outcome.Valid() {
+		return fmt.Errorf("%w: deploy outcome %q: want succeeded, failed, rolled-back, reverted, interrupted or superseded", admin.ErrInvalid, rec.Outcome)
 	}
 	if rec.ID == "" {
 		rec.ID = newDeployID(time.Now())

@@ -108,7 +108,7 @@ func idempotent(method string) bool {
 }
 
 func (c *httpClient) check(ctx context.Context, spec admin.ServiceSpec, m member) error {
-	if spec.Health.Check == "tcp" {
+	if spec.Health.Check == admin.CheckTCP {
 		return dialCheck(ctx, m.spec.Address)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+m.spec.Address+spec.Health.Path, nil)

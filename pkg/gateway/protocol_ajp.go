@@ -68,9 +68,9 @@ func (c *ajpClient) retryable(req *http.Request, err error) bool {
 
 func (c *ajpClient) check(ctx context.Context, spec admin.ServiceSpec, m member) error {
 	switch spec.Health.Check {
-	case "tcp":
+	case admin.CheckTCP:
 		return dialCheck(ctx, m.spec.Address)
-	case "cping":
+	case admin.CheckCPing:
 		return c.tr.Ping(ctx, m.spec.Address)
 	}
 	// CPong proves Tomcat's connector, not the webapp (it answers while the context failed

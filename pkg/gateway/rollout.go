@@ -10,10 +10,6 @@ import (
 	"github.com/rollcd/roll/pkg/admin"
 )
 
-// probeEvery is how often a rollout retries the readiness probe of a new backend, unless
-// the request says otherwise.
-const probeEvery = 500 * time.Millisecond
-
 // Rollout brings new backends into a service and drains the others, as docs/architecture.md
 // describes: add the new backends stopped → probe until ready or ReadyTimeout → one
 // snapshot swap (new active, every other backend draining) → drain progress about every
@@ -162,7 +158,7 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 	switch {
 	case err != nil && errors.Is(context.Cause(dctx), errSuperseded):
 		msg := fmt.Sprintf("switched; the drain of %s was taken over by a newer rollout", ro.oldNames)
-		ro.finish(OutcomeSucceeded, msg)
+		ro.finish(admin.OutcomeSucceeded, msg)
 		ro.emit(admin.RolloutEvent{Step: admin.StepDrained, Old: ro.statuses(ro.oldNames), New: ro.statuses(ro.newNames), Result: &res, Message: msg})
 		return res, nil
 	case err != nil:
@@ -170,7 +166,7 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 		return res, fmt.Errorf("draining service %q: %w", ro.s.name, err)
 	case out.reverted:
 		res.Reverted = true
-		ro.finish(OutcomeReverted, "every new backend failed its health checks during the drain; the old backends serve again")
+		ro.finish(admin.OutcomeReverted, "every new backend failed its health checks during the drain; the old backends serve again")
 		ro.emit(admin.RolloutEvent{Step: admin.StepReverted, Old: ro.statuses(ro.oldNames), New: ro.statuses(ro.newNames), Result: &res,
 			Message: "every new backend failed its health checks; old backends active again, new ones stopped"})
 		return res, nil
@@ -180,26 +176,35 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 	if out.timedOut {
 		msg = fmt.Sprintf("drain timeout %s passed; old backends stopped with work left", timeout)
 	}
-	ro.finish(OutcomeSucceeded, msg)
+	ro.finish(admin.OutcomeSucceeded, msg)
 	ro.emit(admin.RolloutEvent{Step: admin.StepDrained, Old: ro.statuses(ro.oldNames), New: ro.statuses(ro.newNames), Result: &res, Message: msg})
 	return res, nil
 }
 
+// errReadyDeadline ends the probes of a rollout whose ReadyTimeout passed.
+var errReadyDeadline = errors.New("the ready timeout passed")
+
 // waitReady probes every new backend until all passed once, ReadyTimeout passes or ctx ends.
+// The timeout is wall-clock time from the first probe: a probe still running when it passes
+// is cut short, so the rollout fails within one interval of ReadyTimeout however slowly the
+// backend fails its checks.
 func (ro *rollout) waitReady(ctx context.Context) error {
 	timeout := time.Duration(ro.req.ReadyTimeout)
 	if timeout <= 0 {
-		timeout = DefaultReadyTimeout
+		timeout = admin.DefaultReadyTimeout
 	}
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
+	pctx, cancel := context.WithTimeoutCause(ctx, timeout, errReadyDeadline)
+	defer cancel()
 	every := time.Duration(ro.req.ReadyInterval)
 	if every <= 0 {
-		every = probeEvery
+		every = admin.DefaultReadyInterval
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	pending := slices.Clone(ro.newNames)
+	notReady := func() error {
+		return fmt.Errorf("%w: %s did not pass the %s check within %s", admin.ErrNotReady, pending, ro.s.cfg.Load().spec.Health.Check, timeout)
+	}
 	for {
 		for i := 0; i < len(pending); {
 			snap := ro.s.snap.Load()
@@ -208,8 +213,8 @@ func (ro *rollout) waitReady(ctx context.Context) error {
 				return fmt.Errorf("backend %q disappeared during the rollout", pending[i])
 			}
 			m := snap.members[j]
-			if err := ro.s.probe(ctx, m); err != nil {
-				if ctx.Err() != nil {
+			if err := ro.s.probe(pctx, m); err != nil {
+				if pctx.Err() != nil {
 					break
 				}
 				ro.emit(admin.RolloutEvent{Step: admin.StepProbing, Message: err.Error(), New: ro.statuses(pending[i : i+1])})
@@ -226,8 +231,8 @@ func (ro *rollout) waitReady(ctx context.Context) error {
 			return fmt.Errorf("rollout cancelled before the switch: %w", context.Cause(ctx))
 		case <-ro.g.ctx.Done():
 			return errors.New("rollout stopped before the switch: the gateway is shutting down")
-		case <-deadline.C:
-			return fmt.Errorf("%w: %s did not pass the %s check within %s", admin.ErrNotReady, pending, ro.s.cfg.Load().spec.Health.Check, timeout)
+		case <-pctx.Done():
+			return notReady()
 		case <-tick.C:
 		}
 	}
@@ -267,14 +272,14 @@ func (ro *rollout) fail(cause error) error {
 	}
 	g.mu.Unlock()
 	g.log.Warn("rollout failed before the switch", "service", s.name, "err", cause)
-	ro.finish(OutcomeFailed, cause.Error())
+	ro.finish(admin.OutcomeFailed, cause.Error())
 	wire, _ := admin.ErrorOf(cause)
 	ro.emit(admin.RolloutEvent{Step: admin.StepFailed, Message: cause.Error(), Error: wire, Result: &admin.RolloutResult{}})
 	return cause
 }
 
 // finish records the rollout in the deploy history and saves the state.
-func (ro *rollout) finish(outcome, msg string) {
+func (ro *rollout) finish(outcome admin.Outcome, msg string) {
 	ro.record.Finished = time.Now().UTC()
 	ro.record.Outcome = outcome
 	ro.record.Message = msg

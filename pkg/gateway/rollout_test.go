@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -69,7 +70,7 @@ func (l *eventLog) wait(t *testing.T, step string) admin.RolloutEvent {
 	}
 }
 
-func rolloutService(t *testing.T, mode string, sessionIdle time.Duration) (*testGateway, *nameBackend) {
+func rolloutService(t *testing.T, mode admin.DrainMode, sessionIdle time.Duration) (*testGateway, *nameBackend) {
 	g := newTestGateway(t, nil)
 	old := startNameBackend(t, "old")
 	spec := httpService("app")
@@ -131,7 +132,7 @@ func TestRolloutEndToEnd(t *testing.T) {
 		t.Fatalf("new is %s after the drain", b.Activation)
 	}
 	deploys, _ := g.Deploys(t.Context(), "app")
-	if len(deploys) != 1 || deploys[0].Outcome != OutcomeSucceeded || deploys[0].Meta["image"] != "app:2" {
+	if len(deploys) != 1 || deploys[0].Outcome != admin.OutcomeSucceeded || deploys[0].Meta["image"] != "app:2" {
 		t.Fatalf("history: %+v", deploys)
 	}
 }
@@ -161,7 +162,7 @@ func TestRolloutNeverReady(t *testing.T) {
 	if _, body := get(t, g.URL+"/", ""); body != "old" {
 		t.Fatalf("old does not serve: %q", body)
 	}
-	if d, _ := g.Deploys(t.Context(), "app"); len(d) != 1 || d[0].Outcome != OutcomeFailed {
+	if d, _ := g.Deploys(t.Context(), "app"); len(d) != 1 || d[0].Outcome != admin.OutcomeFailed {
 		t.Fatalf("history: %+v", d)
 	}
 }
@@ -239,7 +240,7 @@ func TestRolloutRevertsWhenNewBackendsFail(t *testing.T) {
 	if _, body := get(t, g.URL+"/", cookie); body != "old" {
 		t.Fatalf("after the revert: %q", body)
 	}
-	if d, _ := g.Deploys(t.Context(), "app"); len(d) != 1 || d[0].Outcome != OutcomeReverted {
+	if d, _ := g.Deploys(t.Context(), "app"); len(d) != 1 || d[0].Outcome != admin.OutcomeReverted {
 		t.Fatalf("history: %+v", d)
 	}
 }
@@ -299,5 +300,44 @@ func TestPutServiceKeepsTheSecret(t *testing.T) {
 	cfg := g.services["app"].cfg.Load().spec
 	if cfg.Secret != "first" || cfg.PathPrefixes[0] != "/moved" {
 		t.Fatalf("after a PUT without secret: %q %v", cfg.Secret, cfg.PathPrefixes)
+	}
+}
+
+// The ready timeout is wall-clock time: a backend whose port accepts but never answers a
+// CPing makes every probe last its whole health timeout, and still the rollout ends within
+// one ready interval of the ready timeout, not after a probe's worth more.
+func TestRolloutReadyTimeoutIsWallClock(t *testing.T) {
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { silent.Close() })
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() }) // held open, never answered
+		}
+	}()
+	g := newTestGateway(t, nil)
+	spec := ajpService("app")
+	spec.Health.Timeout = admin.Duration(5 * time.Second) // longer than the whole ready timeout
+	mustPut(t, g, spec)
+	const timeout, interval = 1200 * time.Millisecond, 200 * time.Millisecond
+	start := time.Now()
+	_, err = g.Rollout(t.Context(), "app", admin.RolloutRequest{
+		Backends:      []admin.BackendSpec{{Name: "new", Address: silent.Addr().String()}},
+		ReadyTimeout:  admin.Duration(timeout),
+		ReadyInterval: admin.Duration(interval),
+	}, func(admin.RolloutEvent) {})
+	took := time.Since(start)
+	if !errors.Is(err, admin.ErrNotReady) {
+		t.Fatalf("rollout: %v, want ErrNotReady", err)
+	}
+	// One interval of slack, and as much again for a loaded CI machine.
+	if limit := timeout + 2*interval + 500*time.Millisecond; took > limit {
+		t.Fatalf("the rollout gave up after %s with a ready timeout of %s (limit %s)", took, timeout, limit)
 	}
 }

@@ -24,7 +24,7 @@ func TestStateSurvivesAKill(t *testing.T) {
 	mustPut(t, g1, spec)
 	mustAdd(t, g1, "app", admin.BackendSpec{Name: "a", Address: a.addr(), Weight: 3, Meta: map[string]string{"image": "app:1"}})
 	mustAdd(t, g1, "app", admin.BackendSpec{Name: "b", Address: b.addr(), Activation: admin.Draining})
-	if err := g1.RecordDeploy(t.Context(), admin.DeployRecord{Service: "app", Outcome: OutcomeSucceeded}); err != nil {
+	if err := g1.RecordDeploy(t.Context(), admin.DeployRecord{Service: "app", Outcome: admin.OutcomeSucceeded}); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
@@ -154,7 +154,7 @@ func TestHistoryKeepsTheLast20(t *testing.T) {
 	g := newTestGateway(t, nil)
 	mustPut(t, g, httpService("app"))
 	for i := range 25 {
-		if err := g.RecordDeploy(t.Context(), admin.DeployRecord{ID: fmt.Sprint(i), Service: "app", Outcome: OutcomeSucceeded}); err != nil {
+		if err := g.RecordDeploy(t.Context(), admin.DeployRecord{ID: fmt.Sprint(i), Service: "app", Outcome: admin.OutcomeSucceeded}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -162,7 +162,7 @@ func TestHistoryKeepsTheLast20(t *testing.T) {
 	if len(d) != 20 || d[0].ID != "24" || d[19].ID != "5" {
 		t.Fatalf("history: %d records, first %s, last %s", len(d), d[0].ID, d[len(d)-1].ID)
 	}
-	if err := g.RecordDeploy(t.Context(), admin.DeployRecord{Service: "nosuch", Outcome: OutcomeFailed}); !errors.Is(err, admin.ErrNotFound) {
+	if err := g.RecordDeploy(t.Context(), admin.DeployRecord{Service: "nosuch", Outcome: admin.OutcomeFailed}); !errors.Is(err, admin.ErrNotFound) {
 		t.Fatalf("record for an unknown service: %v", err)
 	}
 }

@@ -64,7 +64,7 @@ func TestRolloutSupersedesADrainingRollout(t *testing.T) {
 	}
 	_ = cookie
 	deploys, _ := g.Deploys(t.Context(), "app")
-	if len(deploys) != 2 || deploys[0].Meta["image"] != "app:3" || deploys[1].Outcome != OutcomeSucceeded {
+	if len(deploys) != 2 || deploys[0].Meta["image"] != "app:3" || deploys[1].Outcome != admin.OutcomeSucceeded {
 		t.Fatalf("history: %+v", deploys)
 	}
 }

@@ -64,28 +64,28 @@ func normalizeService(spec admin.ServiceSpec) (admin.ServiceSpec, error) {
 		}
 	}
 	if spec.PacketSize == 0 {
-		spec.PacketSize = DefaultPacketSize
+		spec.PacketSize = admin.DefaultPacketSize
 	}
 	if spec.PacketSize < 8192 || spec.PacketSize > 65536 {
 		return bad("packet_size %d: want 8192..65536, the same as Tomcat's packetSize", spec.PacketSize)
 	}
 	if spec.StickyCookie == "" {
-		spec.StickyCookie = DefaultStickyCookie
+		spec.StickyCookie = admin.DefaultStickyCookie
 	}
 	if spec.StickyPathParam == "" {
-		spec.StickyPathParam = DefaultStickyPathParam
+		spec.StickyPathParam = admin.DefaultStickyPathParam
 	}
 	if strings.ContainsAny(spec.StickyCookie, " ;=,\"") || strings.ContainsAny(spec.StickyPathParam, " ;=/?") {
 		return bad("sticky cookie or path parameter name contains a separator")
 	}
-	defDuration(&spec.SessionIdle, DefaultSessionIdle)
+	defDuration(&spec.SessionIdle, admin.DefaultSessionIdle)
 	h := &spec.Health
 	if h.Check == "" {
-		h.Check = DefaultHealthCheck
+		h.Check = admin.DefaultHealthCheck
 	}
 	switch h.Check {
-	case "request", "tcp":
-	case "cping":
+	case admin.CheckRequest, admin.CheckTCP:
+	case admin.CheckCPing:
 		if spec.Protocol != admin.AJP {
 			return bad("health check \"cping\" needs protocol ajp")
 		}
@@ -93,21 +93,21 @@ func normalizeService(spec admin.ServiceSpec) (admin.ServiceSpec, error) {
 		return bad("health check %q: want request, cping or tcp", h.Check)
 	}
 	if h.Path == "" {
-		h.Path = DefaultHealthPath
+		h.Path = admin.DefaultHealthPath
 	}
 	if !strings.HasPrefix(h.Path, "/") {
 		return bad("health path %q: want a path starting with /", h.Path)
 	}
-	defDuration(&h.Interval, DefaultHealthInterval)
-	defDuration(&h.Timeout, DefaultHealthTimeout)
-	defDuration(&h.RecoverAfter, DefaultRecoverAfter)
+	defDuration(&h.Interval, admin.DefaultHealthInterval)
+	defDuration(&h.Timeout, admin.DefaultHealthTimeout)
+	defDuration(&h.RecoverAfter, admin.DefaultRecoverAfter)
 	if spec.Drain.Mode == "" {
-		spec.Drain.Mode = DefaultDrainMode
+		spec.Drain.Mode = admin.DefaultDrainMode
 	}
-	if spec.Drain.Mode != "sessions" && spec.Drain.Mode != "requests" {
+	if !spec.Drain.Mode.Valid() {
 		return bad("drain mode %q: want sessions or requests", spec.Drain.Mode)
 	}
-	defDuration(&spec.Drain.Timeout, DefaultDrainTimeout)
+	defDuration(&spec.Drain.Timeout, admin.DefaultDrainTimeout)
 	for _, d := range []admin.Duration{spec.SessionIdle, h.Interval, h.Timeout, h.RecoverAfter, spec.Drain.Timeout} {
 		if d <= 0 {
 			return bad("durations must be positive")

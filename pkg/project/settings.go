@@ -1,33 +1,38 @@
 package project
 
-import "time"
+import (
+	"time"
 
-// Defaults of roll's settings. The CLI and the gateway reuse them so that a
-// value left out of the compose file means the same thing everywhere.
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// Defaults of roll's settings. Those of a service's routing, readiness, health and drain
+// are the admin contract's (pkg/admin), which the gateway applies too, so a value left out
+// of the compose file means the same thing everywhere.
 const (
 	DefaultAdminPort       = 9901
 	DefaultAdminTokenEnv   = "ROLL_ADMIN_TOKEN"
 	DefaultAJPPort         = 8009
 	DefaultHTTPPort        = 8080
 	DefaultPath            = "/"
-	DefaultWeight          = 1
-	DefaultPacketSize      = 8192
-	DefaultStickyCookie    = "JSESSIONID"
-	DefaultStickyPathParam = "jsessionid"
-	DefaultSessionIdle     = 30 * time.Minute
-	DefaultReadyTimeout    = 120 * time.Second
-	DefaultReadyInterval   = time.Second
-	DefaultDrainTimeout    = 10 * time.Minute
-	DefaultHealthInterval  = 5 * time.Second
-	DefaultHealthTimeout   = 2 * time.Second
-	DefaultHealthRecover   = 30 * time.Second
+	DefaultWeight          = admin.DefaultWeight
+	DefaultPacketSize      = admin.DefaultPacketSize
+	DefaultStickyCookie    = admin.DefaultStickyCookie
+	DefaultStickyPathParam = admin.DefaultStickyPathParam
+	DefaultSessionIdle     = admin.DefaultSessionIdle
+	DefaultReadyTimeout    = admin.DefaultReadyTimeout
+	DefaultReadyInterval   = admin.DefaultReadyInterval
+	DefaultDrainTimeout    = admin.DefaultDrainTimeout
+	DefaultHealthInterval  = admin.DefaultHealthInterval
+	DefaultHealthTimeout   = admin.DefaultHealthTimeout
+	DefaultHealthRecover   = admin.DefaultRecoverAfter
 
 	// MinPacketSize and MaxPacketSize bound packet_size as Tomcat's AJP
 	// connector bounds its packetSize attribute.
 	MinPacketSize = 8192
 	MaxPacketSize = 65536
 	// MaxWeight bounds weight like mod_jk bounds lbfactor.
-	MaxWeight = 100
+	MaxWeight = admin.MaxWeight
 )
 
 // Protocol is how the gateway speaks to a rolled service.
@@ -42,36 +47,25 @@ const (
 // String returns the protocol as written in the compose file.
 func (p Protocol) String() string { return string(p) }
 
-// ReadyCheck is the last step that proves a new container ready.
-type ReadyCheck string
+// ReadyCheck is the last step that proves a new container ready: the admin contract's
+// health check.
+type ReadyCheck = admin.HealthCheck
 
 // The readiness checks, from the strongest to the weakest.
 const (
-	// ReadyRequest sends a real request to the ready path and wants a 2xx.
-	ReadyRequest ReadyCheck = "request"
-	// ReadyCPing wants an AJP CPong: Tomcat's connector answers, the webapp may not be deployed yet.
-	ReadyCPing ReadyCheck = "cping"
-	// ReadyTCP wants the port to accept a connection.
-	ReadyTCP ReadyCheck = "tcp"
+	ReadyRequest = admin.CheckRequest
+	ReadyCPing   = admin.CheckCPing
+	ReadyTCP     = admin.CheckTCP
 )
 
-// String returns the check as written in the compose file.
-func (c ReadyCheck) String() string { return string(c) }
-
-// DrainMode says when an old container counts as drained.
-type DrainMode string
+// DrainMode says when an old container counts as drained: the admin contract's.
+type DrainMode = admin.DrainMode
 
 // The drain modes.
 const (
-	// DrainSessions waits for in-flight requests and for the sticky sessions
-	// routed to the old container to go idle.
-	DrainSessions DrainMode = "sessions"
-	// DrainRequests waits for in-flight requests only.
-	DrainRequests DrainMode = "requests"
+	DrainSessions = admin.DrainSessions
+	DrainRequests = admin.DrainRequests
 )
-
-// String returns the mode as written in the compose file.
-func (m DrainMode) String() string { return string(m) }
 
 // Settings are roll's project-wide settings (the top-level x-roll) and the
 // settings of every rolled service.

@@ -104,7 +104,7 @@ func (s *StepLines) summary(e deploy.Event) {
 			fmt.Fprintf(t.Out, "%s the drain timeout passed with sessions still live on the old container; they were cut\n", t.Yellow("warning:"))
 		}
 	default:
-		fmt.Fprintf(t.Out, "%s %s at step %s: %s\n", t.Red(r.Outcome+":"), r.Service, r.FailedStep, r.Error)
+		fmt.Fprintf(t.Out, "%s %s at step %s: %s\n", t.Red(r.Outcome.String()+":"), r.Service, r.FailedStep, r.Error)
 		if len(r.Old) > 0 {
 			fmt.Fprintf(t.Out, "%s %s still serves\n", t.Bold("safe:"), strings.Join(r.Old, ", "))
 		}

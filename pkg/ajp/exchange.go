@@ -46,11 +46,13 @@ type exchange struct {
 	started       bool  // start returned a response: the exchange owns buffer and request body
 	released      bool
 
-	mu          sync.Mutex // guards the fields below against Close from another goroutine
-	reading     bool
+	// mu guards the fields below: Close may run in another goroutine while a Read is under way.
+	// Only the goroutine in Read (or, with no Read under way, the one in Close) touches the rest.
+	mu          sync.Mutex
+	reading     bool // a Read is under way: it releases the exchange when Close ran meanwhile
 	closed      bool
-	interrupted bool // Close cut a Read short: the connection must not be reused
-	done        bool // END_RESPONSE arrived
+	interrupted bool // Close cut a Read short and closed the socket: the connection must not be reused
+	done        bool // END_RESPONSE arrived: the connection may already be back in the pool
 	reuse       bool // and allowed reuse
 }
 

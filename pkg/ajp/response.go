@@ -119,10 +119,10 @@ func (ex *exchange) Read(p []byte) (int, error) {
 
 	ex.mu.Lock()
 	ex.reading = false
-	interrupted := ex.interrupted
+	closed := ex.closed
 	ex.mu.Unlock()
-	if interrupted {
-		ex.release(false)
+	if closed { // Close ran during this Read and left the release to it
+		ex.release(false) // a no-op when END_RESPONSE already gave the connection back
 		return n, errBodyClosed
 	}
 	return n, err
@@ -204,7 +204,13 @@ func (ex *exchange) endBuffered() bool {
 }
 
 // Close ends the response body. Before END_RESPONSE, the connection is mid-exchange and is closed,
-// unless the rest of the reply is already buffered. A Read blocked in another goroutine returns.
+// unless the rest of the reply is already buffered.
+//
+// It may run in another goroutine while a Read is under way. The Read owns the exchange until it
+// returns, so Close touches nothing but the socket: before END_RESPONSE it closes it, which ends a
+// Read waiting for the backend at once whatever deadline that Read sets, and the connection is
+// never pooled. (A Read waiting on the request body to answer GET_BODY_CHUNK returns when that
+// body's Read does.) The Read then returns an error and releases the exchange.
 func (ex *exchange) Close() error {
 	ex.mu.Lock()
 	if ex.closed {
@@ -212,9 +218,11 @@ func (ex *exchange) Close() error {
 		return nil
 	}
 	ex.closed = true
-	if ex.reading && !ex.done {
-		ex.interrupted = true
-		_ = ex.c.nc.SetDeadline(aLongTimeAgo) // the Read returns and releases
+	if ex.reading {
+		if !ex.done { // once done, the connection may be pooled already: it is not ours to touch
+			ex.interrupted = true
+			_ = ex.c.nc.Close()
+		}
 		ex.mu.Unlock()
 		return nil
 	}

@@ -34,6 +34,7 @@ type exchange struct {
 
 	bodyLeft    int64 // request body bytes still to send; -1 while an unknown length lasts
 	bodyTouched bool  // a byte of req.Body was read: the request can no longer be resent
+	sent        bool  // a byte of the request was written: the backend may have received it
 	received    bool  // a byte of the reply arrived: the request can no longer be resent
 
 	stopAbort func() bool // unregisters the context watcher
@@ -131,7 +132,9 @@ func (ex *exchange) send() error {
 		putBodyHeader(b[at:], n)
 		ex.bodyLeft -= int64(n)
 	}
-	if _, err := ex.c.nc.Write(b); err != nil {
+	n, err := ex.c.nc.Write(b)
+	ex.sent = n > 0
+	if err != nil {
 		return ex.fail("sending the request to", err)
 	}
 	return nil
@@ -247,7 +250,8 @@ func (ex *exchange) abort() {
 }
 
 // fail closes the connection and returns err described for a person: a cancelled context, a
-// reply timeout, or (when nothing was received and the body untouched) a retryable failure.
+// reply timeout, or (when nothing was received and the body untouched) a retryable failure,
+// unsent too when not a byte of the request was written.
 func (ex *exchange) fail(op string, err error) error {
 	if ex.err != nil {
 		return ex.err
@@ -263,7 +267,7 @@ func (ex *exchange) fail(op string, err error) error {
 	default:
 		err = fmt.Errorf("%s AJP backend %s: %w", op, ex.addr, err)
 		if !ex.received && !ex.bodyTouched && !errors.Is(err, ErrProtocol) {
-			err = &retryableError{err}
+			err = &retryableError{err: err, unsent: !ex.sent}
 		}
 	}
 	ex.err = err

@@ -118,6 +118,9 @@ func TestHostileBackends(t *testing.T) {
 			if ajp.IsRetryable(err) != tc.retryable {
 				t.Errorf("IsRetryable(%v) = %v, want %v", err, !tc.retryable, tc.retryable)
 			}
+			if ajp.IsUnsent(err) {
+				t.Errorf("IsUnsent(%v) = true, but the backend read the request", err)
+			}
 			if b.Accepted() != 1 {
 				t.Errorf("%d connections: a failed exchange on a new connection is not retried", b.Accepted())
 			}

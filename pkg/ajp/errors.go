@@ -28,6 +28,21 @@ var ErrURITooLong = fmt.Errorf("%w: URI too long", ErrRequestTooLarge)
 // between two packets. The connection is closed; the backend may still be working on the request.
 var ErrReplyTimeout = errors.New("ajp backend did not reply in time")
 
+// ErrClientBody is wrapped, together with the body's own error, when the request body failed while
+// the Transport sent it: it ended before its Content-Length, or reading it failed (the client went
+// away). The fault is the client's, not the backend's: answer 400 and do not count it against the
+// backend. The connection is closed at once, so that the backend sees its read of the body fail
+// instead of a complete shorter body, and the request is not retryable.
+var ErrClientBody = errors.New("the client's request body failed: it ended early or could not be read")
+
+// IsClientError reports whether err is the client's own fault rather than the backend's: a request
+// that does not fit one packet ([ErrRequestTooLarge]: nothing was sent) or a request body that
+// failed ([ErrClientBody]). A gateway answers it with a 4xx status and keeps it out of the
+// backend's error count.
+func IsClientError(err error) bool {
+	return errors.Is(err, ErrRequestTooLarge) || errors.Is(err, ErrClientBody)
+}
+
 // protocolErrorf wraps ErrProtocol with the detail of what was wrong.
 func protocolErrorf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrProtocol}, args...)...)

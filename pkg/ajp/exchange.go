@@ -279,15 +279,17 @@ func (ex *exchange) fail(op string, err error) error {
 }
 
 // failBody ends the exchange because the request body could not be read (the client went away,
-// or sent less than its Content-Length): the backend waits for bytes that will never come.
+// or sent less than its Content-Length): the backend waits for bytes that will never come. The
+// connection is closed, never completed with an end-of-body packet, so that the backend's read
+// fails instead of returning a shorter body as if it were whole.
 func (ex *exchange) failBody(err error) error {
 	if ex.err != nil {
 		return ex.err
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
-		err = fmt.Errorf("the request body ended before its Content-Length: %w", io.ErrUnexpectedEOF)
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) && ex.bodyLeft >= 0 {
+		err = fmt.Errorf("%w before its Content-Length", io.ErrUnexpectedEOF)
 	}
-	ex.err = fmt.Errorf("reading the request body for AJP backend %s: %w", ex.addr, err)
+	ex.err = fmt.Errorf("reading the request body for AJP backend %s: %w: %w", ex.addr, ErrClientBody, err)
 	ex.c.close()
 	if ex.started {
 		ex.release(false)

@@ -27,8 +27,8 @@ func (e *retryableError) Unwrap() error { return e.err }
 // twice resends it only when IsUnsent is also true, and otherwise retries only idempotent
 // methods, as net/http does.
 //
-// It is false for everything else: [ErrRequestTooLarge] (retrying cannot help), [ErrProtocol],
-// [ErrReplyTimeout], context cancellation, and any error after the first reply packet or after
+// It is false for everything else: [ErrRequestTooLarge] (retrying cannot help), [ErrClientBody],
+// [ErrProtocol], [ErrReplyTimeout], context cancellation, and any error after the first reply packet or after
 // the request body was touched.
 //
 // The Transport itself retries once, on a fresh connection, a request without a body that failed

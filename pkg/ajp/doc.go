@@ -7,7 +7,8 @@
 //     each with an encoder and a decoder;
 //   - [Transport], an [net/http.RoundTripper] for "ajp://host:port/path?query" URLs that pools
 //     keep-alive connections per backend, CPings new and idle connections, streams request and
-//     response bodies, and reports which failures are safe to retry ([IsRetryable]);
+//     response bodies, and reports which failures are safe to retry ([IsRetryable]), which prove
+//     the request never left ([IsUnsent]), and which are the client's own fault ([IsClientError]);
 //   - [Server], the backend side, so that Go programs and tests can answer AJP like Tomcat does.
 //
 // What a gateway knows about the client (address, port, TLS, the chosen route, the backend's

@@ -28,32 +28,19 @@ var ErrURITooLong = fmt.Errorf("%w: URI too long", ErrRequestTooLarge)
 // between two packets. The connection is closed; the backend may still be working on the request.
 var ErrReplyTimeout = errors.New("ajp backend did not reply in time")
 
-// retryableError marks a failure after which the request can be sent again: see IsRetryable.
-type retryableError struct{ err error }
+// ErrClientBody is wrapped, together with the body's own error, when the request body failed while
+// the Transport sent it: it ended before its Content-Length, or reading it failed (the client went
+// away). The fault is the client's, not the backend's: answer 400 and do not count it against the
+// backend. The connection is closed at once, so that the backend sees its read of the body fail
+// instead of a complete shorter body, and the request is not retryable.
+var ErrClientBody = errors.New("the client's request body failed: it ended early or could not be read")
 
-func (e *retryableError) Error() string { return e.err.Error() }
-func (e *retryableError) Unwrap() error { return e.err }
-
-// IsRetryable reports whether a request that failed with err may be sent again, to the same or to
-// another backend, without the risk of a half-done exchange: the Transport sent nothing past the
-// FORWARD_REQUEST packet (not one byte of the request body was read from Request.Body) and
-// received nothing from the backend for this request.
-//
-// That covers a failed dial, a failed CPing/CPong, a write error, and a connection the backend
-// closed or reset before its first reply packet. In the last two cases the backend may have
-// received the request (a crash while serving it looks the same), so a caller that must not run a
-// non-idempotent request twice should retry only idempotent methods, as net/http does.
-//
-// It is false for everything else: [ErrRequestTooLarge] (retrying cannot help), [ErrProtocol],
-// [ErrReplyTimeout], context cancellation, and any error after the first reply packet or after the
-// request body was touched.
-//
-// The Transport itself retries once, on a fresh connection, a request without a body that failed
-// this way on a reused pooled connection, so that a backend closing idle connections never fails
-// a request.
-func IsRetryable(err error) bool {
-	var r *retryableError
-	return errors.As(err, &r)
+// IsClientError reports whether err is the client's own fault rather than the backend's: a request
+// that does not fit one packet ([ErrRequestTooLarge]: nothing was sent) or a request body that
+// failed ([ErrClientBody]). A gateway answers it with a 4xx status and keeps it out of the
+// backend's error count.
+func IsClientError(err error) bool {
+	return errors.Is(err, ErrRequestTooLarge) || errors.Is(err, ErrClientBody)
 }
 
 // protocolErrorf wraps ErrProtocol with the detail of what was wrong.

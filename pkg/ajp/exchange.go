@@ -34,6 +34,7 @@ type exchange struct {
 
 	bodyLeft    int64 // request body bytes still to send; -1 while an unknown length lasts
 	bodyTouched bool  // a byte of req.Body was read: the request can no longer be resent
+	sent        bool  // a byte of the request was written: the backend may have received it
 	received    bool  // a byte of the reply arrived: the request can no longer be resent
 
 	stopAbort func() bool // unregisters the context watcher
@@ -46,11 +47,13 @@ type exchange struct {
 	started       bool  // start returned a response: the exchange owns buffer and request body
 	released      bool
 
-	mu          sync.Mutex // guards the fields below against Close from another goroutine
-	reading     bool
+	// mu guards the fields below: Close may run in another goroutine while a Read is under way.
+	// Only the goroutine in Read (or, with no Read under way, the one in Close) touches the rest.
+	mu          sync.Mutex
+	reading     bool // a Read is under way: it releases the exchange when Close ran meanwhile
 	closed      bool
-	interrupted bool // Close cut a Read short: the connection must not be reused
-	done        bool // END_RESPONSE arrived
+	interrupted bool // Close cut a Read short and closed the socket: the connection must not be reused
+	done        bool // END_RESPONSE arrived: the connection may already be back in the pool
 	reuse       bool // and allowed reuse
 }
 
@@ -129,7 +132,9 @@ func (ex *exchange) send() error {
 		putBodyHeader(b[at:], n)
 		ex.bodyLeft -= int64(n)
 	}
-	if _, err := ex.c.nc.Write(b); err != nil {
+	n, err := ex.c.nc.Write(b)
+	ex.sent = n > 0
+	if err != nil {
 		return ex.fail("sending the request to", err)
 	}
 	return nil
@@ -245,7 +250,8 @@ func (ex *exchange) abort() {
 }
 
 // fail closes the connection and returns err described for a person: a cancelled context, a
-// reply timeout, or (when nothing was received and the body untouched) a retryable failure.
+// reply timeout, or (when nothing was received and the body untouched) a retryable failure,
+// unsent too when not a byte of the request was written.
 func (ex *exchange) fail(op string, err error) error {
 	if ex.err != nil {
 		return ex.err
@@ -261,7 +267,7 @@ func (ex *exchange) fail(op string, err error) error {
 	default:
 		err = fmt.Errorf("%s AJP backend %s: %w", op, ex.addr, err)
 		if !ex.received && !ex.bodyTouched && !errors.Is(err, ErrProtocol) {
-			err = &retryableError{err}
+			err = &retryableError{err: err, unsent: !ex.sent}
 		}
 	}
 	ex.err = err
@@ -273,15 +279,17 @@ func (ex *exchange) fail(op string, err error) error {
 }
 
 // failBody ends the exchange because the request body could not be read (the client went away,
-// or sent less than its Content-Length): the backend waits for bytes that will never come.
+// or sent less than its Content-Length): the backend waits for bytes that will never come. The
+// connection is closed, never completed with an end-of-body packet, so that the backend's read
+// fails instead of returning a shorter body as if it were whole.
 func (ex *exchange) failBody(err error) error {
 	if ex.err != nil {
 		return ex.err
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
-		err = fmt.Errorf("the request body ended before its Content-Length: %w", io.ErrUnexpectedEOF)
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) && ex.bodyLeft >= 0 {
+		err = fmt.Errorf("%w before its Content-Length", io.ErrUnexpectedEOF)
 	}
-	ex.err = fmt.Errorf("reading the request body for AJP backend %s: %w", ex.addr, err)
+	ex.err = fmt.Errorf("reading the request body for AJP backend %s: %w: %w", ex.addr, ErrClientBody, err)
 	ex.c.close()
 	if ex.started {
 		ex.release(false)

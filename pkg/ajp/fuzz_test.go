@@ -173,6 +173,8 @@ func FuzzClientResponse(f *testing.F) {
 	f.Add(append(append(AppendGetBodyChunk(nil, 8186), mustHex(f, captureSendHeaders200)...), AppendEndResponse(nil, false)...), true)
 	f.Add(mustHex(f, "4142 000b 04 00c8 0003 323030 00 0000 4142 0004 03 0000 00 4142 0006 03 0002 6869 00 4142 0002 05 01"), false)
 	f.Add([]byte{0x41, 0x42, 0xff, 0xff}, true)
+	f.Add(mustHex(f, "4142 0018 04 00c8 0003 323030 00 0002 a003 0001 35 00 a003 0001 36 00 4142 0002 05 01"), false)
+	f.Add(mustHex(f, "4142 0022 04 00c8 0003 323030 00 0002 a003 0001 35 00 0011 5472616e736665722d456e636f64696e67 00 0001 78 00"), false)
 	f.Fuzz(func(t *testing.T, reply []byte, withBody bool) {
 		tr := &Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
 			return &scriptedConn{r: bytes.NewReader(append(AppendCPong(nil), reply...))}, nil
@@ -189,12 +191,40 @@ func FuzzClientResponse(f *testing.F) {
 		if resp.StatusCode < 100 || resp.StatusCode > 999 {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
+		checkRelayableHeader(t, resp.Header)
 		n, _ := io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if resp.ContentLength >= 0 && resp.Body != http.NoBody && n > resp.ContentLength {
 			t.Fatalf("read %d bytes of a %d-byte body", n, resp.ContentLength)
 		}
 	})
+}
+
+// checkRelayableHeader fails t unless a gateway can write h to its client as it is: RFC 9110 token
+// names, values without control characters but HTAB, and one unambiguous framing (at most one
+// all-digit Content-Length, no Transfer-Encoding). It does not use the package's own checks.
+func checkRelayableHeader(t *testing.T, h http.Header) {
+	t.Helper()
+	for name, values := range h {
+		for i := 0; i < len(name); i++ {
+			if c := name[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+				t.Fatalf("header name %q is not a token", name)
+			}
+		}
+		for _, v := range values {
+			for i := 0; i < len(v); i++ {
+				if c := v[i]; c < ' ' && c != '\t' || c == 0x7F {
+					t.Fatalf("header %s value %q holds a control character", name, v)
+				}
+			}
+		}
+	}
+	if cl := h["Content-Length"]; len(cl) > 1 || len(cl) == 1 && (cl[0] == "" || strings.Trim(cl[0], "0123456789") != "") {
+		t.Fatalf("Content-Length %q", cl)
+	}
+	if te, ok := h["Transfer-Encoding"]; ok {
+		t.Fatalf("Transfer-Encoding %q reached the caller", te)
+	}
 }
 
 // oneConnListener hands out one connection, then blocks until closed.

@@ -100,3 +100,20 @@ func countingTransport(dials *atomic.Int32) *ajp.Transport {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// failingBody is a request body that yields the bytes of r and then fails with err instead of
+// ending: a client that went away, or sent less than its Content-Length.
+type failingBody struct {
+	r   io.Reader
+	err error
+}
+
+func (b *failingBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		err = b.err
+	}
+	return n, err
+}
+
+func (b *failingBody) Close() error { return nil }

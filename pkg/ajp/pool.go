@@ -107,7 +107,8 @@ func (p *hostPool) retire() {
 
 // getConn returns a connection to addr: a pooled one that passes the idle checks (and a CPing
 // when it was idle long enough, or always with PingEveryRequest or forcePing), else a new one,
-// CPinged once connected. fresh skips the pool. reused tells which it was. Errors are retryable.
+// CPinged once connected. fresh skips the pool. reused tells which it was. Errors are retryable
+// and unsent, except when the context ended.
 func (t *Transport) getConn(ctx context.Context, addr string, fresh, forcePing bool) (c *clientConn, reused bool, err error) {
 	p := t.pool(addr)
 	if !fresh {
@@ -158,12 +159,12 @@ func (t *Transport) dial(ctx context.Context, addr string, p *hostPool) (*client
 		if ctx.Err() != nil {
 			return nil, err
 		}
-		return nil, &retryableError{err}
+		return nil, &retryableError{err: err, unsent: true}
 	}
 	c := newClientConn(nc, t.packetSizeOrDefault(), p)
 	if err := c.ping(t.pingTimeout(ctx)); err != nil {
 		c.close()
-		return nil, &retryableError{fmt.Errorf("checking new connection to AJP backend %s: %w", addr, err)}
+		return nil, &retryableError{err: fmt.Errorf("checking new connection to AJP backend %s: %w", addr, err), unsent: true}
 	}
 	return c, nil
 }

@@ -81,7 +81,8 @@ func TestPoolBackendClosesIdle(t *testing.T) {
 }
 
 // A pooled connection that dies only once the request is on it (the backend reads the request and
-// closes) is retried once on a fresh connection for a request without a body.
+// closes) is retried once on a fresh connection for a GET without a body (retry_test.go has the
+// other methods).
 func TestPoolRetryOnDeadReusedConn(t *testing.T) {
 	b := ajptest.NewBackend(t, func(c *ajptest.Conn) {
 		for n := 0; ; n++ {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"strconv"
-	"strings"
 )
 
 // responseHeaderKeys are the response header codes' names in net/http's canonical form
@@ -32,7 +31,7 @@ func statusLine(code int, reason string) string {
 	if s, ok := statusLines[code]; ok {
 		return s
 	}
-	if _, err := strconv.Atoi(reason); reason == "" || err == nil {
+	if _, err := strconv.Atoi(reason); reason == "" || err == nil || !validHeaderValue(reason) {
 		reason = "status code " + strconv.Itoa(code)
 	}
 	return strconv.Itoa(code) + " " + reason
@@ -66,7 +65,7 @@ func (ex *exchange) response(p []byte) (*http.Response, error) {
 			key = textproto.CanonicalMIMEHeaderKey(key)
 		}
 		if !validHeaderValue(h.Value) {
-			return nil, protocolErrorf("header %s with a line break or NUL in its value", key)
+			return nil, protocolErrorf("header %s with a control character in its value", key)
 		}
 		if vs, ok := hdr[key]; ok {
 			hdr[key] = append(vs, h.Value)
@@ -75,13 +74,9 @@ func (ex *exchange) response(p []byte) (*http.Response, error) {
 		values[i] = h.Value
 		hdr[key] = values[i : i+1 : i+1]
 	}
-	cl := int64(-1)
-	if vs := hdr["Content-Length"]; len(vs) > 0 {
-		n, err := strconv.ParseInt(textproto.TrimString(vs[0]), 10, 64)
-		if err != nil || n < 0 {
-			return nil, protocolErrorf("Content-Length %q in SEND_HEADERS", vs[0])
-		}
-		cl = n
+	cl, err := responseLength(hdr)
+	if err != nil {
+		return nil, err
 	}
 	resp := &http.Response{
 		Status:        statusLine(status, sh.Reason),
@@ -119,10 +114,10 @@ func (ex *exchange) Read(p []byte) (int, error) {
 
 	ex.mu.Lock()
 	ex.reading = false
-	interrupted := ex.interrupted
+	closed := ex.closed
 	ex.mu.Unlock()
-	if interrupted {
-		ex.release(false)
+	if closed { // Close ran during this Read and left the release to it
+		ex.release(false) // a no-op when END_RESPONSE already gave the connection back
 		return n, errBodyClosed
 	}
 	return n, err
@@ -204,7 +199,13 @@ func (ex *exchange) endBuffered() bool {
 }
 
 // Close ends the response body. Before END_RESPONSE, the connection is mid-exchange and is closed,
-// unless the rest of the reply is already buffered. A Read blocked in another goroutine returns.
+// unless the rest of the reply is already buffered.
+//
+// It may run in another goroutine while a Read is under way. The Read owns the exchange until it
+// returns, so Close touches nothing but the socket: before END_RESPONSE it closes it, which ends a
+// Read waiting for the backend at once whatever deadline that Read sets, and the connection is
+// never pooled. (A Read waiting on the request body to answer GET_BODY_CHUNK returns when that
+// body's Read does.) The Read then returns an error and releases the exchange.
 func (ex *exchange) Close() error {
 	ex.mu.Lock()
 	if ex.closed {
@@ -212,9 +213,11 @@ func (ex *exchange) Close() error {
 		return nil
 	}
 	ex.closed = true
-	if ex.reading && !ex.done {
-		ex.interrupted = true
-		_ = ex.c.nc.SetDeadline(aLongTimeAgo) // the Read returns and releases
+	if ex.reading {
+		if !ex.done { // once done, the connection may be pooled already: it is not ours to touch
+			ex.interrupted = true
+			_ = ex.c.nc.Close()
+		}
 		ex.mu.Unlock()
 		return nil
 	}
@@ -238,21 +241,3 @@ func (ex *exchange) nextBuffered() bool {
 	n := int(b[2])<<8 | int(b[3])
 	return (t == TypeSendBodyChunk || t == TypeEndResponse) && ex.c.pr.peekBuffered(HeaderSize+n) != nil
 }
-
-// validHeaderName reports whether name is an HTTP token, so that no backend can smuggle a line
-// break or a separator into the headers the gateway writes to its client.
-func validHeaderName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c <= ' ' || c >= 0x7F || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// validHeaderValue reports whether v is free of the bytes that end a header line.
-func validHeaderValue(v string) bool { return strings.IndexAny(v, "\r\n\x00") < 0 }

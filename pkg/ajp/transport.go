@@ -30,8 +30,10 @@ const (
 // before reuse, and CPinged when it was idle longer than PingAfterIdle.
 //
 // What the backend must know about the client travels in the request context (WithRequestInfo).
-// Request and response bodies are streamed. Errors wrap ErrRequestTooLarge, ErrProtocol or
-// ErrReplyTimeout where they apply; IsRetryable tells whether a failed request may be sent again.
+// Request and response bodies are streamed. Errors wrap ErrRequestTooLarge, ErrClientBody,
+// ErrProtocol or ErrReplyTimeout where they apply; IsRetryable tells whether a failed request may
+// be sent again, IsUnsent whether that is safe whatever its method, and IsClientError whether the
+// client, not the backend, is at fault.
 type Transport struct {
 	// Secret is sent with every request (attribute 0x0C); it must equal the connector's secret.
 	Secret string
@@ -109,7 +111,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		// A pooled connection the backend closed while we picked it cannot be told from a live
 		// one until it fails; try once more on a new connection, as net/http does.
-		if attempt == 0 && reused && bodyLen == 0 && IsRetryable(err) && ctx.Err() == nil {
+		if attempt == 0 && reused && mayResend(req, bodyLen, err) {
 			continue
 		}
 		putBuffer(buf)

@@ -6,6 +6,8 @@
 //	hello.jsp             route, session id (".<route>" suffix), new, hits: a session counter
 //	nosession.jsp         route and "hello", no session: the cheapest page
 //	echo.jsp              reads the body: method, content_length_header, transfer_encoding, body_bytes, body_sha256
+//	bodyfail.jsp?id=X     POST: reads the body, records "complete bytes=N" or "<IOException class> bytes=N";
+//	                      GET ?report=X waits (30 s at most) for that record: outcome=<record> or outcome=none
 //	text.jsp              the body decoded as UTF-8 (text=, chars=)
 //	sleep.jsp?ms=N        holds the request N ms
 //	big.jsp?bytes=N&flush=K  exactly N bytes of a repeated 64-byte line, flushed every K bytes

@@ -208,7 +208,7 @@ func hasToken(v, token string) bool {
 // body that broke off, stalled or was malformed, or a request too large for an AJP packet.
 // It is counted apart and never puts a backend down.
 func isClientError(err error) bool {
-	return h1.BodyStatus(err) != 0 || errors.Is(err, ajp.ErrRequestTooLarge)
+	return h1.BodyStatus(err) != 0 || ajp.IsClientError(err)
 }
 
 // localHost returns the gateway address the client connected to, as host:port: the Host an

@@ -63,7 +63,7 @@ func (c *ajpClient) forward(req *http.Request, m member, _ bool) (*http.Response
 // back; a non-idempotent request is still sent again only when the connection itself failed,
 // because a backend that died while serving it looks the same.
 func (c *ajpClient) retryable(req *http.Request, err error) bool {
-	return ajp.IsRetryable(err) && (idempotent(req.Method) || isDialError(err))
+	return ajp.IsRetryable(err) && (idempotent(req.Method) || ajp.IsUnsent(err))
 }
 
 func (c *ajpClient) check(ctx context.Context, spec admin.ServiceSpec, m member) error {
@@ -169,6 +169,8 @@ func protocolErrorStatus(err error) (int, string, bool) {
 		return http.StatusRequestHeaderFieldsTooLarge, "431 request header fields too large for the backend's AJP packet size\n", true
 	case errors.Is(err, ajp.ErrURITooLong):
 		return http.StatusRequestURITooLong, "414 URI too long for the backend's AJP packet size\n", true
+	case errors.Is(err, ajp.ErrClientBody):
+		return http.StatusBadRequest, "400 bad request: the request body did not arrive whole\n", true
 	case errors.Is(err, ajp.ErrRequestTooLarge):
 		return http.StatusRequestEntityTooLarge, "413 request too large for the backend's AJP packet size\n", true
 	case errors.Is(err, ajp.ErrProtocol):

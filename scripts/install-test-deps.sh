@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # install-test-deps.sh — put on this machine what `make test` needs and nothing else:
-# Tomcat 10.1 and a JRE (Debian tomcat10), curl, and a running Docker engine.
+# Tomcat 10.1 and a JRE (Debian tomcat10), Apache httpd 2.4 with mod_jk (the front door test/frontdoor
+# compares roll's gateway with), curl, and a running Docker engine.
 # Idempotent: installs only what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
 log() { echo "[install-test-deps] $*"; }
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 
 # ant: Tomcat's JSP precompiler (JspC) extends ant's Task; scripts/build-tomcat-image.sh uses it.
-pkgs=(tomcat10 default-jre-headless curl ant)
+# apache2, libapache2-mod-jk: pkg/internal/apachetest runs private httpds of its own; the tests never use
+# (or need) the system service the package may set up.
+pkgs=(tomcat10 default-jre-headless curl ant apache2 libapache2-mod-jk)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -35,4 +38,4 @@ if ! docker info >/dev/null 2>&1; then
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { echo "docker engine did not start; see /var/log/dockerd.log" >&2; exit 1; }
 fi
-log "ready: $(java -version 2>&1 | head -1); tomcat $(ls /usr/share/tomcat10/lib/catalina.jar >/dev/null && echo 10.1); docker $(docker version -f '{{.Server.Version}}')"
+log "ready: $(java -version 2>&1 | head -1); tomcat $(ls /usr/share/tomcat10/lib/catalina.jar >/dev/null && echo 10.1); $(/usr/sbin/apache2 -v | head -1); mod_jk $(dpkg-query -W -f '${Version}' libapache2-mod-jk); docker $(docker version -f '{{.Server.Version}}')"

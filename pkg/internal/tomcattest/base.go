@@ -12,10 +12,14 @@ import (
 	"text/template"
 )
 
-// The test webapp and our own configuration files, laid into every CATALINA_BASE.
+// The test webapp, the second webapp and our own configuration files, laid into every CATALINA_BASE.
 //
-//go:embed webapp conf
+//go:embed webapp other conf
 var files embed.FS
+
+// OtherMarker is in every answer of the second webapp, /other (index.jsp, secret.jsp, secret.txt): a front
+// door that mounts only /app must never return it, whatever path it is asked for.
+const OtherMarker = "OTHER-WEBAPP-REACHED"
 
 var templates = template.Must(template.New("").Funcs(template.FuncMap{"xml": xmlEscape}).
 	ParseFS(files, "conf/*.tmpl"))
@@ -56,10 +60,10 @@ type webConfig struct {
 }
 
 // layBase creates a CATALINA_BASE in dir for o: the stock conf files from home, our context.xml and
-// logging.properties, and the test webapp at webapps/app. server.xml is written by writeServerXML, because
+// logging.properties, the test webapp at webapps/app and the second one at webapps/other. server.xml is written by writeServerXML, because
 // it changes when Start retries with other ports.
 func layBase(dir, home string, o Options) error {
-	for _, d := range []string{"conf", "logs", "temp", "work", "lib", "webapps/app"} {
+	for _, d := range []string{"conf", "logs", "temp", "work", "lib", "webapps/app", "webapps/other"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return fmt.Errorf("creating %s: %w", d, err)
 		}
@@ -84,7 +88,10 @@ func layBase(dir, home string, o Options) error {
 		}
 	}
 	app := filepath.Join(dir, "webapps", "app")
-	if err := copyWebapp(app); err != nil {
+	if err := copyTree("webapp", app); err != nil {
+		return err
+	}
+	if err := copyTree("other", filepath.Join(dir, "webapps", "other")); err != nil {
 		return err
 	}
 	web := webConfig{Broken: o.BrokenApp, SlowStartMillis: o.SlowStart.Milliseconds()}
@@ -108,13 +115,13 @@ func writeServerXML(dir string, o Options, httpPort, ajpPort int) error {
 	return render("server.xml.tmpl", cfg, filepath.Join(dir, "conf", "server.xml"))
 }
 
-// copyWebapp writes the embedded webapp into dir.
-func copyWebapp(dir string) error {
-	return fs.WalkDir(files, "webapp", func(path string, d fs.DirEntry, err error) error {
+// copyTree writes the embedded directory root into dir.
+func copyTree(root, dir string) error {
+	return fs.WalkDir(files, root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		target := filepath.Join(dir, strings.TrimPrefix(path, "webapp"))
+		target := filepath.Join(dir, strings.TrimPrefix(path, root))
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}

@@ -19,6 +19,10 @@
 //	                      including headers, parameters and request attributes (JK_LB_ACTIVATION);
 //	                      also the 405 error page, so rejected methods still show what Tomcat parsed
 //
+// Every instance also deploys a second webapp at /other (the other directory): index.jsp, secret.jsp and
+// the static secret.txt, each answering OtherMarker. A front door that mounts only /app must never let a
+// request reach it; traversal tests look for the marker.
+//
 // Start ties an instance to one test. Shared lets the tests of a package share instances, stopped by
 // Main from TestMain. Require skips a test (or fails it under CI=true) when Tomcat or java is missing.
 // Options.BrokenApp and Options.SlowStart (with NoWait) give a webapp that never deploys or deploys

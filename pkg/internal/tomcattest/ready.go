@@ -32,6 +32,8 @@ var warmPages = []string{
 	"/app/cookies.jsp",
 	"/app/release.jsp?id=warm-up",
 	"/app/flush.jsp?id=warm-up",
+	"/other/",
+	"/other/secret.jsp",
 }
 
 // probeClient is used for readiness and warm-up only; its timeout bounds one probe, not the whole wait.

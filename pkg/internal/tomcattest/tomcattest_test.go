@@ -132,6 +132,13 @@ func TestWebappPagesOverHTTP(t *testing.T) {
 			t.Fatalf("cookies.jsp Set-Cookie = %q, want 3", resp.Header.Values("Set-Cookie"))
 		}
 	})
+	t.Run("the second webapp answers its marker", func(t *testing.T) {
+		for _, page := range []string{"/other/", "/other/secret.jsp", "/other/secret.txt"} {
+			if status, body, _ := fetch(t, c, "GET", tc.HTTPURL(page), nil); status != 200 || !strings.Contains(body, OtherMarker) {
+				t.Fatalf("GET %s = %d %q, want 200 with %s", page, status, body, OtherMarker)
+			}
+		}
+	})
 	t.Run("flush arrives before release", func(t *testing.T) {
 		resp, err := c.Get(tc.HTTPURL("/app/flush.jsp?id=harness"))
 		if err != nil {

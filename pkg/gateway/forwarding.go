@@ -34,6 +34,9 @@ var statusCookies = []string{statusCookie, "roll_admin_token"}
 // The backend's scheme and address are filled in per attempt.
 func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	in, out := pr.In, pr.Out
+	// httputil drops query parameters it cannot parse (";", bad escapes); the backend gets the
+	// query as the client sent it, as behind Apache: parsing it is the application's business.
+	out.URL.RawQuery = in.URL.RawQuery
 	trusted := g.trustedPeer(in)
 	if trusted {
 		out.Header["X-Forwarded-For"] = in.Header["X-Forwarded-For"]

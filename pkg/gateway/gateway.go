@@ -74,6 +74,11 @@ func New(cfg Config) (*Gateway, error) {
 func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveHTTP) }
 
 func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodOptions && r.URL.Path == "*" {
+		// "OPTIONS *" asks the server itself, not a resource: answer it as Apache does.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	path, err := normalizeRequestPath(r)
 	if err != nil {
 		plainAnswer(w, http.StatusBadRequest, "400 bad request: "+err.Error()+"\n")

@@ -20,6 +20,7 @@ func normalizeRequestPath(r *http.Request) (string, error) {
 	if raw == "" {
 		raw = r.URL.Path
 	}
+	raw = encodeHighBytes(raw)
 	norm, err := reqpath.Normalize(raw)
 	if err != nil {
 		return "", err
@@ -46,4 +47,29 @@ func plainAnswer(w http.ResponseWriter, status int, msg string) {
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(msg))
+}
+
+// encodeHighBytes percent-encodes the raw bytes from 0x80 that browsers send in paths (UTF-8
+// typed in the address bar), as Apache lets them through; the normal form carries them
+// encoded, so Tomcat decodes the same characters.
+func encodeHighBytes(p string) string {
+	n := 0
+	for i := 0; i < len(p); i++ {
+		if p[i] >= 0x80 {
+			n++
+		}
+	}
+	if n == 0 {
+		return p
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(p)+2*n)
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c >= 0x80 {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }

@@ -45,6 +45,12 @@ func (c *ajpClient) forward(req *http.Request, m member, _ bool) (*http.Response
 			}
 		}
 	}
+	// Over AJP the client's address, scheme and host travel in the request itself, as mod_jk
+	// sends them; X-Forwarded-* headers would only add fields Tomcat counts against its
+	// maxHeaderCount (the client's own were dropped in rewrite).
+	delete(req.Header, "X-Forwarded-For")
+	delete(req.Header, "X-Forwarded-Host")
+	delete(req.Header, "X-Forwarded-Proto")
 	// httputil.ReverseProxy sets an empty User-Agent on requests without one, to keep Go's
 	// own from being sent; over AJP that would be a header the client never sent.
 	if ua := req.Header["User-Agent"]; len(ua) == 1 && ua[0] == "" {

@@ -31,10 +31,11 @@ func isToken(s string) bool {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// visibleASCII reports whether s has only bytes 0x21-0x7E (no space, control or non-ASCII).
+// visibleASCII reports whether s has no space, control byte or DEL. Bytes from 0x80 are
+// let through as Apache does (browsers send raw UTF-8); the gateway encodes them in paths.
 func visibleASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7f {
+		if s[i] <= ' ' || s[i] == 0x7f {
 			return false
 		}
 	}

@@ -2,6 +2,7 @@ package h1
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -52,8 +53,14 @@ func (c *conn) readHead() error {
 			lineStart = 0
 			continue
 		}
-		if len(c.lines) == 0 && end-lineStart > c.s.maxRequestLine() {
-			return refuse(http.StatusRequestURITooLong, "the request line is longer than the server accepts")
+		if len(c.lines) == 0 {
+			if end-lineStart > c.s.maxRequestLine() {
+				return refuse(http.StatusRequestURITooLong, "the request line is longer than the server accepts")
+			}
+			// An HTTP/0.9 request has no header section to wait for: refuse it at once.
+			if bytes.Count(c.head[lineStart:end], []byte{' '}) < 2 {
+				return refuse(http.StatusBadRequest, "the request line has no HTTP version (HTTP/0.9 is not served)")
+			}
 		}
 		if len(c.lines) > c.s.maxHeaderFields() {
 			return refuse(http.StatusRequestHeaderFieldsTooLarge, "the request has more header fields than the server accepts")

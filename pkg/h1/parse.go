@@ -85,6 +85,10 @@ func (c *conn) parseHead() (*http.Request, framing, error) {
 		return nil, fr, refuse(http.StatusBadRequest, "the request has more than one Host header")
 	case hosts == 0 && r.ProtoMinor == 1 && authority == "":
 		return nil, fr, refuse(http.StatusBadRequest, "an HTTP/1.1 request needs a Host header")
+	case hosts == 1 && r.Host == "" && r.ProtoMinor == 1 && authority == "":
+		// RFC 9112 allows an empty Host only for a target without an authority; a server
+		// serving paths always has one. Apache refuses it too.
+		return nil, fr, refuse(http.StatusBadRequest, "the Host header is empty")
 	case hosts == 1 && !validHost(r.Host):
 		return nil, fr, refuse(http.StatusBadRequest, "the Host header is not a valid host[:port]")
 	}

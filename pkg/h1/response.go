@@ -175,7 +175,8 @@ func (w *response) commit() {
 			return
 		}
 	}
-	w.bodyAllowed = code != http.StatusNoContent && code != http.StatusNotModified && w.req.Method != http.MethodHead
+	w.bodyAllowed = code != http.StatusNoContent && code != http.StatusNotModified && code != http.StatusResetContent &&
+		w.req.Method != http.MethodHead
 	if v := h["Content-Length"]; len(v) > 0 {
 		if n, err := parseLength(v[0]); err == nil && len(v) == 1 {
 			w.contentLength = n
@@ -187,6 +188,13 @@ func (w *response) commit() {
 	if code == http.StatusNoContent {
 		delete(h, "Content-Length")
 		w.contentLength = -1
+	}
+	if code == http.StatusResetContent {
+		h["Content-Length"] = []string{"0"} // RFC 9110 §15.3.6: no content, and a length saying so
+		w.contentLength = 0
+	}
+	if code == http.StatusNoContent || code == http.StatusNotModified {
+		delete(h, "Content-Type") // there is no content to describe, as Apache sends it
 	}
 	delete(h, "Transfer-Encoding")
 	if w.bodyAllowed && w.contentLength < 0 {

@@ -65,7 +65,7 @@ func startRoll(t *testing.T, tcs [2]*tomcattest.Tomcat, mod func(*gateway.Config
 	if err != nil {
 		t.Fatalf("gateway.New: %v", err)
 	}
-	err = g.PutService(admin.ServiceSpec{
+	err = g.PutService(context.Background(), admin.ServiceSpec{
 		Name:         "app",
 		Protocol:     admin.AJP,
 		Secret:       secret,
@@ -76,7 +76,7 @@ func startRoll(t *testing.T, tcs [2]*tomcattest.Tomcat, mod func(*gateway.Config
 		t.Fatalf("PutService(app): %v", err)
 	}
 	for _, tc := range tcs {
-		_, err := g.AddBackend("app", admin.BackendSpec{Name: tc.Route(), Address: tc.AJPAddr(), Route: tc.Route(), Activation: admin.Active})
+		_, err := g.AddBackend(context.Background(), "app", admin.BackendSpec{Name: tc.Route(), Address: tc.AJPAddr(), Route: tc.Route(), Activation: admin.Active})
 		if err != nil {
 			t.Fatalf("AddBackend(app, %s): %v", tc.Route(), err)
 		}

@@ -69,6 +69,9 @@ func (l *load) one(ctx context.Context, client *http.Client) {
 		body, err = io.ReadAll(resp.Body)
 		resp.Body.Close()
 	}
+	if ctx.Err() != nil {
+		return // stopped while the body was read: the cancel cut it, not roll
+	}
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()

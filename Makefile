@@ -6,6 +6,8 @@ BIN := build/roll
 GO ?= go
 # The whole suite: unit, fuzz seeds, real Tomcat 10.1 conformance, real Docker end-to-end.
 TEST_FLAGS ?= -race -count=1 -timeout 25m
+# staticcheck 2026.2.2 (module version v0.8.2), which knows Go 1.26; scripts/staticcheck.sh installs it under build/tools.
+STATICCHECK_VERSION := v0.8.2
 
 .PHONY: help build test unit lint fuzz bench bench-deploy e2e demo images clean
 
@@ -22,9 +24,11 @@ test: ## run every test (unit, Tomcat conformance, Docker end-to-end) with -race
 unit: ## run the fast tests only (no Tomcat, no Docker)
 	$(GO) test -race -short -count=1 ./...
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go mod tidy, go vet, staticcheck (STRICT=1: pending findings fail too)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@$(GO) mod tidy -diff >/dev/null 2>&1 || { echo "go.mod/go.sum are not tidy; run go mod tidy. What it would change:"; $(GO) mod tidy -diff; exit 1; }
 	$(GO) vet ./...
+	@STATICCHECK_VERSION=$(STATICCHECK_VERSION) scripts/staticcheck.sh
 
 fuzz: ## run every fuzz target for FUZZTIME (default 30s each)
 	scripts/fuzz.sh $${FUZZTIME:-30s}

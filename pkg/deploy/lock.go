@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
+
+// ErrUnsafeLock means the deploy lock's directory or file is not private to
+// the user running roll (a symbolic link, another user's, or writable by
+// others), so roll refuses to use it rather than write where someone else
+// points it.
+var ErrUnsafeLock = errors.New("the deploy lock is not private to you")
 
 // Lock is a per-service deploy lock held through an advisory file lock, so a second
 // deploy of the same service on this machine waits or fails instead of interleaving.
@@ -19,34 +23,28 @@ type Lock struct {
 	f *os.File
 }
 
-// LockDir is where lock files live.
-func LockDir() string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		return filepath.Join(d, "roll")
-	}
-	return filepath.Join(os.TempDir(), "roll-locks")
-}
+// lockRetry is how often a deploy told to --wait tries the lock again.
+const lockRetry = 200 * time.Millisecond
 
-// AcquireLock takes the lock of project/service. With wait 0 it fails at once when
-// another deploy holds it; otherwise it retries until wait passes or ctx ends.
+// AcquireLock takes the lock of project/service in dir, creating dir (0700)
+// if it is missing. With wait 0 it fails at once when another deploy holds
+// it; otherwise it retries until wait passes or ctx ends. A lock directory or
+// file that is not private to the current user is ErrUnsafeLock.
 func AcquireLock(ctx context.Context, dir, project, service string, wait time.Duration) (*Lock, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating lock directory %s: %w", dir, err)
-	}
-	path := filepath.Join(dir, project+"."+service+".lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openLockFile(dir, project+"."+service+".lock")
 	if err != nil {
-		return nil, fmt.Errorf("opening lock file %s: %w", path, err)
+		return nil, err
 	}
+	path := f.Name()
 	deadline := time.Now().Add(wait)
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
+		busy, err := tryLock(f)
+		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		if !busy {
+			break
 		}
 		if !time.Now().Before(deadline) {
 			holder := readHolder(f)
@@ -57,7 +55,7 @@ func AcquireLock(ctx context.Context, dir, project, service string, wait time.Du
 		case <-ctx.Done():
 			f.Close()
 			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(lockRetry):
 		}
 	}
 	// Say who holds it, for the message of the next one.
@@ -80,8 +78,13 @@ func (l *Lock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
-	err := syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	err := unlock(l.f)
 	l.f.Close()
 	l.f = nil
 	return err
+}
+
+// unsafeLock explains why a lock path is refused and what to do about it.
+func unsafeLock(path, problem, remedy string) error {
+	return fmt.Errorf("%w: %s %s; %s", ErrUnsafeLock, path, problem, remedy)
 }

@@ -104,9 +104,7 @@ func readBuildStream(body io.Reader, out io.Writer) (string, error) {
 		text := msg.Stream + msg.Status
 		if text != "" {
 			_, _ = io.WriteString(out, text)
-			for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-				tail = append(tail, line)
-			}
+			tail = append(tail, strings.Split(strings.TrimRight(text, "\n"), "\n")...)
 			tail = tail[max(0, len(tail)-buildTailLines):]
 		}
 		if msg.Error != "" || msg.ErrorDetail != nil {

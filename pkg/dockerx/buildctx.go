@@ -136,6 +136,7 @@ func addFile(tw *tar.Writer, path, name string) error {
 		hdr.Name += "/"
 	}
 	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
+	hdr.Mode = tarMode(hdr.Mode)
 	if err := tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("adding %s to the build context: %w", name, err)
 	}

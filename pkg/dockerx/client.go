@@ -53,11 +53,9 @@ func New(ctx context.Context) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
-	opts = append(opts, ep.options()...)
-	api, err := client.NewClientWithOpts(opts...)
+	api, err := newAPIClient(ep)
 	if err != nil {
-		return nil, noEngine("configuring the Docker client for "+ep.describe(), err)
+		return nil, err
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
@@ -66,6 +64,20 @@ func New(ctx context.Context) (*Client, error) {
 		return nil, noEngine("cannot reach the Docker engine at "+ep.describe(), err)
 	}
 	return &Client{api: api, endpoint: ep}, nil
+}
+
+// newAPIClient configures the docker client for ep without contacting the
+// engine. With neither DOCKER_HOST nor a context, the client's own default is
+// the docker CLI's: the unix socket, or Docker Desktop's named pipe
+// npipe:////./pipe/docker_engine on Windows.
+func newAPIClient(ep endpoint) (*client.Client, error) {
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	opts = append(opts, ep.options()...)
+	api, err := client.NewClientWithOpts(opts...)
+	if err != nil {
+		return nil, noEngine("configuring the Docker client for "+ep.describe(), err)
+	}
+	return api, nil
 }
 
 // Close releases the client's connections.

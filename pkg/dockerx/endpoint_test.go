@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -137,5 +138,29 @@ func TestNewFollowsTheCurrentContext(t *testing.T) {
 	defer c.Close()
 	if c.Host() != engine.Host() || c.APIVersion() == "" {
 		t.Errorf("host %q version %q, want the context's engine %q", c.Host(), c.APIVersion(), engine.Host())
+	}
+}
+
+// TestDefaultEngineIsTheDockerCLIs pins the engine roll uses when nothing
+// names one: the docker CLI's default, which on Windows is Docker Desktop's
+// named pipe.
+func TestDefaultEngineIsTheDockerCLIs(t *testing.T) {
+	dockerConfig(t, "", nil)
+	want := "unix:///var/run/docker.sock"
+	if runtime.GOOS == "windows" {
+		want = "npipe:////./pipe/docker_engine"
+	}
+	ep, err := resolveEndpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := newAPIClient(ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	c := &Client{api: api, endpoint: ep}
+	if c.Host() != want || ep.describe() != want || !c.IsLocal() {
+		t.Fatalf("default engine: Host %q, described as %q, IsLocal %v; want %q, local", c.Host(), ep.describe(), c.IsLocal(), want)
 	}
 }

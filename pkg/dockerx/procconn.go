@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -30,8 +29,9 @@ const (
 // return what the process writes to its output, writes go to its input. roll
 // reaches an ssh:// engine through one such process per connection.
 //
-// The pipes are pollable, so deadlines work as on a socket. Close ends the
-// process and waits for it.
+// On unix the pipes are pollable, so deadlines work as on a socket; Windows
+// pipes take none (os.ErrNoDeadline), which the docker client never asks for.
+// Close ends the process and waits for it.
 type processConn struct {
 	cmd    *exec.Cmd
 	stdin  *os.File // roll's end of the process's input
@@ -99,7 +99,7 @@ func (c *processConn) Read(p []byte) (int, error) {
 // Write sends p to the process's input.
 func (c *processConn) Write(p []byte) (int, error) {
 	n, err := c.stdin.Write(p)
-	if errors.Is(err, syscall.EPIPE) {
+	if isBrokenPipe(err) {
 		err = c.exitError(err)
 	}
 	return n, err
@@ -129,8 +129,9 @@ func (c *processConn) CloseWrite() error {
 	return c.stdin.Close()
 }
 
-// Close closes both streams and ends the process: SIGTERM first, so ssh can
-// say goodbye to the server, then SIGKILL if it lingers, and waits for it.
+// Close closes both streams and ends the process: asked first (SIGTERM on
+// unix), so ssh can say goodbye to the server, then killed if it lingers, and
+// waits for it.
 func (c *processConn) Close() error {
 	c.closing.Do(func() {
 		c.stdin.Close()
@@ -140,23 +141,15 @@ func (c *processConn) Close() error {
 			return
 		default:
 		}
-		c.signal(syscall.SIGTERM)
+		askHelperToStop(c.cmd.Process)
 		select {
 		case <-c.exited:
 		case <-time.After(helperStopWait):
-			c.signal(syscall.SIGKILL)
+			killHelper(c.cmd.Process)
 			<-c.exited
 		}
 	})
 	return nil
-}
-
-// signal sends sig to the helper's process group (it leads its own session),
-// so that an ssh ProxyCommand ends with ssh.
-func (c *processConn) signal(sig syscall.Signal) {
-	if err := syscall.Kill(-c.cmd.Process.Pid, sig); err != nil {
-		_ = c.cmd.Process.Signal(sig)
-	}
 }
 
 func (c *processConn) LocalAddr() net.Addr  { return pipeAddr{network: c.addr.network, desc: "roll"} }

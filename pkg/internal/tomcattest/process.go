@@ -106,8 +106,7 @@ func (p *process) exited() bool {
 // kill sends SIGKILL to the whole process group and waits for the JVM to be reaped.
 func (p *process) kill() {
 	if !p.exited() {
-		// ESRCH only means the group is already gone.
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		killGroup(p.cmd.Process)
 	}
 	<-p.done
 }

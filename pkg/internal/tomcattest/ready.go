@@ -44,7 +44,7 @@ func waitHealthy(ctx context.Context, httpAddr string, p *process) error {
 	url := "http://" + httpAddr + "/app/health.jsp"
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
-	last := errors.New("no answer yet")
+	var last error // why the latest probe failed, for the message when the wait ends
 	for {
 		status, err := get(ctx, url)
 		if err == nil && status == http.StatusOK {

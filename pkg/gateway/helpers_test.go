@@ -193,9 +193,3 @@ func freeAddr(t testing.TB) string {
 	l.Close()
 	return addr
 }
-
-func ctxTimeout(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}

@@ -4,5 +4,5 @@ package h1
 
 import "errors"
 
-// syscallEMFILE has no meaning here; nothing matches it.
-var syscallEMFILE = errors.New("h1: no EMFILE on this platform")
+// errTooManyFiles has no meaning here; nothing matches it.
+var errTooManyFiles = errors.New("h1: no EMFILE on this platform")

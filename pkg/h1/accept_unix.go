@@ -4,5 +4,5 @@ package h1
 
 import "syscall"
 
-// syscallEMFILE is what Accept returns when the process is out of file descriptors.
-const syscallEMFILE = syscall.EMFILE
+// errTooManyFiles (EMFILE) is what Accept returns when the process is out of file descriptors.
+const errTooManyFiles = syscall.EMFILE

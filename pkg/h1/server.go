@@ -73,7 +73,7 @@ func (s *Server) Serve(l net.Listener) error {
 				return http.ErrServerClosed
 			}
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, syscallEMFILE) {
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTooManyFiles) {
 				// Out of file descriptors or a transient failure: wait and try again, as net/http does.
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				s.logger().Warn("accept failed; retrying", "err", err, "in", backoff)

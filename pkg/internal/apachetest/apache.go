@@ -163,7 +163,7 @@ func (a *Apache) Stop() {
 // kill sends SIGKILL to httpd's process group and waits for the parent to be reaped.
 func (a *Apache) kill() {
 	if !a.exited() {
-		_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL) // ESRCH: the group is already gone
+		killGroup(a.cmd.Process)
 	}
 	<-a.done
 }

@@ -219,10 +219,13 @@ func (b *body) line(limit int) ([]byte, error) {
 func (b *body) hold(limit int64) (bool, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.err != nil || b.chunked || b.expectContinue {
-		// Chunked: of unknown length, not waited for. Expecting 100-continue: the client sends
-		// nothing until asked, and the handler answered without asking.
+	if b.err != nil || b.expectContinue {
+		// Expecting 100-continue: the client sends nothing until asked, and the handler
+		// answered without asking.
 		return b.err == io.EOF, errOrNil(b.err)
+	}
+	if b.chunked {
+		return b.holdChunked(limit)
 	}
 	if b.remaining > limit {
 		return false, nil
@@ -240,6 +243,27 @@ func (b *body) hold(limit int64) (bool, error) {
 	}
 	b.held = append(b.held, rest...)
 	return true, nil
+}
+
+// holdChunked reads the rest of a chunked body into memory until it ends or passes limit;
+// what was read stays for the handler either way. Caller holds b.mu.
+func (b *body) holdChunked(limit int64) (bool, error) {
+	var rest []byte
+	buf := make([]byte, 16<<10)
+	for {
+		n, err := b.readOff(buf)
+		rest = append(rest, buf[:n]...)
+		switch {
+		case err == io.EOF:
+			b.held = rest
+			return true, nil
+		case err != nil:
+			return true, err
+		case int64(len(rest)) > limit:
+			b.held = rest
+			return false, nil
+		}
+	}
 }
 
 // discard reads and drops what is left of the body, up to limit bytes, so the connection
@@ -280,8 +304,10 @@ func (b *body) cheapToFinish() bool {
 	switch {
 	case b.err == io.EOF:
 		return true
-	case b.err != nil, b.chunked, b.expectContinue:
+	case b.err != nil, b.expectContinue:
 		return false
+	case b.chunked:
+		return true // read off after the answer, up to discardLimit; past it the connection closes
 	}
 	return b.remaining <= discardLimit
 }

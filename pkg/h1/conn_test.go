@@ -339,3 +339,24 @@ func TestShutdownLetsRequestsFinish(t *testing.T) {
 		t.Fatalf("Shutdown: %v", err)
 	}
 }
+
+// A chunked upload that breaks off gets no success either, and a chunked body the handler
+// never read is read off so that a pipelined request behind it is answered.
+func TestChunkedBodiesLikeLengthOnes(t *testing.T) {
+	_, addr := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "page "+r.URL.Path) // never reads the body
+	}), nil)
+	c := dial(t, addr)
+	c.send("POST /cut HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabc")
+	c.nc.(interface{ CloseWrite() error }).CloseWrite()
+	if resp, body := c.answer(http.MethodPost); resp.StatusCode != 400 {
+		t.Fatalf("a cut chunked upload got %d %q, want 400", resp.StatusCode, body)
+	}
+	c = dial(t, addr)
+	c.send("POST /one HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /two HTTP/1.1\r\nHost: h\r\n\r\n")
+	for _, want := range []string{"page /one", "page /two"} {
+		if resp, body := c.answer(http.MethodGet); resp.StatusCode != 200 || body != want {
+			t.Fatalf("got %d %q, want 200 %q", resp.StatusCode, body, want)
+		}
+	}
+}

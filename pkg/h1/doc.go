@@ -16,8 +16,8 @@
 //     keep-alive connection (IdleTimeout), each read of a body (BodyReadTimeout) and each write
 //     of a response (WriteTimeout), like Apache's mod_reqtimeout and Timeout.
 //   - A 2xx answer to a request whose body has not fully arrived waits for the rest of it (up
-//     to HoldBodyLimit bytes, kept for the handler to read): a client whose upload breaks off
-//     gets 400 or 408, never a success for an upload that did not happen.
+//     to HoldBodyLimit bytes, kept for the handler to read), Content-Length or chunked: a client
+//     whose upload breaks off gets 400 or 408, never a success for an upload that did not happen.
 //
 // Body read failures are reported to the handler as errors wrapping ErrBodyTruncated,
 // ErrBodyMalformed or ErrBodyTimeout, so a proxy can tell a client's fault from a backend's.

@@ -16,7 +16,7 @@ func TestAbuseForgedSessions(t *testing.T) {
 	tcs := tomcats(t)
 	roll := startRoll(t, tcs, nil)
 	sessions := func() map[string]int64 {
-		st, err := roll.Service("app")
+		st, err := roll.Service(t.Context(), "app")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -137,6 +137,8 @@ var connectionCases = []dcase{
 	{"connection pipelined three with HEAD", concat(get("/app/info.jsp?n=1"), req("HEAD", "/app/info.jsp?n=2"), get("/app/info.jsp?n=3")), same},
 	{"connection pipelined body then GET", concat(post("/app/echo.jsp", "abc"), get("/app/info.jsp")), same},
 	{"connection pipelined chunked then GET", concat(chunked("/app/echo.jsp", []string{"abc"}), get("/app/info.jsp")), same},
+	{"connection pipelined after a body the page does not read", concat(post("/app/info.jsp?n=1", "abc"), get("/app/info.jsp?n=2")), same},
+	{"connection pipelined after a chunked body the page does not read", concat(chunked("/app/info.jsp?n=1", []string{"de"}), get("/app/info.jsp?n=2")), same},
 	{"connection pipelined after a 404", concat(get("/nothing"), get("/app/nosession.jsp")), same},
 	{"connection pipelined then close", concat(get("/app/nosession.jsp"), get("/app/nosession.jsp", "Connection: close"), get("/app/nosession.jsp")), same},
 	{"version HTTP/0.9", raw("GET /app/info.jsp\r\n"),

@@ -42,6 +42,11 @@ const (
 // methods in order (HEAD responses have no body), one response is expected per method, and any
 // further response that starts within settle is recorded too.
 func roundTrip(addr string, steps []step, methods []string) exchange {
+	return roundTripWithin(addr, steps, methods, replyTimeout)
+}
+
+// roundTripWithin is roundTrip waiting at most wait for each expected response.
+func roundTripWithin(addr string, steps []step, methods []string, wait time.Duration) exchange {
 	start := time.Now()
 	conn, err := net.DialTimeout("tcp", addr, dialTimeout)
 	if err != nil {
@@ -52,7 +57,7 @@ func roundTrip(addr string, steps []step, methods []string) exchange {
 	wrote := make(chan error, 1)
 	go func() { wrote <- writeSteps(conn.(*net.TCPConn), steps, stop) }()
 
-	ex := readAll(conn, methods)
+	ex := readAll(conn, methods, wait)
 	close(stop)
 	ex.WriteErr = <-wrote
 	ex.Elapsed = time.Since(start)
@@ -86,13 +91,13 @@ func writeSteps(conn *net.TCPConn, steps []step, stop <-chan struct{}) error {
 }
 
 // readAll reads the expected responses, then waits settle for more or for the end of the connection.
-func readAll(conn net.Conn, methods []string) exchange {
+func readAll(conn net.Conn, methods []string, reply time.Duration) exchange {
 	var ex exchange
 	br := bufio.NewReaderSize(conn, 64<<10)
 	for i := 0; ; i++ {
 		wait, method := settle, "GET"
 		if i < len(methods) {
-			wait, method = replyTimeout, methods[i]
+			wait, method = reply, methods[i]
 		}
 		_ = conn.SetReadDeadline(time.Now().Add(wait))
 		r, err := readResponse(br, method)

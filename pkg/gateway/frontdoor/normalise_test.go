@@ -20,7 +20,7 @@ import (
 //     correct HTTP/1.1), and so are Connection and Keep-Alive; whether the connection stayed open is
 //     compared instead, as the last line.
 //  4. Header field names are compared in lower case, and distinct fields sorted by name (RFC 9110
-//     section 5.3: their order carries no meaning; roll's server keeps them in a map); repeated fields
+//     section 5.3: their order carries no meaning; roll passes them through Go's http.Header, a map); repeated fields
 //     such as Set-Cookie keep their order. The same holds for the request headers info.jsp lists,
 //     where a field repeated in the request is compared as one line of its values joined by ", ":
 //     RFC 9110 section 5.3 lets a recipient combine them so, and Apache does. Cookie is the exception
@@ -33,14 +33,11 @@ import (
 //  7. Ports of the connections become <port>: the client's (remote_port), the front door's own
 //     listening port wherever it appears (Host, server_port, Location), because the two listen on
 //     different ports.
-//  8. The X-Forwarded-For, X-Forwarded-Host and X-Forwarded-Proto headers roll adds for the app are
-//     dropped from what Tomcat saw, when the client sent no header of that name (when it did, the
-//     case compares what each forwarded).
-//  9. An error page a front door writes itself (not one from Tomcat) is compared by status only:
+//  8. An error page a front door writes itself (not one from Tomcat) is compared by status only:
 //     Apache's HTML and roll's plain text say the same thing in other words. An error (4xx, 5xx) is
 //     the front door's own unless it is a page of the test webapp or Tomcat's error page
 //     (fromTomcat).
-// 10. Java object identities in what info.jsp prints ("…MappingImpl@1b2c3d") become @<object>.
+//  9. Java object identities in what info.jsp prints ("…MappingImpl@1b2c3d") become @<object>.
 
 var (
 	sessionID  = regexp.MustCompile(`[0-9A-F]{32}`)
@@ -54,18 +51,15 @@ var (
 // droppedHeaders are response headers normalisation 1 and 3 remove.
 var droppedHeaders = []string{"date", "server", "content-length", "transfer-encoding", "connection", "keep-alive"}
 
-// forwardedByRoll are the request headers roll sets for the app (normalisation 8).
-var forwardedByRoll = []string{"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"}
-
-// ownErrorPage reports whether r is an error page the front door wrote itself (normalisation 9).
+// ownErrorPage reports whether r is an error page the front door wrote itself (normalisation 8).
 func ownErrorPage(r *response) bool { return r.Status >= 400 && !fromTomcat(r) }
 
 // normalise renders what one connection brought back as text, normalised as above. sent is the request
-// bytes as sent, port the front door's listening port; isRoll drops what only roll adds.
-func normalise(ex exchange, sent []byte, port int, isRoll bool) string {
+// bytes as sent, port the front door's listening port.
+func normalise(ex exchange, sent []byte, port int) string {
 	var b strings.Builder
 	for _, r := range ex.Responses {
-		b.WriteString(normaliseResponse(r, sent, isRoll))
+		b.WriteString(normaliseResponse(r))
 		b.WriteString("\n")
 	}
 	switch {
@@ -87,7 +81,7 @@ func normalise(ex exchange, sent []byte, port int, isRoll bool) string {
 	return out
 }
 
-func normaliseResponse(r *response, sent []byte, isRoll bool) string {
+func normaliseResponse(r *response) string {
 	var b strings.Builder
 	if r.Proto == "HTTP/0.9" {
 		fmt.Fprintf(&b, "(no status line: HTTP/0.9 response)\n%s", r.Body)
@@ -117,19 +111,18 @@ func normaliseResponse(r *response, sent []byte, isRoll bool) string {
 		b.WriteString(h + "\n")
 	}
 	b.WriteString("\n")
-	b.WriteString(normaliseBody(string(r.Body), sent, isRoll))
+	b.WriteString(normaliseBody(string(r.Body)))
 	return b.String()
 }
 
-// normaliseBody applies normalisations 4, 7 and 8 to a body of info.jsp's "key=value" lines; other
+// normaliseBody applies normalisations 4, 7 and 9 to a body of info.jsp's "key=value" lines; other
 // bodies pass through unchanged.
-func normaliseBody(body string, sent []byte, isRoll bool) string {
+func normaliseBody(body string) string {
 	body = remotePort.ReplaceAllString(body, "remote_port=<port>")
 	body = objectID.ReplaceAllString(body, "$1@<object>")
 	if !strings.Contains(body, "\nheader.") {
 		return body
 	}
-	lower := strings.ToLower(string(sent))
 	lines := strings.SplitAfter(body, "\n")
 	var headers []string
 	first := -1
@@ -145,9 +138,6 @@ func normaliseBody(body string, sent []byte, isRoll bool) string {
 		kind, rest, _ := strings.Cut(l, ".")
 		name, value, _ := strings.Cut(rest, "=")
 		name = strings.ToLower(name)
-		if isRoll && slices.Contains(forwardedByRoll, name) && !strings.Contains(lower, "\n"+name+":") {
-			continue
-		}
 		headers = appendJoined(headers, kind+"."+name+"=", value)
 	}
 	// header.X and header_utf8.X of one value stay together, in the order Tomcat listed them.

@@ -17,9 +17,8 @@ help: ## show this help
 build: ## build ./build/roll (static, version stamped)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/roll
 
-test: ## run every test (unit, Tomcat conformance, Docker end-to-end) with -race, then each fuzz target briefly
-	$(GO) test $(TEST_FLAGS) ./...
-	scripts/fuzz.sh $${FUZZTIME:-20000x}
+test: ## check the machine, run every test (unit, Tomcat, Docker) with -race and each fuzz target briefly, count them
+	@GO='$(GO)' TEST_FLAGS='$(TEST_FLAGS)' scripts/test.sh
 
 unit: ## run the fast tests only (no Tomcat, no Docker)
 	$(GO) test -race -short -count=1 ./...

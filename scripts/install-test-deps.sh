@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-test-deps.sh — put on this machine what `make test` needs and nothing else:
-# Tomcat 10.1 and a JRE (Debian tomcat10), Apache httpd 2.4 with mod_jk (the front door test/frontdoor
+# Tomcat 10.1 and a JRE (Debian tomcat10), Apache httpd 2.4 with mod_jk (the front door differential, pkg/gateway/frontdoor,
 # compares roll's gateway with), curl, and a running Docker engine.
+# scripts/check-test-deps.sh, which `make test` runs first, checks the same list.
 # Idempotent: installs only what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
 log() { echo "[install-test-deps] $*"; }

@@ -51,7 +51,7 @@ func TestLockRefusesAnotherUsersDirectory(t *testing.T) {
 		// that is not writable by others.
 		dir = "/"
 		if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm()&0o022 != 0 {
-			t.Skipf("no directory of another user at hand: %v", err)
+			cannotTest(t, "no directory of another user at hand: %v", err)
 		}
 	}
 	l, err := AcquireLock(context.Background(), dir, "p", "app", 0)
@@ -65,7 +65,7 @@ func TestLockRefusesAnotherUsersDirectory(t *testing.T) {
 
 func TestLockRefusesAnotherUsersLockFile(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("only root can give a file away")
+		cannotTest(t, "only root can give a file away")
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "p.app.lock")

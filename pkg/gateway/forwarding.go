@@ -29,10 +29,12 @@ var gatewayOwnedHeaders = []string{
 var statusCookies = []string{statusCookie, "roll_admin_token"}
 
 // rewrite shapes the backend request: the client's Host stays (Tomcat and apps build their
-// URLs from it); X-Forwarded-For/-Host/-Proto are the gateway's, extending a trusted
-// proxy's; headers only the gateway may set, X-Roll-* and the status cookie are dropped.
+// URLs from it); towards HTTP backends X-Forwarded-For/-Host/-Proto are the gateway's,
+// extending a trusted proxy's; headers only the gateway may set, X-Roll-* and the status
+// cookie are dropped. Over AJP the client connection travels in the request itself, so
+// only a trusted proxy's X-Forwarded-* are kept, for the AJP client to read and drop.
 // The backend's scheme and address are filled in per attempt.
-func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
+func (g *Gateway) rewrite(pr *httputil.ProxyRequest, overAJP bool) {
 	in, out := pr.In, pr.Out
 	// httputil drops query parameters it cannot parse (";", bad escapes); the backend gets the
 	// query as the client sent it, as behind Apache: parsing it is the application's business.
@@ -41,16 +43,18 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	if trusted {
 		out.Header["X-Forwarded-For"] = in.Header["X-Forwarded-For"]
 	}
-	pr.SetXForwarded()
+	if !overAJP {
+		pr.SetXForwarded()
+		if in.Host == "" {
+			delete(out.Header, "X-Forwarded-Host")
+		}
+	}
 	if trusted {
 		for _, k := range []string{"X-Forwarded-Proto", "X-Forwarded-Host"} {
 			if v := in.Header[k]; len(v) > 0 {
 				out.Header[k] = v[len(v)-1:]
 			}
 		}
-	}
-	if in.Host == "" {
-		delete(out.Header, "X-Forwarded-Host")
 	}
 	for _, k := range gatewayOwnedHeaders {
 		delete(out.Header, k)

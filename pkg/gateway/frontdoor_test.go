@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/ajp"
 )
 
 // recorder is an HTTP backend that records what reached it: request URIs and headers.
@@ -260,5 +261,46 @@ func TestNoHostGetsTheGatewaysAddress(t *testing.T) {
 	}
 	if _, ok := r.Header["X-Forwarded-Host"]; ok {
 		t.Fatalf("X-Forwarded-Host %q for a request that had no Host", r.Header.Get("X-Forwarded-Host"))
+	}
+}
+
+// Over AJP the client's address travels in the request, never in X-Forwarded-*: a client's
+// claim is ignored, and a trusted proxy's report becomes the address Tomcat sees.
+func TestAJPClientAddress(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan *http.Request, 1)
+	srv := &ajp.Server{Secret: ajpSecret, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("User-Agent") != "roll-gateway-health" {
+			seen <- r
+		}
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	for _, tc := range []struct {
+		name    string
+		trusted []netip.Prefix
+		want    string
+	}{
+		{"untrusted client", nil, "127.0.0.1"},
+		{"trusted proxy", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "203.0.113.9"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newTestGateway(t, func(c *Config) { c.TrustedProxies = tc.trusted })
+			mustPut(t, g, ajpService("app"))
+			mustAdd(t, g, "app", admin.BackendSpec{Name: "a", Address: l.Addr().String(), Activation: admin.Active})
+			rawRequest(t, g, "GET /x HTTP/1.1\r\nHost: shop\r\nX-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n\r\n")
+			r := <-seen
+			if host, _, _ := net.SplitHostPort(r.RemoteAddr); host != tc.want {
+				t.Errorf("Tomcat's remote address %q, want %s", r.RemoteAddr, tc.want)
+			}
+			for _, k := range []string{"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"} {
+				if v, ok := r.Header[k]; ok {
+					t.Errorf("%s: %q reached the AJP backend", k, v)
+				}
+			}
+		})
 	}
 }

@@ -46,8 +46,8 @@ func (c *ajpClient) forward(req *http.Request, m member, _ bool) (*http.Response
 		}
 	}
 	// Over AJP the client's address, scheme and host travel in the request itself, as mod_jk
-	// sends them; X-Forwarded-* headers would only add fields Tomcat counts against its
-	// maxHeaderCount (the client's own were dropped in rewrite).
+	// sends them; a trusted proxy's X-Forwarded-*, read above, would only add fields Tomcat
+	// counts against its maxHeaderCount (rewrite adds none of its own over AJP).
 	delete(req.Header, "X-Forwarded-For")
 	delete(req.Header, "X-Forwarded-Host")
 	delete(req.Header, "X-Forwarded-Proto")

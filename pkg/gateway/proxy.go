@@ -6,6 +6,7 @@ import (
 	"net/http/httputil"
 	"sync"
 
+	"github.com/rollcd/roll/pkg/admin"
 	"github.com/rollcd/roll/pkg/h1"
 )
 
@@ -13,7 +14,7 @@ import (
 // choice and failover happen per attempt, below the proxy.
 func (g *Gateway) newProxy(s *service) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
-		Rewrite:        g.rewrite,
+		Rewrite:        func(pr *httputil.ProxyRequest) { g.rewrite(pr, s.cfg.Load().spec.Protocol == admin.AJP) },
 		ModifyResponse: checkUpgrade,
 		Transport:      s,
 		BufferPool:     proxyBuffers,
@@ -37,11 +38,7 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 	} else if g.cfg.AccessLog || status != http.StatusServiceUnavailable {
 		g.log.Warn("proxy error", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(msg))
+	plainAnswer(w, status, msg)
 }
 
 // errorStatus maps a proxy error to the status and short body the client sees.

@@ -189,10 +189,12 @@ func (s *Server) trackConn(c *conn, add bool) bool {
 
 func (s *Server) logger() *slog.Logger {
 	if s.Logger == nil {
-		return slog.New(slog.DiscardHandler)
+		return discardLogger
 	}
 	return s.Logger
 }
+
+var discardLogger = slog.New(slog.DiscardHandler)
 
 func (s *Server) readHeaderTimeout() time.Duration {
 	return orDefault(s.ReadHeaderTimeout, DefaultReadHeaderTimeout)
@@ -203,32 +205,17 @@ func (s *Server) bodyReadTimeout() time.Duration {
 }
 func (s *Server) writeTimeout() time.Duration { return orDefault(s.WriteTimeout, DefaultWriteTimeout) }
 
-func (s *Server) maxHeaderBytes() int {
-	if s.MaxHeaderBytes <= 0 {
-		return DefaultMaxHeaderBytes
-	}
-	return s.MaxHeaderBytes
-}
+func (s *Server) maxHeaderBytes() int  { return positiveOr(s.MaxHeaderBytes, DefaultMaxHeaderBytes) }
+func (s *Server) maxRequestLine() int  { return positiveOr(s.MaxRequestLine, DefaultMaxRequestLine) }
+func (s *Server) maxHeaderFields() int { return positiveOr(s.MaxHeaderFields, DefaultMaxHeaderFields) }
+func (s *Server) holdBodyLimit() int64 { return positiveOr(s.HoldBodyLimit, DefaultHoldBodyLimit) }
 
-func (s *Server) maxRequestLine() int {
-	if s.MaxRequestLine <= 0 {
-		return DefaultMaxRequestLine
+// positiveOr is v, or def when v is not positive.
+func positiveOr[T int | int64](v, def T) T {
+	if v <= 0 {
+		return def
 	}
-	return s.MaxRequestLine
-}
-
-func (s *Server) maxHeaderFields() int {
-	if s.MaxHeaderFields <= 0 {
-		return DefaultMaxHeaderFields
-	}
-	return s.MaxHeaderFields
-}
-
-func (s *Server) holdBodyLimit() int64 {
-	if s.HoldBodyLimit <= 0 {
-		return DefaultHoldBodyLimit
-	}
-	return s.HoldBodyLimit
+	return v
 }
 
 // orDefault maps 0 to the default and a negative value to "no limit" (0).

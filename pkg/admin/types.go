@@ -193,6 +193,9 @@ const (
 
 // RolloutEvent is one acknowledgement of a rollout, streamed as one JSON line.
 type RolloutEvent struct {
+	// ID is the rollout's deploy record id (DeployRecord.ID): a caller whose stream broke
+	// follows the rollout by it in ServiceStatus.Rollout, then finds its outcome in the history.
+	ID      string          `json:"id,omitempty"`
 	Step    string          `json:"step"`
 	Time    time.Time       `json:"time"`
 	Elapsed Duration        `json:"elapsed"`
@@ -205,7 +208,10 @@ type RolloutEvent struct {
 
 // RolloutResult closes a rollout stream.
 type RolloutResult struct {
-	Switched      bool     `json:"switched"`
+	Switched bool `json:"switched"`
+	// Superseded is set when a newer rollout of the service took the drain over: the old
+	// backends, and this rollout's own, are that rollout's to drain and stop.
+	Superseded    bool     `json:"superseded,omitempty"`
 	DrainTimedOut bool     `json:"drain_timed_out,omitempty"`
 	Reverted      bool     `json:"reverted,omitempty"`
 	ReadyAfter    Duration `json:"ready_after"`

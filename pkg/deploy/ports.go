@@ -11,6 +11,7 @@ import (
 type Container struct {
 	ID       string    `json:"id"`
 	Name     string    `json:"name"`
+	Service  string    `json:"service,omitempty"` // the compose service it belongs to
 	Image    string    `json:"image"`
 	Number   int       `json:"number"` // compose container number (the N of project-service-N)
 	Hostname string    `json:"hostname,omitempty"`
@@ -22,7 +23,8 @@ type Container struct {
 // Running reports whether the container's process is up.
 func (c Container) Running() bool { return c.State == "running" }
 
-// Engine is the part of the Docker engine a deploy uses. pkg/dockerx provides it.
+// Engine is what a deploy needs of the container engine, for one compose project:
+// pkg/deploy/dockerengine provides it on plain Docker. The core never learns which engine it runs on.
 type Engine interface {
 	// List returns the containers of one compose service, in any state.
 	List(ctx context.Context, service string) ([]Container, error)
@@ -38,6 +40,18 @@ type Engine interface {
 	Remove(ctx context.Context, id string) error
 	// Logs returns the last n lines of the container's output.
 	Logs(ctx context.Context, id string, n int) ([]string, error)
+}
+
+// ProjectEngine is what `roll up` and `roll down` need beyond Engine: the project's shared
+// resources and all of its containers.
+type ProjectEngine interface {
+	Engine
+	// ListProject returns every container of the project, each with its Service.
+	ListProject(ctx context.Context) ([]Container, error)
+	// EnsureShared creates the project's networks and named volumes that are missing.
+	EnsureShared(ctx context.Context) error
+	// RemoveShared removes the project's networks and, with volumes, its named volumes.
+	RemoveShared(ctx context.Context, volumes bool) error
 }
 
 // Gateway is the part of the gateway's admin API a deploy uses. admin.Client provides it.

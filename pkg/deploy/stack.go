@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
-	"github.com/rollcd/roll/pkg/dockerx"
 	"github.com/rollcd/roll/pkg/project"
 )
 
@@ -19,7 +18,7 @@ const (
 
 // Stack brings a whole compose project up or down without docker compose.
 type Stack struct {
-	Docker   *dockerx.Client
+	Engine   ProjectEngine
 	Project  *project.Project
 	Observer Observer
 	// Connect reaches the gateway's admin API once the gateway container runs; it fails
@@ -40,10 +39,7 @@ func (s *Stack) emit(step Step, status Status, container, msg string, elapsed ti
 func (s *Stack) Up(ctx context.Context, services []string, opts Options) error {
 	p := s.Project
 	t0 := time.Now()
-	if err := s.Docker.EnsureNetworks(ctx, p); err != nil {
-		return stepErr(StepUp, ErrDocker, err)
-	}
-	if err := s.Docker.EnsureVolumes(ctx, p); err != nil {
+	if err := s.Engine.EnsureShared(ctx); err != nil {
 		return stepErr(StepUp, ErrDocker, err)
 	}
 	s.emit(StepUp, StatusDone, "", "networks and volumes of "+p.Name, time.Since(t0))
@@ -51,7 +47,7 @@ func (s *Stack) Up(ctx context.Context, services []string, opts Options) error {
 	if err != nil {
 		return err
 	}
-	engine := DockerEngine{Docker: s.Docker, Project: p}
+	engine := s.Engine
 	var gw Gateway
 	if gwName := p.Settings.Gateway; gwName != "" {
 		// The gateway goes first: rolled services are registered through it.
@@ -80,7 +76,7 @@ func (s *Stack) Up(ctx context.Context, services []string, opts Options) error {
 }
 
 // ensureRunning starts the service's container unless one runs; stopped ones are removed first.
-func (s *Stack) ensureRunning(ctx context.Context, e DockerEngine, service string) (Container, error) {
+func (s *Stack) ensureRunning(ctx context.Context, e Engine, service string) (Container, error) {
 	t0 := time.Now()
 	cs, err := e.List(ctx, service)
 	if err != nil {
@@ -140,7 +136,7 @@ func (s *Stack) waitGateway(ctx context.Context) (Gateway, error) {
 }
 
 // upRolled deploys a rolled service that does not run yet, or adopts the one that does.
-func (s *Stack) upRolled(ctx context.Context, e DockerEngine, gw Gateway, service string, opts Options) error {
+func (s *Stack) upRolled(ctx context.Context, e Engine, gw Gateway, service string, opts Options) error {
 	target, err := TargetFor(s.Project, service, "")
 	if err != nil {
 		return err
@@ -186,11 +182,11 @@ func (s *Stack) upRolled(ctx context.Context, e DockerEngine, gw Gateway, servic
 func (s *Stack) Down(ctx context.Context, volumes bool) error {
 	p := s.Project
 	t0 := time.Now()
-	all, err := s.Docker.List(ctx, p.Name, "")
+	all, err := s.Engine.ListProject(ctx)
 	if err != nil {
 		return stepErr(StepDown, ErrDocker, err)
 	}
-	var gateway []dockerx.Container
+	var gateway []Container
 	for _, c := range all {
 		if c.Service == p.Settings.Gateway && p.Settings.Gateway != "" {
 			gateway = append(gateway, c)
@@ -205,28 +201,25 @@ func (s *Stack) Down(ctx context.Context, volumes bool) error {
 			return err
 		}
 	}
-	if err := s.Docker.RemoveNetworks(ctx, p); err != nil {
+	if err := s.Engine.RemoveShared(ctx, volumes); err != nil {
 		return stepErr(StepDown, ErrDocker, err)
 	}
 	msg := "networks removed"
 	if volumes {
-		if err := s.Docker.RemoveVolumes(ctx, p); err != nil {
-			return stepErr(StepDown, ErrDocker, err)
-		}
 		msg = "networks and volumes removed"
 	}
 	s.emit(StepDown, StatusDone, "", msg, time.Since(t0))
 	return nil
 }
 
-func (s *Stack) stopRemove(ctx context.Context, c dockerx.Container) error {
+func (s *Stack) stopRemove(ctx context.Context, c Container) error {
 	t0 := time.Now()
 	if c.Running() {
-		if err := s.Docker.Stop(ctx, c.ID, 0); err != nil {
+		if err := s.Engine.Stop(ctx, c.ID); err != nil {
 			return stepErr(StepDown, ErrDocker, err)
 		}
 	}
-	if err := s.Docker.Remove(ctx, c.ID); err != nil {
+	if err := s.Engine.Remove(ctx, c.ID); err != nil {
 		return stepErr(StepDown, ErrDocker, err)
 	}
 	s.emit(StepDown, StatusDone, c.Name, c.Name+" removed", time.Since(t0))

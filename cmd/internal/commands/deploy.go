@@ -118,7 +118,7 @@ func runDeploy(c *cli.Context, o deployOptions) error {
 	if o.build {
 		buildAt := time.Now()
 		if err := e.engine.Build(c.Context, o.service, target.Image); err != nil {
-			return err
+			return &deploy.StepError{Step: deploy.StepBuild, Kind: deploy.ErrStart, Err: err}
 		}
 		obs.Event(deploy.Event{Time: time.Now(), Step: deploy.StepBuild, Status: deploy.StatusDone, Service: o.service,
 			Elapsed: time.Since(buildAt), Message: "built " + target.Image})

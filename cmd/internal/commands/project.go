@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/rollcd/roll/pkg/admin"
-	"github.com/rollcd/roll/pkg/deploy"
+	"github.com/rollcd/roll/pkg/deploy/dockerengine"
 	"github.com/rollcd/roll/pkg/dockerx"
 	"github.com/rollcd/roll/pkg/project"
 )
@@ -42,7 +42,7 @@ func loadProject(c *cli.Context) (*project.Project, error) {
 type env struct {
 	project *project.Project
 	docker  *dockerx.Client
-	engine  deploy.DockerEngine
+	engine  dockerengine.Engine
 	gateway *admin.Client // nil when the project has no gateway
 }
 
@@ -63,7 +63,7 @@ func openEnv(c *cli.Context, needGateway bool) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{project: p, docker: d, engine: deploy.DockerEngine{Docker: d, Project: p}}
+	e := &env{project: p, docker: d, engine: dockerengine.Engine{Docker: d, Project: p}}
 	if needGateway && p.Settings.Gateway != "" {
 		if e.gateway, err = gatewayClient(c, e); err != nil {
 			e.Close()

@@ -65,7 +65,7 @@ EXAMPLES:
 
 func stack(c *cli.Context, e *env, jsonOut bool) *deploy.Stack {
 	return &deploy.Stack{
-		Docker:   e.docker,
+		Engine:   e.engine,
 		Project:  e.project,
 		Observer: observer(c, jsonOut),
 		Connect: func(ctx context.Context) (deploy.Gateway, error) {

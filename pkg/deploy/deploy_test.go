@@ -82,15 +82,28 @@ func (f *fakeEngine) Logs(context.Context, string, int) ([]string, error) {
 }
 
 type fakeGateway struct {
+	mu       sync.Mutex
 	rolling  *admin.RolloutEvent // a rollout in progress, as Service reports it
 	backends map[string]admin.BackendSpec
 	removed  []string
-	records  []admin.DeployRecord
+	records  []admin.DeployRecord // recorded by the deploy
+	history  []admin.DeployRecord // the gateway's own, newest first
 	// rollout scripts the gateway's answer: it gets the request and the progress callback.
 	rollout func(ctx context.Context, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error)
+	// service, when set, runs before each Service answer: it may change the fake or fail.
+	service func(call int) error
+	calls   int
 }
 
 func (g *fakeGateway) Service(context.Context, string) (admin.ServiceStatus, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.calls++
+	if g.service != nil {
+		if err := g.service(g.calls); err != nil {
+			return admin.ServiceStatus{}, err
+		}
+	}
 	if g.backends == nil {
 		return admin.ServiceStatus{}, admin.ErrNotFound
 	}
@@ -102,19 +115,58 @@ func (g *fakeGateway) Service(context.Context, string) (admin.ServiceStatus, err
 }
 func (g *fakeGateway) PutService(context.Context, admin.ServiceSpec) error { return nil }
 func (g *fakeGateway) AddBackend(_ context.Context, _ string, b admin.BackendSpec) (admin.BackendStatus, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.backends[b.Name] = b
 	return admin.BackendStatus{BackendSpec: b}, nil
 }
 func (g *fakeGateway) RemoveBackend(_ context.Context, _ string, name string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.removed = append(g.removed, name)
 	delete(g.backends, name)
 	return nil
 }
+
+// Rollout runs the script; a rollout that drained ends as the gateway's does: the new
+// backends active, every other one stopped.
 func (g *fakeGateway) Rollout(ctx context.Context, _ string, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error) {
-	return g.rollout(ctx, req, progress)
+	res, err := g.rollout(ctx, req, progress)
+	if err == nil && res.Switched && !res.Reverted && !res.Superseded {
+		g.drained(req.Backends...)
+	}
+	return res, err
 }
-func (g *fakeGateway) Deploys(context.Context, string) ([]admin.DeployRecord, error) { return nil, nil }
+
+// drained makes news active and stops every other backend.
+func (g *fakeGateway) drained(news ...admin.BackendSpec) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for name, b := range g.backends {
+		b.Activation = admin.Stopped
+		g.backends[name] = b
+	}
+	for _, b := range news {
+		b.Activation = admin.Active
+		g.backends[b.Name] = b
+	}
+}
+
+// set changes one backend's activation; the caller holds g.mu (a service hook does).
+func (g *fakeGateway) set(name string, a admin.Activation) {
+	b := g.backends[name]
+	b.Name, b.Activation = name, a
+	g.backends[name] = b
+}
+
+func (g *fakeGateway) Deploys(context.Context, string) ([]admin.DeployRecord, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.history), nil
+}
 func (g *fakeGateway) RecordDeploy(_ context.Context, rec admin.DeployRecord) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.records = append(g.records, rec)
 	return nil
 }

@@ -45,6 +45,11 @@ type Plan struct {
 	Leftovers []Container
 	// StaleBackends are gateway backends whose container is gone: removed from the gateway.
 	StaleBackends []string
+	// Follow is the id of a rollout that already switched to this image and drains Old: the
+	// deploy starts nothing, follows it to its end and retires Old (a re-run after a broken
+	// stream or a gateway restart). Serving are the containers it made active.
+	Follow  string
+	Serving []Container
 }
 
 // MakePlan decides a deploy from an observation. It never talks to anything.
@@ -90,15 +95,44 @@ func MakePlan(t Target, obs Observation) Plan {
 		}
 	}
 	slices.Sort(p.StaleBackends)
+	p.follow(t, obs.Gateway, backends)
 	p.NewNumber = maxNumber + 1
 	p.NewName = fmt.Sprintf("%s-%s-%d", t.Project, t.Service, p.NewNumber)
 	return p
 }
 
+// follow turns the plan into following a rollout that drains towards t.Image already: every
+// backend it made active runs that image, and a deploy of the same image has nothing to add.
+func (p *Plan) follow(t Target, gw *admin.ServiceStatus, backends map[string]admin.BackendStatus) {
+	if gw == nil || gw.Rollout == nil || gw.Rollout.ID == "" || beforeSwitch(gw.Rollout.Step) {
+		return
+	}
+	var serving, draining []Container
+	for _, c := range p.Old {
+		switch backends[c.Name].Activation {
+		case admin.Active:
+			if c.Image != t.Image {
+				return
+			}
+			serving = append(serving, c)
+		case admin.Draining:
+			draining = append(draining, c)
+		}
+	}
+	if len(serving) == 0 {
+		return
+	}
+	p.Follow, p.Serving, p.Old = gw.Rollout.ID, serving, draining
+}
+
 // String describes the plan in one paragraph for a person.
 func (p Plan) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "deploy %s: start %s from %s", p.Service, p.NewName, p.Image)
+	if p.Follow != "" {
+		fmt.Fprintf(&b, "deploy %s: %s already serves %s; follow the gateway's rollout %s", p.Service, containerNames(p.Serving), p.Image, p.Follow)
+	} else {
+		fmt.Fprintf(&b, "deploy %s: start %s from %s", p.Service, p.NewName, p.Image)
+	}
 	if len(p.Old) > 0 {
 		fmt.Fprintf(&b, ", then drain and stop %s", containerNames(p.Old))
 	}

@@ -1,12 +1,94 @@
 package deploy
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
 )
+
+// switchEnd is how a rollout that switched ended, from its stream or, when the stream
+// broke, from the gateway's history.
+type switchEnd struct {
+	outcome       admin.Outcome // OutcomeSucceeded, OutcomeReverted or OutcomeSuperseded
+	drainTimedOut bool
+}
+
+func endOf(res admin.RolloutResult) switchEnd {
+	switch {
+	case res.Reverted:
+		return switchEnd{outcome: OutcomeReverted}
+	case res.Superseded:
+		return switchEnd{outcome: OutcomeSuperseded}
+	}
+	return switchEnd{outcome: OutcomeSucceeded, drainTimedOut: res.DrainTimedOut}
+}
+
+// rollout asks the gateway to prove nc ready, switch to it and drain the old backends, one
+// acknowledged step at a time. Before the switch any failure removes nc and the old keep
+// serving. After it, a broken stream is not the end: the deploy follows the rollout by its
+// id until the gateway says how it ended.
+func (r *run) rollout(ctx, readyCtx context.Context, plan Plan, nc Container) (switchEnd, error) {
+	t := r.t
+	req := admin.RolloutRequest{
+		Backends:      []admin.BackendSpec{backendFor(t, nc)},
+		DrainTimeout:  admin.Duration(r.opts.DrainTimeout),
+		Meta:          map[string]string{"image": t.Image, "container": nc.Name, "previous_image": r.res.PreviousImage},
+		ReadyInterval: admin.Duration(t.ReadyInterval),
+	}
+	if dl, ok := readyCtx.Deadline(); ok {
+		req.ReadyTimeout = admin.Duration(time.Until(dl))
+	}
+	phase := &rolloutPhase{run: r, container: nc.Name, readyAt: r.d.now()}
+	rctx, stopRollout := context.WithCancelCause(ctx)
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		r.watchExit(rctx, nc.ID, phase, stopRollout)
+	}()
+	r.recorded = true
+	result, err := r.d.Gateway.Rollout(rctx, t.Service, req, phase.event)
+	stopRollout(nil)
+	<-watchDone
+	if cause := context.Cause(rctx); errors.Is(cause, errExited) && ctx.Err() == nil {
+		err = cause
+	}
+	if !phase.switched.Load() {
+		if err == nil {
+			err = errors.New("the gateway ended the rollout without switching")
+		}
+		kind := ErrNotReady
+		switch {
+		case errors.Is(err, admin.ErrUnavailable) || errors.Is(err, admin.ErrUnauthorized):
+			kind = ErrGateway
+		case errors.Is(err, admin.ErrInvalid):
+			// The gateway did not understand the request: most often a gateway image older than this roll.
+			kind = ErrGateway
+			err = fmt.Errorf("%w (is the gateway image the same version as this roll? rebuild or pull it)", err)
+		case phase.ready.Load():
+			kind = ErrSwitch
+		}
+		return switchEnd{}, r.rollBack(ctx, nc, stepErr(StepReady, kind, err))
+	}
+	if err == nil {
+		return endOf(result), nil
+	}
+	id := phase.rolloutID()
+	if id == "" || ctx.Err() != nil {
+		// Switched, but the stream broke and there is nothing to follow (or the user stopped
+		// us): the gateway finishes the drain on its own and a re-run retires the old ones.
+		return switchEnd{}, stepErr(StepDrain, ErrGateway, fmt.Errorf("%w (the new container serves; run the deploy again to remove the old ones)", err))
+	}
+	r.emit(Event{Step: StepDrain, Status: StatusWarn, Container: nc.Name,
+		Message: fmt.Sprintf("lost the gateway's rollout stream (%v); following rollout %s", err, id)})
+	return r.follow(ctx, id)
+}
+
+var errExited = errors.New("the new container exited")
 
 // rolloutPhase turns the gateway's rollout acknowledgements into deploy events and
 // remembers how far the rollout got: before the switch a failure means roll back.
@@ -17,11 +99,25 @@ type rolloutPhase struct {
 	ready     atomic.Bool // written by the rollout callback, read by the exit watcher
 	switched  atomic.Bool
 	switchAt  time.Time
+
+	mu sync.Mutex
+	id string // the rollout's id, from its events
+}
+
+func (p *rolloutPhase) rolloutID() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.id
 }
 
 func (p *rolloutPhase) event(ev admin.RolloutEvent) {
 	r := p.run
 	now := r.d.now()
+	if ev.ID != "" {
+		p.mu.Lock()
+		p.id = ev.ID
+		p.mu.Unlock()
+	}
 	switch ev.Step {
 	case admin.StepProbing:
 		r.emit(Event{Step: StepReady, Status: StatusProgress, Container: p.container, Message: ev.Message})
@@ -62,4 +158,27 @@ func countsOf(bs []admin.BackendStatus) []Counts {
 		out[i] = Counts{Backend: b.Name, InFlight: b.InFlight, Sessions: b.Sessions}
 	}
 	return out
+}
+
+// watchExit stops waiting for readiness as soon as the new container exits: no
+// point probing a dead process until the timeout. After the switch it does nothing;
+// the gateway's health checks own that phase.
+func (r *run) watchExit(ctx context.Context, id string, phase *rolloutPhase, stop context.CancelCauseFunc) {
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if phase.switched.Load() {
+			return
+		}
+		c, err := r.d.Engine.Inspect(ctx, id)
+		if err == nil && !c.Running() {
+			stop(fmt.Errorf("%w (%s) while the gateway was checking it", errExited, c.State))
+			return
+		}
+	}
 }

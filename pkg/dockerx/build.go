@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"reflect"
 	"strings"
 
 	"github.com/docker/docker/api/types/build"
@@ -125,13 +124,9 @@ func readBuildStream(body io.Reader, out io.Writer) (string, error) {
 	}
 }
 
-// buildKeys are the keys of a service's build section that ServiceBuild maps;
-// any other key that is set is refused, since the classic builder would
-// silently build something else.
-var buildKeys = map[string]bool{"context": true, "dockerfile": true, "args": true, "target": true, "labels": true}
-
 // ServiceBuild returns the build of a service's `build:` section, tagged with
 // the name its containers run (the service's image, or <project>-<service>).
+// A key of the section that BuildImage cannot honour is refused (CheckBuild).
 func ServiceBuild(p *project.Project, service string) (BuildSpec, error) {
 	svc, err := p.Service(service)
 	if err != nil {
@@ -140,13 +135,7 @@ func ServiceBuild(p *project.Project, service string) (BuildSpec, error) {
 	if svc.Build == nil {
 		return BuildSpec{}, &tagged{msg: fmt.Sprintf("service %s has no build section", service), sentinel: ErrNotFound}
 	}
-	var errs []error
-	walkKeys(reflect.ValueOf(*svc.Build), func(key string, v reflect.Value) {
-		if !buildKeys[key] && !isEmpty(v) {
-			errs = append(errs, unsupported(service, "build."+key, "the classic builder that roll drives through the Engine API cannot honour it; build with docker compose build"))
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
+	if err := CheckBuild(p, service, *svc.Build); err != nil {
 		return BuildSpec{}, err
 	}
 	return BuildSpec{
@@ -157,4 +146,19 @@ func ServiceBuild(p *project.Project, service string) (BuildSpec, error) {
 		Target:     svc.Build.Target,
 		Labels:     maps.Clone(map[string]string(svc.Build.Labels)),
 	}, nil
+}
+
+// BuildService builds a service's image from its compose build section, as
+// ServiceBuild reads it (unsupported keys refused before anything is sent to the
+// engine), tags it tag, or the service's image name when tag is "", and
+// returns its ID.
+func (c *Client) BuildService(ctx context.Context, p *project.Project, service, tag string) (string, error) {
+	spec, err := ServiceBuild(p, service)
+	if err != nil {
+		return "", err
+	}
+	if tag != "" {
+		spec.Tag = tag
+	}
+	return c.BuildImage(ctx, spec)
 }

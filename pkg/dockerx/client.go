@@ -94,11 +94,6 @@ func (c *Client) Host() string {
 	return c.api.DaemonHost()
 }
 
-// APIVersion returns the negotiated API version, such as 1.41.
-func (c *Client) APIVersion() string {
-	return c.api.ClientVersion()
-}
-
 // IsLocal reports whether the engine runs on this machine, as far as its
 // address tells: a unix socket, or tcp:// to a loopback address. Ports its
 // containers publish on 127.0.0.1 are then reachable from roll. A socket

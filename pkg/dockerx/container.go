@@ -20,8 +20,6 @@ type Container struct {
 	Name string
 	// Image is the image reference the container was created from.
 	Image string
-	// ImageID is the ID of that image.
-	ImageID string
 	// Created is when the container was created.
 	Created time.Time
 	// State is the engine's status: created, running, paused, restarting,
@@ -30,8 +28,6 @@ type Container struct {
 	// Health is the healthcheck status: starting, healthy, unhealthy, or ""
 	// when the container has no healthcheck.
 	Health string
-	// ExitCode is the exit code of the last run, meaningful once exited.
-	ExitCode int
 	// Project, Service and Number come from the compose labels.
 	Project string
 	Service string
@@ -103,7 +99,6 @@ func fromInspect(info container.InspectResponse) Container {
 	ctr := Container{
 		ID:       info.ID,
 		Name:     strings.TrimPrefix(info.Name, "/"),
-		ImageID:  info.Image,
 		Networks: map[string]NetworkInfo{},
 	}
 	if info.Config != nil {
@@ -114,7 +109,6 @@ func fromInspect(info container.InspectResponse) Container {
 	ctr.Created, _ = time.Parse(time.RFC3339Nano, info.Created)
 	if st := info.State; st != nil {
 		ctr.State = string(st.Status)
-		ctr.ExitCode = st.ExitCode
 		if st.Health != nil {
 			ctr.Health = string(st.Health.Status)
 		}

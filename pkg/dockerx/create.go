@@ -21,16 +21,8 @@ const cleanupTimeout = 30 * time.Second
 type CreateOptions struct {
 	// Image replaces the service's image, for a deploy of a new tag.
 	Image string
-	// Name replaces the compose name <project>-<service>-<number>.
-	Name string
 	// Number is the container number; 0 takes the next free one.
 	Number int
-	// ExtraLabels are added to the service's labels; the compose labels win.
-	ExtraLabels map[string]string
-	// ExtraEnv is added to the service's environment, replacing variables of
-	// the same name. It does not enter the config hash: it is roll's, not the
-	// compose file's.
-	ExtraEnv map[string]string
 }
 
 // CreateForService creates (without starting) a container for a compose
@@ -64,33 +56,18 @@ func (c *Client) CreateForService(ctx context.Context, p *project.Project, servi
 			return Container{}, err
 		}
 	}
-	name := opts.Name
-	switch {
-	case name != "":
-	case svc.ContainerName != "":
-		name = svc.ContainerName
-	default:
+	name := svc.ContainerName
+	if name == "" {
 		name = fmt.Sprintf("%s-%s-%d", p.Name, service, number)
 	}
 	hash, err := configHash(svc)
 	if err != nil {
 		return Container{}, err
 	}
-	if len(opts.ExtraEnv) > 0 {
-		env := maps.Clone(svc.Environment)
-		if env == nil {
-			env = project.MappingWithEquals{}
-		}
-		for k, v := range opts.ExtraEnv {
-			env[k] = &v
-		}
-		svc.Environment = env
-	}
 	sp, err := buildSpec(p, svc, svc.Image, c.api.ClientVersion())
 	if err != nil {
 		return Container{}, err
 	}
-	maps.Copy(sp.config.Labels, opts.ExtraLabels)
 	maps.Copy(sp.config.Labels, containerLabels(p, svc, number, hash, img.ID))
 	return c.create(ctx, name, sp)
 }

@@ -136,8 +136,8 @@ func TestNewFollowsTheCurrentContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if c.Host() != engine.Host() || c.APIVersion() == "" {
-		t.Errorf("host %q version %q, want the context's engine %q", c.Host(), c.APIVersion(), engine.Host())
+	if c.Host() != engine.Host() || c.api.ClientVersion() == "" {
+		t.Errorf("host %q version %q, want the context's engine %q", c.Host(), c.api.ClientVersion(), engine.Host())
 	}
 }
 

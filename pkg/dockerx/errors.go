@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/containerd/errdefs"
+	"github.com/rollcd/roll/pkg/project"
 )
 
 // Sentinels callers branch on. Every error of this package that means one of
@@ -68,6 +69,12 @@ func engineError(doing string, err error) error {
 func unsupported(service, key, why string) error {
 	return &tagged{msg: fmt.Sprintf("service %s: %s is not supported: %s", service, key, why), sentinel: ErrUnsupported}
 }
+
+// unsupportedSetting is a located compose key roll cannot honour: it reads as the
+// project's SettingError (file:line: key: why) and matches ErrUnsupported too.
+type unsupportedSetting struct{ *project.SettingError }
+
+func (u unsupportedSetting) Unwrap() []error { return []error{ErrUnsupported, u.SettingError} }
 
 // noEngine reports that the engine cannot be used at all.
 func noEngine(msg string, cause error) error {

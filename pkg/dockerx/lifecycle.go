@@ -31,9 +31,6 @@ type State struct {
 	Error string
 	// Health is starting, healthy or unhealthy, or "" without a healthcheck.
 	Health string
-	// StartedAt and FinishedAt are the times of the last start and exit.
-	StartedAt  time.Time
-	FinishedAt time.Time
 }
 
 // String describes the state for a person: "running (healthy)", "exited with code 137 (out of memory)".
@@ -103,15 +100,7 @@ func (c *Client) State(ctx context.Context, id string) (State, error) {
 	if st.Health != nil {
 		out.Health = string(st.Health.Status)
 	}
-	out.StartedAt, _ = time.Parse(time.RFC3339Nano, st.StartedAt)
-	out.FinishedAt, _ = time.Parse(time.RFC3339Nano, st.FinishedAt)
 	return out, nil
-}
-
-// WaitRunning waits until the container runs. It fails with ErrExited when
-// the container exits first; ctx bounds the wait.
-func (c *Client) WaitRunning(ctx context.Context, id string) (State, error) {
-	return c.wait(ctx, id, func(s State) bool { return s.Running })
 }
 
 // WaitHealthy waits until the container runs and, if it has a healthcheck,

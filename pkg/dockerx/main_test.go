@@ -217,7 +217,7 @@ func run(t *testing.T, c *Client, p *project.Project, service string) Container 
 	if err := c.Start(ctx, ctr.ID); err != nil {
 		t.Fatalf("starting %s: %v", service, err)
 	}
-	if _, err := c.WaitRunning(ctx, ctr.ID); err != nil {
+	if _, err := c.wait(ctx, ctr.ID, func(s State) bool { return s.Running }); err != nil {
 		logs, _ := c.Logs(ctx, ctr.ID, 20)
 		t.Fatalf("waiting for %s: %v\n%s", service, err, logs)
 	}

@@ -8,6 +8,8 @@ import "github.com/compose-spec/compose-go/v2/types"
 type (
 	// ServiceConfig is a service's resolved compose configuration.
 	ServiceConfig = types.ServiceConfig
+	// BuildConfig is a service's build section.
+	BuildConfig = types.BuildConfig
 	// NetworkConfig is a top-level network of the project.
 	NetworkConfig = types.NetworkConfig
 	// VolumeConfig is a top-level named volume of the project.

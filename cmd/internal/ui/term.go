@@ -15,18 +15,29 @@ type Term struct {
 	Out   io.Writer
 	TTY   bool // a terminal: live progress lines are rewritten in place
 	Color bool // colour is on: a TTY, NO_COLOR unset, --no-color not given, TERM not dumb
+	Width int  // columns of the terminal, 0 when unknown; a live line must fit or it cannot be rewritten
 
 	green, red, yellow, dim, bold *color.Color
 }
 
 // NewTerm decides once whether out gets colour and live lines.
 func NewTerm(out io.Writer, noColor bool) *Term {
-	tty := false
+	tty, width := false, 0
 	if f, ok := out.(*os.File); ok {
 		tty = isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+		if tty {
+			width = columns(f.Fd())
+		}
 	}
 	_, noColorEnv := os.LookupEnv("NO_COLOR")
 	useColor := tty && !noColor && !noColorEnv && os.Getenv("TERM") != "dumb"
+	t := newTerm(out, tty, useColor)
+	t.Width = width
+	return t
+}
+
+// newTerm is a Term with the given traits, whatever out is (tests fake a terminal with it).
+func newTerm(out io.Writer, tty, useColor bool) *Term {
 	t := &Term{Out: out, TTY: tty, Color: useColor}
 	mk := func(attrs ...color.Attribute) *color.Color {
 		c := color.New(attrs...)

@@ -34,38 +34,6 @@ func TestNoColorEnvTurnsColourOff(t *testing.T) {
 	}
 }
 
-func TestStepLinesShowsStepsProgressAndFailureLogs(t *testing.T) {
-	var buf bytes.Buffer
-	s := NewStepLines(NewTerm(&buf, true))
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s.Event(deploy.Event{Time: t0, Step: deploy.StepCreate, Status: deploy.StatusStart})
-	s.Event(deploy.Event{Time: t0, Step: deploy.StepCreate, Status: deploy.StatusDone, Elapsed: 1500 * time.Millisecond, Message: "p-app-2 from app:v2"})
-	s.Event(deploy.Event{Time: t0.Add(time.Second), Step: deploy.StepDrain, Status: deploy.StatusProgress,
-		Counts: []deploy.Counts{{Backend: "p-app-1", InFlight: 3, Sessions: 7}}})
-	// A second progress line within the interval is not printed off a terminal.
-	s.Event(deploy.Event{Time: t0.Add(2 * time.Second), Step: deploy.StepDrain, Status: deploy.StatusProgress,
-		Counts: []deploy.Counts{{Backend: "p-app-1", InFlight: 1, Sessions: 7}}})
-	s.Event(deploy.Event{Time: t0, Step: deploy.StepReady, Status: deploy.StatusFailed, Message: "health 503", Logs: []string{"boom"}})
-	s.Event(deploy.Event{Step: deploy.StepDone, Status: deploy.StatusFailed, Result: &deploy.Result{
-		Outcome: deploy.OutcomeRolledBack, Service: "app", FailedStep: deploy.StepReady, Error: "not ready", Old: []string{"p-app-1"}}})
-	out := buf.String()
-	for _, want := range []string{
-		"✓ create      1.5s  p-app-2 from app:v2",
-		"p-app-1: 3 in flight, 7 sessions",
-		"✗ ready",
-		"│ boom",
-		"rolled-back: app at step ready: not ready",
-		"safe: p-app-1 still serves",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	if strings.Contains(out, "1 in flight") {
-		t.Errorf("off a terminal, progress within 5s must not repeat:\n%s", out)
-	}
-}
-
 func TestJSONEventsOneObjectPerLine(t *testing.T) {
 	var buf bytes.Buffer
 	j := NewJSONEvents(&buf)
@@ -91,5 +59,16 @@ func TestJSONEventsOneObjectPerLine(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(lines[1]), &last); err != nil || last.Result.Outcome != "succeeded" || last.Result.Durations["total_ms"] != 3000 {
 		t.Fatalf("last line %s: %+v %v", lines[1], last, err)
+	}
+}
+
+func TestJSONEventsKeepEveryProbe(t *testing.T) {
+	var buf bytes.Buffer
+	j := NewJSONEvents(&buf)
+	for range 7 {
+		j.Event(deploy.Event{Step: deploy.StepReady, Status: deploy.StatusProgress, Message: "connection refused"})
+	}
+	if n := strings.Count(buf.String(), `"message":"connection refused"`); n != 7 {
+		t.Fatalf("--json must carry every progress event with its error: got %d of 7:\n%s", n, buf.String())
 	}
 }

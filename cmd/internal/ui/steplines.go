@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"time"
@@ -11,63 +9,39 @@ import (
 	"github.com/rollcd/roll/pkg/deploy"
 )
 
-// JSONEvents writes each deploy event as one JSON object per line (for CI).
-type JSONEvents struct {
-	mu  sync.Mutex
-	enc *json.Encoder
-}
-
-// NewJSONEvents writes to w.
-func NewJSONEvents(w io.Writer) *JSONEvents { return &JSONEvents{enc: json.NewEncoder(w)} }
-
-// Event writes e as one line.
-func (j *JSONEvents) Event(e deploy.Event) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	_ = j.enc.Encode(e)
-}
-
 // StepLines renders deploy events for a person: one line per finished step with its
-// elapsed time, live drain counts rewritten in place on a terminal (or printed every
-// few seconds elsewhere), and the failed container's last log lines.
+// elapsed time, the progress of a long step (readiness probes, drain counts) as one
+// live line, and for a failed step the last probe error and the container's last
+// log lines.
 type StepLines struct {
-	term      *Term
-	mu        sync.Mutex
-	live      bool      // a progress line is on screen and must be cleared first
-	lastPrint time.Time // of a non-TTY progress line
-	every     time.Duration
+	term  *Term
+	mu    sync.Mutex
+	live  liveStep
+	every time.Duration // off a terminal, the least time between two progress lines of a step
 }
 
 // NewStepLines renders to term.
-func NewStepLines(term *Term) *StepLines { return &StepLines{term: term, every: 5 * time.Second} }
+func NewStepLines(term *Term) *StepLines {
+	return &StepLines{term: term, every: 10 * time.Second}
+}
 
 // Event renders e.
 func (s *StepLines) Event(e deploy.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.term
-	if e.Status == deploy.StatusProgress {
-		line := fmt.Sprintf("  %s %-8s %7s  %s", t.Dim("…"), e.Step, fmtElapsed(e.Elapsed), progressText(e))
-		if t.TTY {
-			fmt.Fprintf(t.Out, "\r\033[K%s", line)
-			s.live = true
-		} else if e.Time.Sub(s.lastPrint) >= s.every {
-			fmt.Fprintln(t.Out, line)
-			s.lastPrint = e.Time
-		}
+	switch e.Status {
+	case deploy.StatusProgress:
+		s.progress(e)
 		return
-	}
-	if e.Status == deploy.StatusStart {
+	case deploy.StatusStart:
 		return // a step is shown when it ends; progress covers long ones
 	}
-	if s.live {
-		fmt.Fprint(t.Out, "\r\033[K")
-		s.live = false
-	}
+	ended := s.endLive()
 	if e.Step == deploy.StepDone && e.Result != nil {
 		s.summary(e)
 		return
 	}
+	t := s.term
 	mark := t.Green("✓")
 	switch e.Status {
 	case deploy.StatusWarn:
@@ -76,20 +50,12 @@ func (s *StepLines) Event(e deploy.Event) {
 		mark = t.Red("✗")
 	}
 	fmt.Fprintf(t.Out, "  %s %-8s %7s  %s\n", mark, e.Step, fmtElapsed(e.Elapsed), e.Message)
+	if e.Status == deploy.StatusFailed && ended.lastProbe != "" && !strings.Contains(e.Message, ended.lastProbe) {
+		fmt.Fprintf(t.Out, "      %s %s\n", t.Dim("last probe:"), ended.lastProbe)
+	}
 	for _, l := range e.Logs {
 		fmt.Fprintf(t.Out, "      %s %s\n", t.Dim("│"), l)
 	}
-}
-
-func progressText(e deploy.Event) string {
-	if len(e.Counts) == 0 {
-		return e.Message
-	}
-	parts := make([]string, 0, len(e.Counts))
-	for _, c := range e.Counts {
-		parts = append(parts, fmt.Sprintf("%s: %d in flight, %d sessions", c.Backend, c.InFlight, c.Sessions))
-	}
-	return strings.Join(parts, "; ")
 }
 
 func (s *StepLines) summary(e deploy.Event) {

@@ -407,6 +407,19 @@ func TestDeployBuildsTheServiceImage(t *testing.T) {
 		t.Errorf("deploy --build events lack build:done: %v", steps)
 	}
 	waitServing(t, p, "v2")
+
+	// A build key the builder cannot honour is refused, named, before anything changes.
+	good := mustRead(t, p.Dir+"/compose.yaml")
+	p.write("compose.yaml", strings.Replace(good, "      context: ./app\n", "      context: ./app\n      ssh: [default]\n", 1))
+	before := p.containers("app")
+	res = p.roll("deploy", "app", "--build")
+	p.write("compose.yaml", good)
+	if res.Code != 3 || !strings.Contains(res.Stderr, "compose.yaml") || !strings.Contains(res.Stderr, "build.ssh") {
+		t.Errorf("unsupported build key: exit %d, stderr %q; want 3 naming the file and the key", res.Code, res.Stderr)
+	}
+	if after := p.containers("app"); strings.Join(after, ",") != strings.Join(before, ",") {
+		t.Errorf("a refused build changed the containers: %v → %v", before, after)
+	}
 }
 
 func TestCtrlCBeforeTheSwitchLeavesTheOldServing(t *testing.T) {

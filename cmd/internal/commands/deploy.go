@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/rollcd/roll/cmd/internal/ui"
 	"github.com/rollcd/roll/pkg/deploy"
+	"github.com/rollcd/roll/pkg/project"
 )
 
 func init() {
@@ -118,6 +120,9 @@ func runDeploy(c *cli.Context, o deployOptions) error {
 	if o.build {
 		buildAt := time.Now()
 		if err := e.engine.Build(c.Context, o.service, target.Image); err != nil {
+			if errors.Is(err, project.ErrInvalidProject) {
+				return err // the compose file's fault: exit 3, naming the key
+			}
 			return &deploy.StepError{Step: deploy.StepBuild, Kind: deploy.ErrStart, Err: err}
 		}
 		obs.Event(deploy.Event{Time: time.Now(), Step: deploy.StepBuild, Status: deploy.StatusDone, Service: o.service,

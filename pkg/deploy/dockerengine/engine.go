@@ -105,16 +105,7 @@ func (e Engine) Build(ctx context.Context, service, image string) error {
 	if svc.Build == nil {
 		return fmt.Errorf("%w: service %q has no build: section; --build needs one", project.ErrInvalidProject, service)
 	}
-	args := map[string]*string{}
-	for k, v := range svc.Build.Args {
-		args[k] = v
-	}
-	_, err = e.Docker.BuildImage(ctx, dockerx.BuildSpec{
-		ContextDir: svc.Build.Context,
-		Dockerfile: svc.Build.Dockerfile,
-		Tag:        image,
-		Args:       args,
-		Target:     svc.Build.Target,
-	})
+	// BuildService refuses the build keys the engine's builder cannot honour, naming the key.
+	_, err = e.Docker.BuildService(ctx, e.Project, service, image)
 	return err
 }

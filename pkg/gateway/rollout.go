@@ -291,7 +291,10 @@ func (ro *rollout) finish(outcome admin.Outcome, msg string) {
 }
 
 // emit stamps and sends one event, and keeps it as the service's current rollout step.
+// Every event carries the rollout's deploy record id, by which a caller whose stream broke
+// finds the rollout in the status and, once it ended, in the history.
 func (ro *rollout) emit(ev admin.RolloutEvent) {
+	ev.ID = ro.record.ID
 	ev.Time = time.Now().UTC()
 	ev.Elapsed = admin.Duration(time.Since(ro.start))
 	ro.s.lastEvent.Store(&ev)

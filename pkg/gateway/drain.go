@@ -14,10 +14,12 @@ const drainEvery = 500 * time.Millisecond
 
 // drain waits until the old backends of a service are idle, then stops them.
 type drain struct {
-	s       *service
-	old     []string // draining backends to wait for
-	news    []string // backends that took over; if all fail, the drain reverts
+	s    *service
+	old  []string // draining backends to wait for
+	news []string // backends that took over; if all fail, the drain reverts
+	// timeout counts from since, the switch: after a restart the drain has only what is left.
 	timeout time.Duration
+	since   time.Time
 	// minWait delays the end of a drain whose session counts are unknown (after a restart).
 	minWait time.Duration
 	emit    func(admin.RolloutEvent)
@@ -33,6 +35,10 @@ type drainOutcome struct {
 // the backends then stay draining (and a restarted gateway drains them again).
 func (d drain) run(ctx context.Context) (drainOutcome, error) {
 	start := time.Now()
+	since := d.since
+	if since.IsZero() {
+		since = start
+	}
 	tick := time.NewTicker(drainEvery)
 	defer tick.Stop()
 	for {
@@ -42,7 +48,7 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 		}
 		old := backendStatuses(d.s, d.old)
 		idle := d.idle(old) && time.Since(start) >= d.minWait
-		timedOut := !idle && time.Since(start) >= d.timeout
+		timedOut := !idle && time.Since(since) >= d.timeout
 		if idle || timedOut {
 			d.stopOld()
 			return drainOutcome{timedOut: timedOut}, nil

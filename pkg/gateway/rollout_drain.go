@@ -30,7 +30,8 @@ func (ro *rollout) drainOut(ctx context.Context, res admin.RolloutResult) (admin
 	res.DrainedAfter = admin.Duration(time.Since(ro.start))
 	switch {
 	case err != nil && errors.Is(context.Cause(ctx), errSuperseded):
-		ro.end(admin.OutcomeSucceeded, admin.StepDrained, &res,
+		res.Superseded = true
+		ro.end(admin.OutcomeSuperseded, admin.StepDrained, &res,
 			fmt.Sprintf("switched; the drain of %s was taken over by a newer rollout", ro.oldNames))
 		return res, nil
 	case err != nil:

@@ -108,7 +108,7 @@ func (d drain) stopOld() {
 		return ms
 	}))
 	g.mu.Unlock()
-	g.persist()
+	// No save here: the rollout's finish saves the stopped backends with its outcome.
 	deadline := time.Now().Add(10 * time.Second)
 	for _, b := range stopped {
 		for b.inFlight.Load() > 0 && time.Now().Before(deadline) {
@@ -137,7 +137,7 @@ func (d drain) revert() {
 	s.snap.Store(next)
 	g.mu.Unlock()
 	g.log.Warn("rollout reverted: every new backend failed", "service", s.name, "active", d.old, "stopped", d.news)
-	g.persist()
+	// No save here: the rollout's finish saves the reverted table with its outcome.
 }
 
 func drainMessage(old []admin.BackendStatus) string {
@@ -147,29 +147,4 @@ func drainMessage(old []admin.BackendStatus) string {
 		sessions += st.Sessions
 	}
 	return fmt.Sprintf("%d in flight, %d live sessions on the old backends", inFlight, sessions)
-}
-
-// resumeDrain finishes, after a restart, a drain the previous process did not: the session
-// counts died with it, so in "sessions" mode it waits at least SessionIdle (capped by the
-// drain timeout) for returning users to show up again.
-func (g *Gateway) resumeDrain(s *service) {
-	var old []string
-	for _, m := range s.snap.Load().members {
-		if m.spec.Activation == admin.Draining {
-			old = append(old, m.spec.Name)
-		}
-	}
-	cfg := s.cfg.Load()
-	d := drain{s: s, old: old, timeout: time.Duration(cfg.spec.Drain.Timeout)}
-	if cfg.spec.Drain.Mode == admin.DrainSessions {
-		d.minWait = min(cfg.sessionIdle, d.timeout)
-	}
-	s.busy.Store(true)
-	g.log.Info("resuming an interrupted drain", "service", s.name, "backends", old, "at_least", d.minWait)
-	g.goBackground(func(ctx context.Context) {
-		defer s.busy.Store(false)
-		if _, err := d.run(ctx); err != nil {
-			g.log.Warn("resumed drain interrupted", "service", s.name, "err", err)
-		}
-	})
 }

@@ -54,8 +54,9 @@ type rollout struct {
 	timeout      time.Duration
 	drainStarted time.Time
 	minWait      time.Duration
-	note         string       // put before the recorded message: how a resumed rollout came to be
-	drain        *drainHandle // set once the rollout drains
+	note         string        // put before the recorded message: how a resumed rollout came to be
+	entry        *stateRollout // the service's switched entry while this rollout drains
+	drain        *drainHandle  // set once the rollout drains
 }
 
 // begin claims the service and registers the new backends, stopped and pending.
@@ -191,6 +192,8 @@ func (ro *rollout) switchOver() {
 		ro.timeout = time.Duration(s.cfg.Load().spec.Drain.Timeout)
 	}
 	ro.drainStarted = time.Now()
+	ro.entry = ro.stateEntry()
+	s.switched = ro.entry // saved with the switch: a restart resumes this rollout
 	g.mu.Unlock()
 	g.log.Info("rollout switched", "service", s.name, "active", ro.newNames, "draining", ro.oldNames)
 	g.persist()
@@ -211,7 +214,8 @@ func (ro *rollout) fail(cause error) error {
 	return cause
 }
 
-// finish records the rollout in the deploy history and saves the state.
+// finish records the rollout in the deploy history and saves the state, with the rollout
+// no longer in progress.
 func (ro *rollout) finish(outcome admin.Outcome, msg string) {
 	if ro.note != "" {
 		msg = ro.note + "; " + msg
@@ -221,6 +225,9 @@ func (ro *rollout) finish(outcome admin.Outcome, msg string) {
 	ro.record.Message = msg
 	ro.g.mu.Lock()
 	ro.s.addDeployLocked(ro.record)
+	if ro.entry != nil && ro.s.switched == ro.entry {
+		ro.s.switched = nil // in the same save as the outcome and the stopped backends
+	}
 	ro.g.mu.Unlock()
 	ro.g.log.Info("rollout finished", "service", ro.s.name, "outcome", outcome, "elapsed", time.Since(ro.start))
 	ro.g.persist()

@@ -28,6 +28,9 @@ type stateService struct {
 	Spec     admin.ServiceSpec    `json:"spec"` // with its secret: the file is 0600
 	Backends []json.RawMessage    `json:"backends"`
 	Deploys  []admin.DeployRecord `json:"deploys,omitempty"`
+	// Rollout is the rollout that switched and drains (a stateRollout), absent in files
+	// written before it was kept: their drains resume without it.
+	Rollout json.RawMessage `json:"rollout,omitempty"`
 }
 
 type stateBackend struct {
@@ -65,6 +68,11 @@ func (g *Gateway) encodeState() ([]byte, error) {
 	var err error
 	for _, s := range list {
 		ss := stateService{Spec: s.cfg.Load().spec, Deploys: s.deploys}
+		if s.switched != nil {
+			raw, e := json.Marshal(s.switched)
+			err = errors.Join(err, e)
+			ss.Rollout = raw
+		}
 		for _, m := range s.snap.Load().members {
 			raw, e := json.Marshal(stateBackend{Spec: m.spec, Pending: m.pending})
 			err = errors.Join(err, e)
@@ -122,7 +130,7 @@ func writeFileAtomic(path string, data []byte) error {
 // restore loads cfg.StatePath. A missing file is a first start. A file that is not JSON at
 // all is moved aside (never overwritten) and the gateway starts empty; a bad service or
 // backend entry is logged and skipped. Backends of a rollout that never switched are dropped;
-// draining ones stay draining and their drain starts again.
+// draining ones stay draining and the rollout that drained them resumes (resumeRollout).
 func (g *Gateway) restore() error {
 	data, err := os.ReadFile(g.cfg.StatePath)
 	if errors.Is(err, os.ErrNotExist) {
@@ -145,48 +153,65 @@ func (g *Gateway) restore() error {
 		return fmt.Errorf("reading the state file %s: version %d is newer than this gateway's %d: upgrade roll", g.cfg.StatePath, f.Version, stateVersion)
 	}
 	g.mu.Lock()
-	var draining []*service
+	var resume []restoredService
 	for i, raw := range f.Services {
-		s := g.restoreService(i, raw)
-		if s == nil {
-			continue
-		}
-		for _, m := range s.snap.Load().members {
-			if m.spec.Activation == admin.Draining {
-				draining = append(draining, s)
-				break
-			}
+		rs, ok := g.restoreService(i, raw)
+		switch {
+		case !ok:
+		case rs.draining():
+			resume = append(resume, rs)
+		case rs.rollout != nil:
+			rs.s.recordUnfinishedLocked(rs.rollout)
 		}
 	}
 	g.routes.Store(buildRoutes(g.services))
 	g.mu.Unlock()
-	for _, s := range draining {
-		g.resumeDrain(s)
+	for _, rs := range resume {
+		g.resumeRollout(rs.s, rs.rollout, rs.sessionsKnown)
 	}
 	g.log.Info("state restored", "path", g.cfg.StatePath, "services", len(g.services), "saved", f.Saved)
 	g.persist() // the dropped entries go now, not at the next change
 	return nil
 }
 
+// restoredService is a service read back from the state file, with what its resumed
+// rollout needs.
+type restoredService struct {
+	s       *service
+	rollout *stateRollout // the rollout that had switched, if the file kept it
+	// sessionsKnown: every draining backend came with its saved sessions.
+	sessionsKnown bool
+}
+
+// draining reports whether a drain was under way: some backend is draining.
+func (rs restoredService) draining() bool {
+	for _, m := range rs.s.snap.Load().members {
+		if m.spec.Activation == admin.Draining {
+			return true
+		}
+	}
+	return false
+}
+
 // restoreService decodes one service entry. Caller holds g.mu.
-func (g *Gateway) restoreService(i int, raw json.RawMessage) *service {
+func (g *Gateway) restoreService(i int, raw json.RawMessage) (restoredService, bool) {
 	var ss stateService
 	if err := json.Unmarshal(raw, &ss); err != nil {
 		g.log.Error("state entry skipped: service unreadable", "index", i, "err", err)
-		return nil
+		return restoredService{}, false
 	}
 	spec, err := normalizeService(ss.Spec)
 	if err != nil {
 		g.log.Error("state entry skipped: service invalid", "index", i, "service", ss.Spec.Name, "err", err)
-		return nil
+		return restoredService{}, false
 	}
 	if _, dup := g.services[spec.Name]; dup {
 		g.log.Error("state entry skipped: service listed twice", "index", i, "service", spec.Name)
-		return nil
+		return restoredService{}, false
 	}
 	if rt, clash := buildRoutes(g.services).conflict(spec.Name, spec.Hosts, spec.PathPrefixes); clash {
 		g.log.Error("state entry skipped: route taken", "service", spec.Name, "by", rt.svc.name)
-		return nil
+		return restoredService{}, false
 	}
 	s := g.newService(spec)
 	g.services[spec.Name] = s
@@ -212,5 +237,9 @@ func (g *Gateway) restoreService(i int, raw json.RawMessage) *service {
 		ss.Deploys = ss.Deploys[:maxHistory]
 	}
 	s.deploys = ss.Deploys
-	return s
+	rs := restoredService{s: s}
+	if rs.rollout, err = decodeRollout(ss.Rollout); err != nil {
+		g.log.Error("state entry partly skipped: its drain resumes as a new rollout", "service", spec.Name, "err", err)
+	}
+	return rs, true
 }

@@ -84,9 +84,10 @@ func TestStateSkipsBadEntriesAndUnfinishedRollouts(t *testing.T) {
 	if strings.Join(bs, ",") != "ok:active,old:draining" {
 		t.Fatalf("restored backends %v, want ok:active,old:draining (the pending one dropped)", bs)
 	}
-	// The resumed drain runs (requests mode would end it at once; sessions mode waits).
-	if !g.services["good"].busy.Load() {
-		t.Fatal("no drain resumed for the draining backend")
+	// The resumed drain runs (requests mode would end it at once; sessions mode waits, since
+	// a file without saved sessions says nothing of them), as a rollout of its own.
+	if st.Rollout == nil || st.Rollout.Step != admin.StepDraining || st.Rollout.ID == "" {
+		t.Fatalf("no rollout resumed for the draining backend: %+v", st.Rollout)
 	}
 	// The file was rewritten without the bad entries.
 	data, _ := os.ReadFile(path)

@@ -49,12 +49,14 @@ func (g *Gateway) resumeRollout(s *service, saved *stateRollout, sessionsKnown b
 			}
 		}
 	} else {
-		ro.note = "drain resumed after a gateway restart; the rollout that switched left no record"
+		ro.note = "drain resumed after a gateway restart, with no rollout in progress saved"
 		ro.record = admin.DeployRecord{ID: newDeployID(now), Service: s.name, Started: now.UTC()}
 	}
 	if len(ro.newNames) == 0 {
 		ro.newNames = active
 	}
+	// Saved sessions are as of the last save: activity since is lost, bounded by the save
+	// interval (see saveSessions); without them at all the counts say nothing.
 	if cfg.spec.Drain.Mode == admin.DrainSessions && !sessionsKnown {
 		ro.minWait = min(cfg.sessionIdle, ro.timeout)
 	}

@@ -75,8 +75,9 @@ func waitDeploy(t *testing.T, g *testGateway, svc, id string) admin.DeployRecord
 // service takes its drain over instead of failing as busy, and drains both old sets.
 func TestResumedRolloutIsSuperseded(t *testing.T) {
 	v2, old, v3 := startNameBackend(t, "v2"), startNameBackend(t, "old"), startNameBackend(t, "v3")
-	path := switchedState{newAddr: v2.addr(), oldAddr: old.addr(), drainStarted: time.Now(), timeout: time.Hour}.write(t)
-	// "new" is v2 here: the file names it "new".
+	// "new" is v2 here: the file names it "new". old has a live session, which never idles.
+	path := switchedState{newAddr: v2.addr(), oldAddr: old.addr(), drainStarted: time.Now(), timeout: time.Hour,
+		oldExtra: withSavedSessions(fmt.Sprintf(`{"S1.old":%d}`, time.Now().UnixMilli()))}.write(t)
 	g := newTestGateway(t, func(c *Config) { c.StatePath = path })
 	st, _ := g.Service(t.Context(), "app")
 	if st.Rollout == nil || st.Rollout.ID != "r1" || st.Rollout.Step != admin.StepDraining {
@@ -87,8 +88,8 @@ func TestResumedRolloutIsSuperseded(t *testing.T) {
 		Backends:     []admin.BackendSpec{{Name: "v3", Address: v3.addr()}},
 		DrainTimeout: admin.Duration(300 * time.Millisecond),
 	}, log.add)
-	if err != nil || !res.Switched {
-		t.Fatalf("rollout over a resumed one: %+v %v", res, err)
+	if err != nil || !res.Switched || !res.DrainTimedOut {
+		t.Fatalf("rollout over a resumed one: %+v %v, want switched and the drain timed out on old's session", res, err)
 	}
 	sw := log.wait(t, admin.StepSwitched)
 	names := map[string]bool{}
@@ -112,7 +113,8 @@ func TestResumedRolloutIsSuperseded(t *testing.T) {
 // A resumed rollout reverts as a live one does when its new backends fail.
 func TestResumedRolloutReverts(t *testing.T) {
 	next, old := startKillable(t, "new"), startNameBackend(t, "old")
-	path := switchedState{newAddr: next.addr, oldAddr: old.addr(), drainStarted: time.Now(), timeout: time.Hour}.write(t)
+	path := switchedState{newAddr: next.addr, oldAddr: old.addr(), drainStarted: time.Now(), timeout: time.Hour,
+		oldExtra: withSavedSessions(fmt.Sprintf(`{"S1.old":%d}`, time.Now().UnixMilli()))}.write(t)
 	g := newTestGateway(t, func(c *Config) { c.StatePath = path })
 	if st, _ := g.Service(t.Context(), "app"); st.Rollout == nil || st.Rollout.ID != "r1" {
 		t.Fatalf("no resumed rollout in the status: %+v", st.Rollout)

@@ -38,6 +38,12 @@ type stateBackend struct {
 	// Pending marks a backend of a rollout that had not switched yet: a restart drops it,
 	// as a cancelled rollout would.
 	Pending bool `json:"pending,omitempty"`
+	// Sessions are the live sessions of a backend that is not stopped, as of the save: an
+	// object of session id → last-seen unix milliseconds (see decodeSessions).
+	// SessionsSaved says they were saved at all: a backend without sessions differs from
+	// one in a file written before sessions were kept, whose drain cannot trust its counts.
+	Sessions      json.RawMessage `json:"sessions,omitempty"`
+	SessionsSaved bool            `json:"sessions_saved,omitempty"`
 }
 
 // persist writes the whole table to cfg.StatePath. A failed write is logged, not returned:
@@ -64,17 +70,25 @@ func (g *Gateway) encodeState() ([]byte, error) {
 		list = append(list, s)
 	}
 	slices.SortFunc(list, func(a, b *service) int { return cmp.Compare(a.name, b.name) })
-	f := stateFile{Version: stateVersion, Saved: time.Now().UTC()}
+	now := time.Now()
+	f := stateFile{Version: stateVersion, Saved: now.UTC()}
 	var err error
 	for _, s := range list {
-		ss := stateService{Spec: s.cfg.Load().spec, Deploys: s.deploys}
+		cfg := s.cfg.Load()
+		ss := stateService{Spec: cfg.spec, Deploys: s.deploys}
 		if s.switched != nil {
 			raw, e := json.Marshal(s.switched)
 			err = errors.Join(err, e)
 			ss.Rollout = raw
 		}
 		for _, m := range s.snap.Load().members {
-			raw, e := json.Marshal(stateBackend{Spec: m.spec, Pending: m.pending})
+			sb := stateBackend{Spec: m.spec, Pending: m.pending}
+			if !m.pending && m.spec.Activation != admin.Stopped {
+				sessions, e := json.Marshal(m.b.sessions.export(now.UnixNano(), cfg.sessionIdle))
+				err = errors.Join(err, e)
+				sb.Sessions, sb.SessionsSaved = sessions, true
+			}
+			raw, e := json.Marshal(sb)
 			err = errors.Join(err, e)
 			ss.Backends = append(ss.Backends, raw)
 		}
@@ -215,6 +229,7 @@ func (g *Gateway) restoreService(i int, raw json.RawMessage) (restoredService, b
 	}
 	s := g.newService(spec)
 	g.services[spec.Name] = s
+	rs := restoredService{s: s, sessionsKnown: true}
 	for j, rawB := range ss.Backends {
 		var sb stateBackend
 		if err := json.Unmarshal(rawB, &sb); err != nil {
@@ -231,13 +246,17 @@ func (g *Gateway) restoreService(i int, raw json.RawMessage) (restoredService, b
 		}
 		if err != nil {
 			g.log.Error("state entry skipped: backend invalid", "service", spec.Name, "index", j, "err", err)
+			continue
+		}
+		known := g.restoreSessions(s, bs, sb)
+		if bs.Activation == admin.Draining && !known {
+			rs.sessionsKnown = false
 		}
 	}
 	if len(ss.Deploys) > maxHistory {
 		ss.Deploys = ss.Deploys[:maxHistory]
 	}
 	s.deploys = ss.Deploys
-	rs := restoredService{s: s}
 	if rs.rollout, err = decodeRollout(ss.Rollout); err != nil {
 		g.log.Error("state entry partly skipped: its drain resumes as a new rollout", "service", spec.Name, "err", err)
 	}

@@ -96,7 +96,8 @@ func (s *rolloutStream) closing(res RolloutResult, err error) (RolloutEvent, boo
 		return RolloutEvent{}, false
 	}
 	now := time.Now()
-	ev := RolloutEvent{Time: now, Elapsed: Duration(now.Sub(s.start)), Result: &res}
+	// The Service's events carry the rollout's id; the closing line is the same rollout's.
+	ev := RolloutEvent{ID: s.last.ID, Time: now, Elapsed: Duration(now.Sub(s.start)), Result: &res}
 	switch {
 	case res.Reverted:
 		ev.Step = StepReverted

@@ -89,8 +89,8 @@ func TestRolloutCancelReachesTheService(t *testing.T) {
 func TestRolloutErrorMidStream(t *testing.T) {
 	f := newFake()
 	f.setRollout(func(_ context.Context, _ string, _ RolloutRequest, progress func(RolloutEvent)) (RolloutResult, error) {
-		progress(RolloutEvent{Step: StepAdded})
-		progress(RolloutEvent{Step: StepProbing, Message: "GET /health answered 503"})
+		progress(RolloutEvent{ID: "r1", Step: StepAdded})
+		progress(RolloutEvent{ID: "r1", Step: StepProbing, Message: "GET /health answered 503"})
 		return RolloutResult{}, fmt.Errorf("app-2 not ready after 2m: %w", ErrNotReady)
 	})
 	c, _ := clientFor(t, f)
@@ -112,6 +112,9 @@ func TestRolloutErrorMidStream(t *testing.T) {
 	last := events[2]
 	if last.Step != StepFailed || last.Error == nil || last.Error.Code != "not_ready" || last.Result == nil {
 		t.Errorf("closing event = %+v, want step failed with the not_ready error and a result", last)
+	}
+	if last.ID != "r1" {
+		t.Errorf("closing event id %q, want the rollout's r1", last.ID)
 	}
 }
 

@@ -210,7 +210,10 @@ type RolloutEvent struct {
 type RolloutResult struct {
 	Switched bool `json:"switched"`
 	// Superseded is set when a newer rollout of the service took the drain over: the old
-	// backends, and this rollout's own, are that rollout's to drain and stop.
+	// backends, and this rollout's own, are that rollout's to drain and stop. The last event
+	// is then a StepDrained all the same, because this rollout's part is over and nothing
+	// failed, though its old backends still drain (under the newer rollout); the deploy
+	// record says OutcomeSuperseded.
 	Superseded    bool     `json:"superseded,omitempty"`
 	DrainTimedOut bool     `json:"drain_timed_out,omitempty"`
 	Reverted      bool     `json:"reverted,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
 )
@@ -47,6 +48,18 @@ func BenchmarkRequestPathHTTP(b *testing.B) {
 	b.Cleanup(backend.Close)
 	mustPut(b, g, httpService("app"))
 	mustAdd(b, g, "app", admin.BackendSpec{Name: "a", Address: backend.Listener.Addr().String()})
+	benchPath(b, g)
+}
+
+// BenchmarkRequestPathKnownSession: as BenchmarkRequestPathHTTP, but the request's session
+// is one the backend issued, so every request updates its last-seen time.
+func BenchmarkRequestPathKnownSession(b *testing.B) {
+	g := newTestGateway(b, nil)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") }))
+	b.Cleanup(backend.Close)
+	mustPut(b, g, httpService("app"))
+	mustAdd(b, g, "app", admin.BackendSpec{Name: "a", Address: backend.Listener.Addr().String()})
+	g.services["app"].snap.Load().members[0].b.sessions.issued("ABC.a", time.Now().UnixNano())
 	benchPath(b, g)
 }
 

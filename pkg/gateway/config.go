@@ -68,6 +68,9 @@ type Config struct {
 	PublicStatus bool         // serve /status, /status.json and /metrics without the token
 	AccessLog    bool         // log one line per request
 	Logger       *slog.Logger // nil logs nothing
+
+	// How often changed session sets go to the state file (see saveSessions); tests shorten them.
+	sessionSaveEvery, sessionSaveDraining time.Duration
 }
 
 func (c *Config) applyDefaults() {
@@ -100,6 +103,12 @@ func (c *Config) applyDefaults() {
 	}
 	if c.MaxIdleConnsPerHost <= 0 {
 		c.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	}
+	if c.sessionSaveEvery <= 0 {
+		c.sessionSaveEvery = defaultSessionSaveEvery
+	}
+	if c.sessionSaveDraining <= 0 {
+		c.sessionSaveDraining = defaultSessionSaveDraining
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

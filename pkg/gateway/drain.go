@@ -14,10 +14,12 @@ const drainEvery = 500 * time.Millisecond
 
 // drain waits until the old backends of a service are idle, then stops them.
 type drain struct {
-	s       *service
-	old     []string // draining backends to wait for
-	news    []string // backends that took over; if all fail, the drain reverts
+	s    *service
+	old  []string // draining backends to wait for
+	news []string // backends that took over; if all fail, the drain reverts
+	// timeout counts from since, the switch: after a restart the drain has only what is left.
 	timeout time.Duration
+	since   time.Time
 	// minWait delays the end of a drain whose session counts are unknown (after a restart).
 	minWait time.Duration
 	emit    func(admin.RolloutEvent)
@@ -33,6 +35,10 @@ type drainOutcome struct {
 // the backends then stay draining (and a restarted gateway drains them again).
 func (d drain) run(ctx context.Context) (drainOutcome, error) {
 	start := time.Now()
+	since := d.since
+	if since.IsZero() {
+		since = start
+	}
 	tick := time.NewTicker(drainEvery)
 	defer tick.Stop()
 	for {
@@ -42,7 +48,7 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 		}
 		old := backendStatuses(d.s, d.old)
 		idle := d.idle(old) && time.Since(start) >= d.minWait
-		timedOut := !idle && time.Since(start) >= d.timeout
+		timedOut := !idle && time.Since(since) >= d.timeout
 		if idle || timedOut {
 			d.stopOld()
 			return drainOutcome{timedOut: timedOut}, nil
@@ -102,7 +108,7 @@ func (d drain) stopOld() {
 		return ms
 	}))
 	g.mu.Unlock()
-	g.persist()
+	// No save here: the rollout's finish saves the stopped backends with its outcome.
 	deadline := time.Now().Add(10 * time.Second)
 	for _, b := range stopped {
 		for b.inFlight.Load() > 0 && time.Now().Before(deadline) {
@@ -131,7 +137,7 @@ func (d drain) revert() {
 	s.snap.Store(next)
 	g.mu.Unlock()
 	g.log.Warn("rollout reverted: every new backend failed", "service", s.name, "active", d.old, "stopped", d.news)
-	g.persist()
+	// No save here: the rollout's finish saves the reverted table with its outcome.
 }
 
 func drainMessage(old []admin.BackendStatus) string {
@@ -141,29 +147,4 @@ func drainMessage(old []admin.BackendStatus) string {
 		sessions += st.Sessions
 	}
 	return fmt.Sprintf("%d in flight, %d live sessions on the old backends", inFlight, sessions)
-}
-
-// resumeDrain finishes, after a restart, a drain the previous process did not: the session
-// counts died with it, so in "sessions" mode it waits at least SessionIdle (capped by the
-// drain timeout) for returning users to show up again.
-func (g *Gateway) resumeDrain(s *service) {
-	var old []string
-	for _, m := range s.snap.Load().members {
-		if m.spec.Activation == admin.Draining {
-			old = append(old, m.spec.Name)
-		}
-	}
-	cfg := s.cfg.Load()
-	d := drain{s: s, old: old, timeout: time.Duration(cfg.spec.Drain.Timeout)}
-	if cfg.spec.Drain.Mode == admin.DrainSessions {
-		d.minWait = min(cfg.sessionIdle, d.timeout)
-	}
-	s.busy.Store(true)
-	g.log.Info("resuming an interrupted drain", "service", s.name, "backends", old, "at_least", d.minWait)
-	g.goBackground(func(ctx context.Context) {
-		defer s.busy.Store(false)
-		if _, err := d.run(ctx); err != nil {
-			g.log.Warn("resumed drain interrupted", "service", s.name, "err", err)
-		}
-	})
 }

@@ -43,7 +43,7 @@ type Gateway struct {
 }
 
 // New checks cfg, restores the state file if there is one, and starts the background work
-// (health checks, session pruning, drains a restart interrupted). Serve with Run, stop with
+// (health checks, session pruning and saving, rollouts a restart interrupted). Serve with Run, stop with
 // Close (Run closes on its own).
 func New(cfg Config) (*Gateway, error) {
 	cfg.applyDefaults()
@@ -67,6 +67,9 @@ func New(cfg Config) (*Gateway, error) {
 		}
 	}
 	g.goBackground(g.pruneSessions)
+	if cfg.StatePath != "" {
+		g.goBackground(g.saveSessions)
+	}
 	return g, nil
 }
 
@@ -159,12 +162,13 @@ func serveUntilClosed(serve func(net.Listener) error, l net.Listener) error {
 	return nil
 }
 
-// Close stops the background work and the idle backend connections. Drains in progress
-// stop where they are; their backends stay draining in the state file and resume at the
-// next start.
+// Close stops the background work and the idle backend connections, and saves the state
+// with the sessions as they are now. Rollouts that drain stop where they are; the state
+// file keeps them, and they resume at the next start.
 func (g *Gateway) Close() {
 	g.cancel()
 	g.wg.Wait()
+	g.persist()
 	g.httpTransport.CloseIdleConnections()
 	g.mu.Lock()
 	for _, s := range g.services {

@@ -39,51 +39,6 @@ func (g *Gateway) Rollout(ctx context.Context, service string, req admin.Rollout
 	return ro.run(ctx)
 }
 
-// errSuperseded ends the drain of a rollout that a newer rollout of the same service took over.
-var errSuperseded = errors.New("superseded by a newer rollout")
-
-// drainHandle lets a newer rollout take over a rollout that switched and now drains: the
-// deploy that started it may be gone (killed), and its re-run must not wait for the old drain
-// or fail as busy. The old backends stay draining and the new rollout drains them.
-type drainHandle struct {
-	cancel context.CancelCauseFunc
-	done   chan struct{} // closed once the rollout released the service
-}
-
-// claim marks the service busy for this rollout. A rollout that is still before its switch
-// makes it ErrBusy; one that already drains is superseded.
-func (ro *rollout) claim(s *service) error {
-	if s.busy.CompareAndSwap(false, true) {
-		return nil
-	}
-	h := s.draining.Load()
-	if h == nil {
-		return fmt.Errorf("rolling out service %q: %w", s.name, admin.ErrBusy)
-	}
-	h.cancel(errSuperseded)
-	select {
-	case <-h.done:
-	case <-time.After(10 * time.Second):
-		return fmt.Errorf("rolling out service %q: the draining rollout did not yield: %w", s.name, admin.ErrBusy)
-	}
-	if !s.busy.CompareAndSwap(false, true) {
-		return fmt.Errorf("rolling out service %q: %w", s.name, admin.ErrBusy)
-	}
-	return nil
-}
-
-// release frees the service for the next rollout.
-func (ro *rollout) release() {
-	h := ro.drain
-	if h != nil {
-		ro.s.draining.CompareAndSwap(h, nil)
-	}
-	ro.s.busy.Store(false)
-	if h != nil {
-		close(h.done)
-	}
-}
-
 // rollout is the state of one running rollout.
 type rollout struct {
 	g        *Gateway
@@ -94,7 +49,14 @@ type rollout struct {
 	newNames []string
 	oldNames []string
 	record   admin.DeployRecord
-	drain    *drainHandle // set once the rollout drains
+	// Set at the switch, or by the restore that resumes the rollout: the drain stops waiting
+	// timeout after drainStarted, and not before minWait (session counts lost in a restart).
+	timeout      time.Duration
+	drainStarted time.Time
+	minWait      time.Duration
+	note         string        // put before the recorded message: how a resumed rollout came to be
+	entry        *stateRollout // the service's switched entry while this rollout drains
+	drain        *drainHandle  // set once the rollout drains
 }
 
 // begin claims the service and registers the new backends, stopped and pending.
@@ -130,6 +92,7 @@ func (ro *rollout) begin(service string, specs []admin.BackendSpec) error {
 	return nil
 }
 
+// run probes the new backends until ready, switches, and drains the old ones.
 func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 	var res admin.RolloutResult
 	if err := ro.waitReady(ctx); err != nil {
@@ -140,45 +103,11 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 
 	ro.switchOver()
 	res.Switched = true
-	ro.emit(admin.RolloutEvent{Step: admin.StepSwitched, Old: ro.statuses(ro.oldNames), New: ro.statuses(ro.newNames)})
-
-	cfg := ro.s.cfg.Load()
-	timeout := time.Duration(ro.req.DrainTimeout)
-	if timeout <= 0 {
-		timeout = time.Duration(cfg.spec.Drain.Timeout)
-	}
-	d := drain{s: ro.s, old: ro.oldNames, news: ro.newNames, timeout: timeout, emit: ro.emit}
 	// Not ctx: after the switch the drain is the gateway's, until it ends or a newer rollout takes it over.
-	dctx, cancel := context.WithCancelCause(ro.g.ctx)
+	dctx, cancel := ro.ownDrain()
 	defer cancel(nil)
-	ro.drain = &drainHandle{cancel: cancel, done: make(chan struct{})}
-	ro.s.draining.Store(ro.drain)
-	out, err := d.run(dctx)
-	res.DrainedAfter = admin.Duration(time.Since(ro.start))
-	switch {
-	case err != nil && errors.Is(context.Cause(dctx), errSuperseded):
-		msg := fmt.Sprintf("switched; the drain of %s was taken over by a newer rollout", ro.oldNames)
-		ro.finish(admin.OutcomeSucceeded, msg)
-		ro.emit(admin.RolloutEvent{Step: admin.StepDrained, Old: ro.statuses(ro.oldNames), New: ro.statuses(ro.newNames), Result: &res, Message: msg})
-		return res, nil
-	case err != nil:
-		ro.g.log.Warn("rollout drain interrupted", "service", ro.s.name, "err", err)
-		return res, fmt.Errorf("draining service %q: %w", ro.s.name, err)
-	case out.reverted:
-		res.Reverted = true
-		ro.finish(admin.OutcomeReverted, "every new backend failed its health checks during the drain; the old backends serve again")
-		ro.emit(admin.RolloutEvent{Step: admin.StepReverted, Old: ro.statuses(ro.oldNames), New: ro.statuses(ro.newNames), Result: &res,
-			Message: "every new backend failed its health checks; old backends active again, new ones stopped"})
-		return res, nil
-	}
-	res.DrainTimedOut = out.timedOut
-	msg := "old backends drained and stopped"
-	if out.timedOut {
-		msg = fmt.Sprintf("drain timeout %s passed; old backends stopped with work left", timeout)
-	}
-	ro.finish(admin.OutcomeSucceeded, msg)
-	ro.emit(admin.RolloutEvent{Step: admin.StepDrained, Old: ro.statuses(ro.oldNames), New: ro.statuses(ro.newNames), Result: &res, Message: msg})
-	return res, nil
+	ro.emit(admin.RolloutEvent{Step: admin.StepSwitched, Old: ro.statuses(ro.oldNames), New: ro.statuses(ro.newNames)})
+	return ro.drainOut(dctx, res)
 }
 
 // errReadyDeadline ends the probes of a rollout whose ReadyTimeout passed.
@@ -258,6 +187,13 @@ func (ro *rollout) switchOver() {
 		return ms
 	})
 	s.snap.Store(next)
+	ro.timeout = time.Duration(ro.req.DrainTimeout)
+	if ro.timeout <= 0 {
+		ro.timeout = time.Duration(s.cfg.Load().spec.Drain.Timeout)
+	}
+	ro.drainStarted = time.Now()
+	ro.entry = ro.stateEntry()
+	s.switched = ro.entry // saved with the switch: a restart resumes this rollout
 	g.mu.Unlock()
 	g.log.Info("rollout switched", "service", s.name, "active", ro.newNames, "draining", ro.oldNames)
 	g.persist()
@@ -278,20 +214,30 @@ func (ro *rollout) fail(cause error) error {
 	return cause
 }
 
-// finish records the rollout in the deploy history and saves the state.
+// finish records the rollout in the deploy history and saves the state, with the rollout
+// no longer in progress.
 func (ro *rollout) finish(outcome admin.Outcome, msg string) {
+	if ro.note != "" {
+		msg = ro.note + "; " + msg
+	}
 	ro.record.Finished = time.Now().UTC()
 	ro.record.Outcome = outcome
 	ro.record.Message = msg
 	ro.g.mu.Lock()
 	ro.s.addDeployLocked(ro.record)
+	if ro.entry != nil && ro.s.switched == ro.entry {
+		ro.s.switched = nil // in the same save as the outcome and the stopped backends
+	}
 	ro.g.mu.Unlock()
 	ro.g.log.Info("rollout finished", "service", ro.s.name, "outcome", outcome, "elapsed", time.Since(ro.start))
 	ro.g.persist()
 }
 
 // emit stamps and sends one event, and keeps it as the service's current rollout step.
+// Every event carries the rollout's deploy record id, by which a caller whose stream broke
+// finds the rollout in the status and, once it ended, in the history.
 func (ro *rollout) emit(ev admin.RolloutEvent) {
+	ev.ID = ro.record.ID
 	ev.Time = time.Now().UTC()
 	ev.Elapsed = admin.Duration(time.Since(ro.start))
 	ro.s.lastEvent.Store(&ev)

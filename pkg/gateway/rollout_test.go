@@ -135,6 +135,13 @@ func TestRolloutEndToEnd(t *testing.T) {
 	if len(deploys) != 1 || deploys[0].Outcome != admin.OutcomeSucceeded || deploys[0].Meta["image"] != "app:2" {
 		t.Fatalf("history: %+v", deploys)
 	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	for _, ev := range log.events {
+		if ev.ID == "" || ev.ID != deploys[0].ID {
+			t.Fatalf("%s event has id %q, want the deploy record's %q", ev.Step, ev.ID, deploys[0].ID)
+		}
+	}
 }
 
 func TestRolloutNeverReady(t *testing.T) {

@@ -28,6 +28,9 @@ type service struct {
 	draining  atomic.Pointer[drainHandle]        // set while the running rollout drains: it may be superseded
 
 	deploys []admin.DeployRecord // newest first; guarded by g.mu
+	// switched is the rollout that switched and drains, as the state file keeps it, from
+	// the switch until its outcome is recorded; guarded by g.mu.
+	switched *stateRollout
 }
 
 // serviceConfig is a service's normalized spec and what follows from it. Replaced whole.

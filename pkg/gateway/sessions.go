@@ -20,6 +20,9 @@ const maxSessionIDLength = 128
 type sessionSet struct {
 	mu       sync.Mutex
 	lastSeen map[string]int64 // unix nanoseconds
+	// changed is set when a session was issued, used or forgotten since the state file last
+	// took the set (export); the session saver writes the file only then.
+	changed bool
 }
 
 // issued records a session id the backend itself handed out (Set-Cookie, or a URL it
@@ -32,11 +35,13 @@ func (s *sessionSet) issued(id string, now int64) {
 	s.mu.Lock()
 	if _, ok := s.lastSeen[id]; ok {
 		s.lastSeen[id] = now
+		s.changed = true
 	} else if len(s.lastSeen) < maxSessionsPerBackend {
 		if s.lastSeen == nil {
 			s.lastSeen = make(map[string]int64)
 		}
 		s.lastSeen[strings.Clone(id)] = now
+		s.changed = true
 	}
 	s.mu.Unlock()
 }
@@ -47,6 +52,7 @@ func (s *sessionSet) used(id string, now int64) {
 	s.mu.Lock()
 	if _, ok := s.lastSeen[id]; ok {
 		s.lastSeen[id] = now
+		s.changed = true
 	}
 	s.mu.Unlock()
 }
@@ -54,7 +60,10 @@ func (s *sessionSet) used(id string, now int64) {
 // forget drops a session the backend ended (a Set-Cookie that deletes it).
 func (s *sessionSet) forget(id string) {
 	s.mu.Lock()
-	delete(s.lastSeen, id)
+	if _, ok := s.lastSeen[id]; ok {
+		delete(s.lastSeen, id)
+		s.changed = true
+	}
 	s.mu.Unlock()
 }
 

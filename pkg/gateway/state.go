@@ -28,6 +28,9 @@ type stateService struct {
 	Spec     admin.ServiceSpec    `json:"spec"` // with its secret: the file is 0600
 	Backends []json.RawMessage    `json:"backends"`
 	Deploys  []admin.DeployRecord `json:"deploys,omitempty"`
+	// Rollout is the rollout that switched and drains (a stateRollout), absent in files
+	// written before it was kept: their drains resume without it.
+	Rollout json.RawMessage `json:"rollout,omitempty"`
 }
 
 type stateBackend struct {
@@ -35,6 +38,12 @@ type stateBackend struct {
 	// Pending marks a backend of a rollout that had not switched yet: a restart drops it,
 	// as a cancelled rollout would.
 	Pending bool `json:"pending,omitempty"`
+	// Sessions are the live sessions of a backend that is not stopped, as of the save: an
+	// object of session id → last-seen unix milliseconds (see decodeSessions).
+	// SessionsSaved says they were saved at all: a backend without sessions differs from
+	// one in a file written before sessions were kept, whose drain cannot trust its counts.
+	Sessions      json.RawMessage `json:"sessions,omitempty"`
+	SessionsSaved bool            `json:"sessions_saved,omitempty"`
 }
 
 // persist writes the whole table to cfg.StatePath. A failed write is logged, not returned:
@@ -61,12 +70,25 @@ func (g *Gateway) encodeState() ([]byte, error) {
 		list = append(list, s)
 	}
 	slices.SortFunc(list, func(a, b *service) int { return cmp.Compare(a.name, b.name) })
-	f := stateFile{Version: stateVersion, Saved: time.Now().UTC()}
+	now := time.Now()
+	f := stateFile{Version: stateVersion, Saved: now.UTC()}
 	var err error
 	for _, s := range list {
-		ss := stateService{Spec: s.cfg.Load().spec, Deploys: s.deploys}
+		cfg := s.cfg.Load()
+		ss := stateService{Spec: cfg.spec, Deploys: s.deploys}
+		if s.switched != nil {
+			raw, e := json.Marshal(s.switched)
+			err = errors.Join(err, e)
+			ss.Rollout = raw
+		}
 		for _, m := range s.snap.Load().members {
-			raw, e := json.Marshal(stateBackend{Spec: m.spec, Pending: m.pending})
+			sb := stateBackend{Spec: m.spec, Pending: m.pending}
+			if !m.pending && m.spec.Activation != admin.Stopped {
+				sessions, e := json.Marshal(m.b.sessions.export(now.UnixNano(), cfg.sessionIdle))
+				err = errors.Join(err, e)
+				sb.Sessions, sb.SessionsSaved = sessions, true
+			}
+			raw, e := json.Marshal(sb)
 			err = errors.Join(err, e)
 			ss.Backends = append(ss.Backends, raw)
 		}
@@ -122,7 +144,7 @@ func writeFileAtomic(path string, data []byte) error {
 // restore loads cfg.StatePath. A missing file is a first start. A file that is not JSON at
 // all is moved aside (never overwritten) and the gateway starts empty; a bad service or
 // backend entry is logged and skipped. Backends of a rollout that never switched are dropped;
-// draining ones stay draining and their drain starts again.
+// draining ones stay draining and the rollout that drained them resumes (resumeRollout).
 func (g *Gateway) restore() error {
 	data, err := os.ReadFile(g.cfg.StatePath)
 	if errors.Is(err, os.ErrNotExist) {
@@ -145,51 +167,69 @@ func (g *Gateway) restore() error {
 		return fmt.Errorf("reading the state file %s: version %d is newer than this gateway's %d: upgrade roll", g.cfg.StatePath, f.Version, stateVersion)
 	}
 	g.mu.Lock()
-	var draining []*service
+	var resume []restoredService
 	for i, raw := range f.Services {
-		s := g.restoreService(i, raw)
-		if s == nil {
-			continue
-		}
-		for _, m := range s.snap.Load().members {
-			if m.spec.Activation == admin.Draining {
-				draining = append(draining, s)
-				break
-			}
+		rs, ok := g.restoreService(i, raw)
+		switch {
+		case !ok:
+		case rs.draining():
+			resume = append(resume, rs)
+		case rs.rollout != nil:
+			rs.s.recordUnfinishedLocked(rs.rollout)
 		}
 	}
 	g.routes.Store(buildRoutes(g.services))
 	g.mu.Unlock()
-	for _, s := range draining {
-		g.resumeDrain(s)
+	for _, rs := range resume {
+		g.resumeRollout(rs.s, rs.rollout, rs.sessionsKnown)
 	}
 	g.log.Info("state restored", "path", g.cfg.StatePath, "services", len(g.services), "saved", f.Saved)
 	g.persist() // the dropped entries go now, not at the next change
 	return nil
 }
 
+// restoredService is a service read back from the state file, with what its resumed
+// rollout needs.
+type restoredService struct {
+	s       *service
+	rollout *stateRollout // the rollout that had switched, if the file kept it
+	// sessionsKnown: every draining backend came with its saved sessions.
+	sessionsKnown bool
+}
+
+// draining reports whether a drain was under way: some backend is draining.
+func (rs restoredService) draining() bool {
+	for _, m := range rs.s.snap.Load().members {
+		if m.spec.Activation == admin.Draining {
+			return true
+		}
+	}
+	return false
+}
+
 // restoreService decodes one service entry. Caller holds g.mu.
-func (g *Gateway) restoreService(i int, raw json.RawMessage) *service {
+func (g *Gateway) restoreService(i int, raw json.RawMessage) (restoredService, bool) {
 	var ss stateService
 	if err := json.Unmarshal(raw, &ss); err != nil {
 		g.log.Error("state entry skipped: service unreadable", "index", i, "err", err)
-		return nil
+		return restoredService{}, false
 	}
 	spec, err := normalizeService(ss.Spec)
 	if err != nil {
 		g.log.Error("state entry skipped: service invalid", "index", i, "service", ss.Spec.Name, "err", err)
-		return nil
+		return restoredService{}, false
 	}
 	if _, dup := g.services[spec.Name]; dup {
 		g.log.Error("state entry skipped: service listed twice", "index", i, "service", spec.Name)
-		return nil
+		return restoredService{}, false
 	}
 	if rt, clash := buildRoutes(g.services).conflict(spec.Name, spec.Hosts, spec.PathPrefixes); clash {
 		g.log.Error("state entry skipped: route taken", "service", spec.Name, "by", rt.svc.name)
-		return nil
+		return restoredService{}, false
 	}
 	s := g.newService(spec)
 	g.services[spec.Name] = s
+	rs := restoredService{s: s, sessionsKnown: true}
 	for j, rawB := range ss.Backends {
 		var sb stateBackend
 		if err := json.Unmarshal(rawB, &sb); err != nil {
@@ -206,11 +246,19 @@ func (g *Gateway) restoreService(i int, raw json.RawMessage) *service {
 		}
 		if err != nil {
 			g.log.Error("state entry skipped: backend invalid", "service", spec.Name, "index", j, "err", err)
+			continue
+		}
+		known := g.restoreSessions(s, bs, sb)
+		if bs.Activation == admin.Draining && !known {
+			rs.sessionsKnown = false
 		}
 	}
 	if len(ss.Deploys) > maxHistory {
 		ss.Deploys = ss.Deploys[:maxHistory]
 	}
 	s.deploys = ss.Deploys
-	return s
+	if rs.rollout, err = decodeRollout(ss.Rollout); err != nil {
+		g.log.Error("state entry partly skipped: its drain resumes as a new rollout", "service", spec.Name, "err", err)
+	}
+	return rs, true
 }

@@ -23,7 +23,9 @@ func TestStateSurvivesAKill(t *testing.T) {
 	spec.PathPrefixes = []string{"/app"}
 	mustPut(t, g1, spec)
 	mustAdd(t, g1, "app", admin.BackendSpec{Name: "a", Address: a.addr(), Weight: 3, Meta: map[string]string{"image": "app:1"}})
-	mustAdd(t, g1, "app", admin.BackendSpec{Name: "b", Address: b.addr(), Activation: admin.Draining})
+	// Stopped, not draining: a draining one would be drained and stopped by g2, whose saved
+	// sessions say it has none.
+	mustAdd(t, g1, "app", admin.BackendSpec{Name: "b", Address: b.addr(), Activation: admin.Stopped})
 	if err := g1.RecordDeploy(t.Context(), admin.DeployRecord{Service: "app", Outcome: admin.OutcomeSucceeded}); err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func TestStateSurvivesAKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Backends) != 2 || st.Backends[0].Weight != 3 || st.Backends[0].Meta["image"] != "app:1" || st.Backends[1].Activation != admin.Draining {
+	if len(st.Backends) != 2 || st.Backends[0].Weight != 3 || st.Backends[0].Meta["image"] != "app:1" || st.Backends[1].Activation != admin.Stopped {
 		t.Fatalf("restored backends: %+v", st.Backends)
 	}
 	if got := g2.services["app"].cfg.Load().spec.Secret; got != "s3cret" {
@@ -84,9 +86,10 @@ func TestStateSkipsBadEntriesAndUnfinishedRollouts(t *testing.T) {
 	if strings.Join(bs, ",") != "ok:active,old:draining" {
 		t.Fatalf("restored backends %v, want ok:active,old:draining (the pending one dropped)", bs)
 	}
-	// The resumed drain runs (requests mode would end it at once; sessions mode waits).
-	if !g.services["good"].busy.Load() {
-		t.Fatal("no drain resumed for the draining backend")
+	// The resumed drain runs (requests mode would end it at once; sessions mode waits, since
+	// a file without saved sessions says nothing of them), as a rollout of its own.
+	if st.Rollout == nil || st.Rollout.Step != admin.StepDraining || st.Rollout.ID == "" {
+		t.Fatalf("no rollout resumed for the draining backend: %+v", st.Rollout)
 	}
 	// The file was rewritten without the bad entries.
 	data, _ := os.ReadFile(path)

@@ -43,8 +43,11 @@ func TestRolloutSupersedesADrainingRollout(t *testing.T) {
 		t.Fatalf("the superseded rollout should end without error: %v", err)
 	}
 	last, ok := first.find(admin.StepDrained)
-	if !ok || !strings.Contains(last.Message, "taken over") || last.Result == nil || !last.Result.Switched {
+	if !ok || !strings.Contains(last.Message, "taken over") || last.Result == nil || !last.Result.Switched || !last.Result.Superseded {
 		t.Fatalf("the superseded rollout's last event: %+v", last)
+	}
+	if res.Superseded {
+		t.Fatal("the rollout that took over says it was superseded")
 	}
 	sw := second.wait(t, admin.StepSwitched)
 	names := map[string]bool{}
@@ -64,7 +67,8 @@ func TestRolloutSupersedesADrainingRollout(t *testing.T) {
 	}
 	_ = cookie
 	deploys, _ := g.Deploys(t.Context(), "app")
-	if len(deploys) != 2 || deploys[0].Meta["image"] != "app:3" || deploys[1].Outcome != admin.OutcomeSucceeded {
+	if len(deploys) != 2 || deploys[0].Meta["image"] != "app:3" || deploys[0].Outcome != admin.OutcomeSucceeded ||
+		deploys[1].Meta["image"] != "app:2" || deploys[1].Outcome != admin.OutcomeSuperseded || deploys[1].ID != last.ID {
 		t.Fatalf("history: %+v", deploys)
 	}
 }

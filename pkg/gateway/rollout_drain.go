@@ -1,0 +1,59 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// ownDrain makes the switched rollout's drain the gateway's: it runs under the gateway's
+// context, not its caller's, and a newer rollout of the service may cancel it (see claim).
+// Call cancel once the drain ended.
+func (ro *rollout) ownDrain() (context.Context, context.CancelCauseFunc) {
+	ctx, cancel := context.WithCancelCause(ro.g.ctx)
+	ro.drain = &drainHandle{cancel: cancel, done: make(chan struct{})}
+	ro.s.draining.Store(ro.drain)
+	return ctx, cancel
+}
+
+// drainOut is the part of a rollout after its switch, the same for a live rollout and for
+// one a restart resumed: drain the old backends until they are idle or the drain timeout
+// passed, or revert when every new backend fails its health checks, or yield to a newer
+// rollout; then record the outcome and send the last event. It returns an error only when
+// ctx ended otherwise (the gateway closes): the backends stay draining, for the next start.
+func (ro *rollout) drainOut(ctx context.Context, res admin.RolloutResult) (admin.RolloutResult, error) {
+	d := drain{s: ro.s, old: ro.oldNames, news: ro.newNames, timeout: ro.timeout, since: ro.drainStarted, minWait: ro.minWait, emit: ro.emit}
+	out, err := d.run(ctx)
+	res.DrainedAfter = admin.Duration(time.Since(ro.start))
+	switch {
+	case err != nil && errors.Is(context.Cause(ctx), errSuperseded):
+		res.Superseded = true
+		ro.end(admin.OutcomeSuperseded, admin.StepDrained, &res,
+			fmt.Sprintf("switched; the drain of %s was taken over by a newer rollout", ro.oldNames))
+		return res, nil
+	case err != nil:
+		ro.g.log.Warn("rollout drain interrupted", "service", ro.s.name, "err", err)
+		return res, fmt.Errorf("draining service %q: %w", ro.s.name, err)
+	case out.reverted:
+		res.Reverted = true
+		ro.end(admin.OutcomeReverted, admin.StepReverted, &res,
+			"every new backend failed its health checks during the drain; old backends active again, new ones stopped")
+		return res, nil
+	}
+	res.DrainTimedOut = out.timedOut
+	msg := "old backends drained and stopped"
+	if out.timedOut {
+		msg = fmt.Sprintf("drain timeout %s passed; old backends stopped with work left", ro.timeout)
+	}
+	ro.end(admin.OutcomeSucceeded, admin.StepDrained, &res, msg)
+	return res, nil
+}
+
+// end records the outcome of a switched rollout and sends its last event.
+func (ro *rollout) end(outcome admin.Outcome, step string, res *admin.RolloutResult, msg string) {
+	ro.finish(outcome, msg)
+	ro.emit(admin.RolloutEvent{Step: step, Old: ro.statuses(ro.oldNames), New: ro.statuses(ro.newNames), Result: res, Message: msg})
+}

@@ -1,0 +1,109 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// export returns the live sessions, each with when it was last used in unix milliseconds,
+// for the state file, and clears the changed flag: the file now says what the set says.
+func (s *sessionSet) export(now int64, idle time.Duration) map[string]int64 {
+	cutoff := now - int64(idle)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int64, len(s.lastSeen))
+	for id, t := range s.lastSeen {
+		if t > cutoff {
+			out[id] = t / int64(time.Millisecond)
+		}
+	}
+	s.changed = false
+	return out
+}
+
+// dirty reports whether a session was issued, used or forgotten since the last export.
+func (s *sessionSet) dirty() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+// load replaces the set with sessions read back from the state file (see decodeSessions).
+func (s *sessionSet) load(lastSeen map[string]int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastSeen = lastSeen
+	if len(lastSeen) == 0 {
+		s.lastSeen = nil
+	}
+	s.changed = false
+}
+
+// decodeSessions reads a backend's saved sessions, a JSON object of session id → last-seen
+// unix milliseconds, into last-seen unix nanoseconds. The file is untrusted input: an entry
+// whose id is empty or longer than maxSessionIDLength, whose time is not an integer, or that
+// comes past limit sessions is skipped and counted; one idle for longer than idle at
+// now is dropped as a pruning would; a time after now counts as now, so no entry outlives
+// idle from the restart. Nothing (or null) is no session. It fails only when raw is not
+// an object.
+func decodeSessions(raw json.RawMessage, now time.Time, idle time.Duration, limit int) (lastSeen map[string]int64, skipped int, err error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, 0, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, 0, errors.New("reading the saved sessions: not a JSON object of session id to time")
+	}
+	nowMs := now.UnixMilli()
+	cutoffMs := (now.UnixNano() - int64(idle)) / int64(time.Millisecond)
+	lastSeen = map[string]int64{}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return lastSeen, skipped, fmt.Errorf("reading the saved sessions: %w", err)
+		}
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return lastSeen, skipped, fmt.Errorf("reading the saved sessions: %w", err)
+		}
+		id, _ := key.(string) // an object's keys are strings
+		ms, perr := strconv.ParseInt(string(val), 10, 64)
+		_, known := lastSeen[id]
+		if perr != nil || id == "" || len(id) > maxSessionIDLength || (!known && len(lastSeen) >= limit) {
+			skipped++
+			continue
+		}
+		if ms <= cutoffMs {
+			continue // idle: no longer a live session (and no overflow below)
+		}
+		lastSeen[id] = max(lastSeen[id], min(ms, nowMs)*int64(time.Millisecond))
+	}
+	return lastSeen, skipped, nil
+}
+
+// restoreSessions gives a restored backend the sessions its entry saved, and reports
+// whether it had any saved (an entry from an older file has none, nor has an unreadable
+// one). Stopped backends take no traffic: their sessions are not kept. Caller holds g.mu.
+func (g *Gateway) restoreSessions(s *service, spec admin.BackendSpec, sb stateBackend) bool {
+	if !sb.SessionsSaved || spec.Activation == admin.Stopped {
+		return false
+	}
+	lastSeen, skipped, err := decodeSessions(sb.Sessions, time.Now(), s.cfg.Load().sessionIdle, maxSessionsPerBackend)
+	if err != nil {
+		g.log.Error("saved sessions unreadable: their count is unknown", "service", s.name, "backend", spec.Name, "err", err)
+		return false
+	}
+	if skipped > 0 {
+		g.log.Warn("saved sessions skipped: malformed, id too long, or past the limit", "service", s.name, "backend", spec.Name,
+			"skipped", skipped, "kept", len(lastSeen), "limit", maxSessionsPerBackend)
+	}
+	snap := s.snap.Load()
+	snap.members[snap.byName(spec.Name)].b.sessions.load(lastSeen)
+	return true
+}

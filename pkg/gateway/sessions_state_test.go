@@ -1,0 +1,164 @@
+package gateway
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// withSavedSessions is a backend entry's tail with sessions (id → last-seen unix ms) saved.
+func withSavedSessions(sessions string) string {
+	return `,"sessions_saved":true,"sessions":` + sessions
+}
+
+// savedSessionsOf reads one backend's saved sessions from the state file (nil: none saved).
+func savedSessionsOf(t *testing.T, path, svc, backend string) map[string]int64 {
+	t.Helper()
+	for _, raw := range savedService(t, path, svc).Backends {
+		var sb stateBackend
+		if err := json.Unmarshal(raw, &sb); err != nil {
+			t.Fatalf("state file backend: %v", err)
+		}
+		if sb.Spec.Name != backend {
+			continue
+		}
+		if !sb.SessionsSaved {
+			return nil
+		}
+		var m map[string]int64
+		if err := json.Unmarshal(sb.Sessions, &m); err != nil {
+			t.Fatalf("saved sessions of %s: %v", backend, err)
+		}
+		return m
+	}
+	t.Fatalf("no backend %s in the state file", backend)
+	return nil
+}
+
+// trackedSessions returns the ids a backend tracks, sorted.
+func trackedSessions(g *testGateway, svc, backend string) []string {
+	snap := g.services[svc].snap.Load()
+	b := snap.members[snap.byName(backend)].b
+	b.sessions.mu.Lock()
+	defer b.sessions.mu.Unlock()
+	return slices.Sorted(maps.Keys(b.sessions.lastSeen))
+}
+
+// The state file is read as untrusted input: a session entry that cannot be one the
+// backend issued is skipped, one idle past SessionIdle is dropped, one from the future
+// counts from now, and sessions that are not an object at all leave the count unknown
+// without costing the backend.
+func TestSavedSessionsAreReadAsUntrusted(t *testing.T) {
+	next, old := startNameBackend(t, "new"), startNameBackend(t, "old")
+	now := time.Now()
+	sessions := fmt.Sprintf(`{"S1.old":%[1]d, "":%[1]d, %[2]q:%[1]d, "bad":"yesterday", "obj":{"a":1}, "float":1.5,
+		"idle.old":%[3]d, "future.old":%[4]d, "ancient":-9223372036854775808, "S1.old":%[1]d}`,
+		now.UnixMilli(), strings.Repeat("X", maxSessionIDLength+1), now.Add(-2*time.Hour).UnixMilli(), now.AddDate(10, 0, 0).UnixMilli())
+	path := switchedState{newAddr: next.addr(), oldAddr: old.addr(), drainStarted: now, timeout: time.Hour,
+		oldExtra: withSavedSessions(sessions)}.write(t)
+	g := newTestGateway(t, func(c *Config) { c.StatePath = path })
+	if got := trackedSessions(g, "app", "old"); !slices.Equal(got, []string{"S1.old", "future.old"}) {
+		t.Fatalf("restored sessions %q, want S1.old and future.old", got)
+	}
+	if b := backendOf(t, g, "app", "old"); b.Sessions != 2 || b.Activation != admin.Draining {
+		t.Fatalf("old after the restore: %+v", b)
+	}
+	snap := g.services["app"].snap.Load()
+	if seen := snap.members[snap.byName("old")].b.sessions.lastSeen["future.old"]; seen > time.Now().UnixNano() {
+		t.Fatalf("a session seen in the future stays live past SessionIdle: last seen %s", time.Unix(0, seen))
+	}
+
+	// Sessions that are no object: the backend is kept, its count unknown (the drain then
+	// waits at least SessionIdle, as for a file from before sessions were saved).
+	path = switchedState{newAddr: next.addr(), oldAddr: old.addr(), drainStarted: now, timeout: time.Hour,
+		oldExtra: withSavedSessions(`["S1.old", 1]`)}.write(t)
+	g = newTestGateway(t, func(c *Config) { c.StatePath = path })
+	if got := trackedSessions(g, "app", "old"); len(got) != 0 {
+		t.Fatalf("sessions from a list: %q", got)
+	}
+	if st, _ := g.Service(t.Context(), "app"); st.Rollout == nil || len(st.Backends) != 2 {
+		t.Fatalf("after unreadable sessions: rollout %+v, backends %+v", st.Rollout, st.Backends)
+	}
+}
+
+// Past the limit, saved sessions are skipped, as the backend's own tracking does.
+func TestSavedSessionsAreBounded(t *testing.T) {
+	now := time.Now()
+	raw := fmt.Sprintf(`{"a.x":%d,"b.x":%[1]d,"a.x":%[1]d,"c.x":%[1]d,"d.x":%[1]d}`, now.UnixMilli())
+	got, skipped, err := decodeSessions(json.RawMessage(raw), now, time.Hour, 3)
+	if err != nil || skipped != 1 || len(got) != 3 {
+		t.Fatalf("decoded %v, skipped %d, %v: want 3 kept (a duplicate is no new one), 1 skipped", got, skipped, err)
+	}
+	for _, id := range []string{"a.x", "b.x", "c.x"} {
+		if got[id] != now.UnixMilli()*int64(time.Millisecond) {
+			t.Errorf("%s last seen %d", id, got[id])
+		}
+	}
+}
+
+// A backend entry that says its sessions were saved, and none were, has none: the
+// resumed drain needs no minimum wait and ends at once.
+func TestResumedDrainWithNoSavedSessionEndsAtOnce(t *testing.T) {
+	next, old := startNameBackend(t, "new"), startNameBackend(t, "old")
+	path := switchedState{newAddr: next.addr(), oldAddr: old.addr(), drainStarted: time.Now(), timeout: time.Hour,
+		oldExtra: withSavedSessions(`{}`)}.write(t)
+	g := newTestGateway(t, func(c *Config) { c.StatePath = path })
+	rec := waitDeploy(t, g, "app", "r1")
+	if rec.Outcome != admin.OutcomeSucceeded || !strings.Contains(rec.Message, "drained and stopped") {
+		t.Fatalf("record: %+v", rec)
+	}
+}
+
+// The session saver writes a session the backend issued, and a later use of it, without
+// any other change of the table; the graceful shutdown writes what is left.
+func TestSessionsAreSavedWhileServing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	a := startNameBackend(t, "a")
+	g := newTestGateway(t, func(c *Config) {
+		c.StatePath = path
+		c.sessionSaveEvery, c.sessionSaveDraining = 50*time.Millisecond, 50*time.Millisecond
+	})
+	mustPut(t, g, httpService("app"))
+	mustAdd(t, g, "app", admin.BackendSpec{Name: "a", Address: a.addr()})
+	if s := savedSessionsOf(t, path, "app", "a"); s == nil || len(s) != 0 {
+		t.Fatalf("sessions saved before any login: %v", s)
+	}
+	cookie, _ := login(t, g)
+	id := strings.TrimPrefix(cookie, "JSESSIONID=")
+	var first int64
+	eventually(t, 10*time.Second, "the session in the state file", func() bool {
+		first = savedSessionsOf(t, path, "app", "a")[id]
+		return first != 0
+	})
+	eventually(t, 10*time.Second, "a later use of the session in the state file", func() bool {
+		get(t, g.URL+"/page", cookie)
+		return savedSessionsOf(t, path, "app", "a")[id] > first
+	})
+}
+
+// Close saves the sessions as they are, though the saver would wait much longer.
+func TestCloseSavesTheSessions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	a := startNameBackend(t, "a")
+	g := newTestGateway(t, func(c *Config) {
+		c.StatePath = path
+		c.sessionSaveEvery, c.sessionSaveDraining = time.Hour, time.Hour
+	})
+	mustPut(t, g, httpService("app"))
+	mustAdd(t, g, "app", admin.BackendSpec{Name: "a", Address: a.addr()})
+	cookie, _ := login(t, g)
+	if s := savedSessionsOf(t, path, "app", "a"); len(s) != 0 {
+		t.Fatalf("saved before Close: %v", s)
+	}
+	g.Close()
+	if s := savedSessionsOf(t, path, "app", "a"); s[strings.TrimPrefix(cookie, "JSESSIONID=")] == 0 {
+		t.Fatalf("Close did not save the session: %v", s)
+	}
+}

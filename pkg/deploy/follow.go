@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,6 +41,11 @@ func (r *run) follow(ctx context.Context, id string) (switchEnd, error) {
 			r.emit(Event{Step: StepDrain, Status: StatusProgress, Counts: countsOf(st.Rollout.Old), Message: st.Rollout.Message})
 		default:
 			rec, err := r.historyRecord(ctx, id)
+			if errors.Is(err, errNoRecord) && st.Rollout != nil {
+				// A newer rollout probes beside ours, which drains on until that one switches.
+				last = err
+				break
+			}
 			if err != nil {
 				return switchEnd{}, stepErr(StepDrain, ErrGateway, err)
 			}
@@ -69,8 +75,10 @@ func (r *run) historyRecord(ctx context.Context, id string) (admin.DeployRecord,
 			return rec, nil
 		}
 	}
-	return admin.DeployRecord{}, fmt.Errorf("rollout %s ended but the gateway has no record of it (did it lose its state?); run the deploy again", id)
+	return admin.DeployRecord{}, fmt.Errorf("rollout %s: %w (did it lose its state?); run the deploy again", id, errNoRecord)
 }
+
+var errNoRecord = errors.New("the gateway shows it no more and has no record of how it ended")
 
 // drainTimeout is the drain timeout the gateway applies to this deploy.
 func (r *run) drainTimeout() time.Duration {

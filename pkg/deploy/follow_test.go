@@ -227,3 +227,27 @@ func TestFollowEndsAtOnceWhenInterrupted(t *testing.T) {
 		t.Fatalf("err=%v outcome=%s calls=%v", err, res.Outcome, e.calls)
 	}
 }
+
+func TestFollowWaitsWhileANewerRolloutProbesBesideTheDrain(t *testing.T) {
+	e, g := oneOld()
+	switchedThenBroke(g)
+	n := 0
+	g.service = func(call int) error {
+		if call == 1 {
+			return nil
+		}
+		switch n++; {
+		case n <= 3: // another machine's rollout probes; the status shows it, ours drains on
+			g.rolling = &admin.RolloutEvent{ID: "r9", Step: admin.StepProbing}
+		case n == 4:
+			g.rolling = nil
+			g.set("p-app-1", admin.Stopped)
+			g.history = []admin.DeployRecord{{ID: "r9", Outcome: OutcomeFailed}, {ID: "r1", Outcome: OutcomeSucceeded}}
+		}
+		return nil
+	}
+	res, err := follower(e, g, nil).Deploy(context.Background(), target, Options{})
+	if err != nil || res.Outcome != OutcomeSucceeded || !slices.Contains(e.calls, "remove id1") {
+		t.Fatalf("err=%v outcome=%s calls=%v", err, res.Outcome, e.calls)
+	}
+}

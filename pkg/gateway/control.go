@@ -187,10 +187,15 @@ func (g *Gateway) UpdateBackend(_ context.Context, service, name string, patch a
 	return st, nil
 }
 
-// RemoveBackend takes a backend out of its service. Requests in flight there finish.
+// RemoveBackend takes a backend out of its service. Requests in flight there finish. While a
+// rollout runs only a retired backend (stopped, not the rollout's own) may go: a deploy that
+// drained it removes it even when a newer deploy of the service already probes.
 func (g *Gateway) RemoveBackend(_ context.Context, service, name string) error {
 	g.mu.Lock()
-	s, err := g.lookupLocked(service, true)
+	s, err := g.lookupLocked(service, false)
+	if err == nil && s.busy.Load() && !s.snap.Load().retired(name) {
+		err = fmt.Errorf("removing backend %q of service %q: %w", name, service, admin.ErrBusy)
+	}
 	if err == nil {
 		err = g.removeBackendLocked(s, name)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
@@ -54,9 +55,10 @@ type rollout struct {
 	timeout      time.Duration
 	drainStarted time.Time
 	minWait      time.Duration
-	note         string        // put before the recorded message: how a resumed rollout came to be
-	entry        *stateRollout // the service's switched entry while this rollout drains
-	drain        *drainHandle  // set once the rollout drains
+	note         string                             // put before the recorded message: how a resumed rollout came to be
+	entry        *stateRollout                      // the service's switched entry while this rollout drains
+	drain        *drainHandle                       // set once the rollout drains, under the service's rollouts.mu
+	last         atomic.Pointer[admin.RolloutEvent] // its latest event, for the status
 }
 
 // begin claims the service and registers the new backends, stopped and pending.
@@ -78,8 +80,9 @@ func (ro *rollout) begin(service string, specs []admin.BackendSpec) error {
 			for _, name := range ro.newNames {
 				_ = g.removeBackendLocked(s, name)
 			}
-			s.busy.Store(false)
 			g.mu.Unlock()
+			ro.s = s
+			ro.release()
 			return err
 		}
 		ro.newNames = append(ro.newNames, spec.Name)
@@ -101,6 +104,9 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 	res.ReadyAfter = admin.Duration(time.Since(ro.start))
 	ro.emit(admin.RolloutEvent{Step: admin.StepReady, New: ro.statuses(ro.newNames)})
 
+	if err := ro.takeOver(); err != nil {
+		return res, ro.fail(err)
+	}
 	ro.switchOver()
 	res.Switched = true
 	// Not ctx: after the switch the drain is the gateway's, until it ends or a newer rollout takes it over.
@@ -240,7 +246,7 @@ func (ro *rollout) emit(ev admin.RolloutEvent) {
 	ev.ID = ro.record.ID
 	ev.Time = time.Now().UTC()
 	ev.Elapsed = admin.Duration(time.Since(ro.start))
-	ro.s.lastEvent.Store(&ev)
+	ro.last.Store(&ev)
 	if ro.progress != nil {
 		ro.progress(ev)
 	}

@@ -14,8 +14,10 @@ import (
 // Call cancel once the drain ended.
 func (ro *rollout) ownDrain() (context.Context, context.CancelCauseFunc) {
 	ctx, cancel := context.WithCancelCause(ro.g.ctx)
+	sl := &ro.s.rollouts
+	sl.mu.Lock()
 	ro.drain = &drainHandle{cancel: cancel, done: make(chan struct{})}
-	ro.s.draining.Store(ro.drain)
+	sl.mu.Unlock()
 	return ctx, cancel
 }
 

@@ -23,9 +23,8 @@ type service struct {
 
 	clientErrors atomic.Uint64 // requests that failed by the client's fault (see isClientError)
 
-	busy      atomic.Bool                        // a rollout is running
-	lastEvent atomic.Pointer[admin.RolloutEvent] // its latest event, for the status
-	draining  atomic.Pointer[drainHandle]        // set while the running rollout drains: it may be superseded
+	busy     atomic.Bool // a rollout is running (rollouts has it)
+	rollouts rolloutSlots
 
 	deploys []admin.DeployRecord // newest first; guarded by g.mu
 	// switched is the rollout that switched and drains, as the state file keeps it, from
@@ -97,7 +96,7 @@ func (s *service) status() admin.ServiceStatus {
 		st.Backends = append(st.Backends, m.b.status(m.spec, now, cfg.sessionIdle))
 	}
 	if s.busy.Load() {
-		st.Rollout = s.lastEvent.Load()
+		st.Rollout = s.rollouts.current()
 	}
 	return st
 }

@@ -36,6 +36,14 @@ func (s *snapshot) byName(name string) int {
 	return -1
 }
 
+// retired reports whether the named backend is stopped and no rollout's pending one: no
+// rollout can need it any more, so it may go even while one runs. A name not there counts too
+// (removing it then says not found).
+func (s *snapshot) retired(name string) bool {
+	i := s.byName(name)
+	return i < 0 || (s.members[i].spec.Activation == admin.Stopped && !s.members[i].pending)
+}
+
 // byRoute returns the member whose route is route.
 func (s *snapshot) byRoute(route string) (member, bool) {
 	for _, m := range s.members {

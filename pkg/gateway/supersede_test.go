@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -71,4 +73,102 @@ func TestRolloutSupersedesADrainingRollout(t *testing.T) {
 		deploys[1].Meta["image"] != "app:2" || deploys[1].Outcome != admin.OutcomeSuperseded || deploys[1].ID != last.ID {
 		t.Fatalf("history: %+v", deploys)
 	}
+}
+
+// A newer rollout probes beside a drain; it supersedes the drain only at its own switch. When
+// it never becomes ready, the older rollout drains on as if nothing happened, and the status
+// shows the newer one while it probes, so nobody takes its pending backend for a leftover.
+func TestNewerRolloutThatFailsLeavesTheDrainAlone(t *testing.T) {
+	g, _ := rolloutService(t, "sessions", time.Hour)
+	v2 := startNameBackend(t, "v2")
+	if _, owner := login(t, g); owner != "old" {
+		t.Fatalf("session on %s", owner)
+	}
+	first := newEventLog()
+	firstDone := make(chan error, 1)
+	go func() {
+		_, err := g.Rollout(context.Background(), "app", admin.RolloutRequest{
+			Backends:     []admin.BackendSpec{{Name: "v2", Address: v2.addr()}},
+			DrainTimeout: admin.Duration(3 * time.Second),
+		}, first.add)
+		firstDone <- err
+	}()
+	first.wait(t, admin.StepDraining)
+
+	refused := unusedAddr(t)
+	second := newEventLog()
+	secondDone := make(chan error, 1)
+	go func() {
+		_, err := g.Rollout(context.Background(), "app", admin.RolloutRequest{
+			Backends:      []admin.BackendSpec{{Name: "v3", Address: refused}},
+			ReadyTimeout:  admin.Duration(time.Second),
+			ReadyInterval: admin.Duration(100 * time.Millisecond),
+		}, second.add)
+		secondDone <- err
+	}()
+	second.wait(t, admin.StepProbing)
+	if st, err := g.Service(t.Context(), "app"); err != nil || st.Rollout == nil || st.Rollout.ID == first.wait(t, admin.StepSwitched).ID {
+		t.Fatalf("while the newer rollout probes the status shows %+v (%v), want the newer rollout", st.Rollout, err)
+	}
+	if err := <-secondDone; err == nil {
+		t.Fatal("the rollout of a backend that refuses connections succeeded")
+	}
+	if err := <-firstDone; err != nil {
+		t.Fatalf("first rollout: %v", err)
+	}
+	last, ok := first.find(admin.StepDrained)
+	if !ok || last.Result == nil || last.Result.Superseded || !last.Result.DrainTimedOut {
+		t.Fatalf("the older rollout must drain to its own end (timed out, not superseded): %+v", last)
+	}
+	for name, want := range map[string]admin.Activation{"old": admin.Stopped, "v2": admin.Active} {
+		if b := backendOf(t, g, "app", name); b.Activation != want {
+			t.Errorf("%s is %s, want %s", name, b.Activation, want)
+		}
+	}
+	if _, err := g.Service(t.Context(), "app"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.RemoveBackend(t.Context(), "app", "old"); err != nil {
+		t.Fatalf("removing the drained backend: %v", err)
+	}
+}
+
+// A deploy that finished its drain removes its stopped backends even while a newer rollout
+// of the service probes: they are no part of it.
+func TestStoppedBackendCanBeRemovedWhileARolloutProbes(t *testing.T) {
+	g, _ := rolloutService(t, "requests", time.Minute)
+	mustAdd(t, g, "app", admin.BackendSpec{Name: "gone", Address: unusedAddr(t), Activation: admin.Stopped})
+	done := make(chan error, 1)
+	probing := newEventLog()
+	go func() {
+		_, err := g.Rollout(context.Background(), "app", admin.RolloutRequest{
+			Backends:      []admin.BackendSpec{{Name: "v3", Address: unusedAddr(t)}},
+			ReadyTimeout:  admin.Duration(2 * time.Second),
+			ReadyInterval: admin.Duration(100 * time.Millisecond),
+		}, probing.add)
+		done <- err
+	}()
+	probing.wait(t, admin.StepProbing)
+	if err := g.RemoveBackend(t.Context(), "app", "gone"); err != nil {
+		t.Errorf("removing a stopped backend during a rollout: %v", err)
+	}
+	if err := g.RemoveBackend(t.Context(), "app", "old"); !errors.Is(err, admin.ErrBusy) {
+		t.Errorf("removing a serving backend during a rollout: %v, want ErrBusy", err)
+	}
+	if err := g.RemoveBackend(t.Context(), "app", "v3"); !errors.Is(err, admin.ErrBusy) {
+		t.Errorf("removing the rollout's own pending backend: %v, want ErrBusy", err)
+	}
+	<-done
+}
+
+// unusedAddr is a loopback address nothing listens on: connections are refused.
+func unusedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
 }

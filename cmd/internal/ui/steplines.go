@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -69,6 +70,9 @@ func (s *StepLines) summary(e deploy.Event) {
 		if r.DrainTimedOut {
 			fmt.Fprintf(t.Out, "%s the drain timeout passed with sessions still live on the old container; they were cut\n", t.Yellow("warning:"))
 		}
+	case deploy.OutcomeSuperseded:
+		fmt.Fprintf(t.Out, "%s %s served %s (%s) until a newer deploy took over after %s; that deploy drains and removes %s\n",
+			t.Yellow("superseded:"), r.Service, r.Image, r.New, fmtElapsed(d.Total), strings.Join(append(slices.Clone(r.Old), r.New), ", "))
 	default:
 		fmt.Fprintf(t.Out, "%s %s at step %s: %s\n", t.Red(r.Outcome.String()+":"), r.Service, r.FailedStep, r.Error)
 		if len(r.Old) > 0 {

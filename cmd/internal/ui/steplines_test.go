@@ -190,3 +190,14 @@ func TestStepLinesShowsStepsProgressAndFailureLogs(t *testing.T) {
 		t.Errorf("off a terminal, drain progress within 10 s must not repeat:\n%s", out)
 	}
 }
+
+func TestSupersededSummaryNamesWhatTheNewerDeployTakesOver(t *testing.T) {
+	var buf bytes.Buffer
+	s := NewStepLines(newTerm(&buf, false, false))
+	res := &deploy.Result{Outcome: deploy.OutcomeSuperseded, Service: "web", Image: "web:2", New: "app-web-2", Old: []string{"app-web-1"}}
+	s.Event(deploy.Event{Time: t0, Step: deploy.StepDone, Status: deploy.StatusDone, Service: "web", Result: res})
+	out := buf.String()
+	if !strings.Contains(out, "superseded:") || !strings.Contains(out, "app-web-1, app-web-2") || strings.Contains(out, "still serves") {
+		t.Errorf("superseded summary: %q; want it to say the newer deploy drains app-web-1 and app-web-2, not that the old still serves", out)
+	}
+}

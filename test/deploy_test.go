@@ -150,12 +150,18 @@ func TestDeployUnderLoadLosesNoRequest(t *testing.T) {
 	if result["outcome"] != "succeeded" {
 		t.Errorf("result outcome = %v", result["outcome"])
 	}
+	p.convergedTo("roll-example-goapp:v2")
+}
+
+// convergedTo checks that the app has exactly one container, active in the gateway, of image.
+func (p *project) convergedTo(image string) {
+	p.t.Helper()
 	if got := p.containers("app"); len(got) != 1 {
-		t.Errorf("after the deploy the app has containers %v, want exactly one", got)
+		p.t.Errorf("the app has containers %v, want exactly one", got)
 	}
 	names, imgs := p.status().active("app")
-	if len(names) != 1 || imgs[0] != "roll-example-goapp:v2" {
-		t.Errorf("active after deploy: %v %v", names, imgs)
+	if len(names) != 1 || imgs[0] != image {
+		p.t.Errorf("active: %v %v, want one %s", names, imgs, image)
 	}
 }
 

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -95,7 +94,7 @@ func TestNewerRolloutThatFailsLeavesTheDrainAlone(t *testing.T) {
 	}()
 	first.wait(t, admin.StepDraining)
 
-	refused := unusedAddr(t)
+	refused := freeAddr(t)
 	second := newEventLog()
 	secondDone := make(chan error, 1)
 	go func() {
@@ -137,12 +136,12 @@ func TestNewerRolloutThatFailsLeavesTheDrainAlone(t *testing.T) {
 // of the service probes: they are no part of it.
 func TestStoppedBackendCanBeRemovedWhileARolloutProbes(t *testing.T) {
 	g, _ := rolloutService(t, "requests", time.Minute)
-	mustAdd(t, g, "app", admin.BackendSpec{Name: "gone", Address: unusedAddr(t), Activation: admin.Stopped})
+	mustAdd(t, g, "app", admin.BackendSpec{Name: "gone", Address: freeAddr(t), Activation: admin.Stopped})
 	done := make(chan error, 1)
 	probing := newEventLog()
 	go func() {
 		_, err := g.Rollout(context.Background(), "app", admin.RolloutRequest{
-			Backends:      []admin.BackendSpec{{Name: "v3", Address: unusedAddr(t)}},
+			Backends:      []admin.BackendSpec{{Name: "v3", Address: freeAddr(t)}},
 			ReadyTimeout:  admin.Duration(2 * time.Second),
 			ReadyInterval: admin.Duration(100 * time.Millisecond),
 		}, probing.add)
@@ -159,16 +158,4 @@ func TestStoppedBackendCanBeRemovedWhileARolloutProbes(t *testing.T) {
 		t.Errorf("removing the rollout's own pending backend: %v, want ErrBusy", err)
 	}
 	<-done
-}
-
-// unusedAddr is a loopback address nothing listens on: connections are refused.
-func unusedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }

@@ -141,7 +141,7 @@ func TestGatewayRestartDuringTheDrainConverges(t *testing.T) {
 	if result["outcome"] != "succeeded" {
 		t.Errorf("outcome %v, want succeeded", result["outcome"])
 	}
-	p.convergedTo("roll-example-goapp:v2")
+	p.convergedTo("roll-example-goapp:v2", 1)
 	if rep.Versions["v2"] == 0 {
 		t.Errorf("load never reached v2: %s", rep)
 	}

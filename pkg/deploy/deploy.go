@@ -56,7 +56,7 @@ func (d *Deployer) Deploy(ctx context.Context, t Target, opts Options) (Result, 
 	r.res = Result{Service: t.Service, Image: t.Image}
 	err := r.execute(ctx)
 	r.res.Durations.Total = d.now().Sub(r.started)
-	if err != nil && !r.recorded && r.res.New != "" {
+	if err != nil && !r.recorded && len(r.res.New) > 0 {
 		r.record(ctx, err)
 	}
 	if err != nil {
@@ -114,26 +114,26 @@ func (r *run) execute(ctx context.Context) error {
 		return err
 	}
 	if plan.Follow != "" {
-		nc := plan.Serving[len(plan.Serving)-1]
-		r.res.New = nc.Name
-		r.done(StepSwitch, nc.Name, fmt.Sprintf("%s already serves %s; following the gateway's drain of %s", nc.Name, r.t.Image, containerNames(plan.Old)))
+		news := plan.Serving
+		r.res.New = containerList(news)
+		r.done(StepSwitch, containerNames(news), fmt.Sprintf("%s already serves %s; following the gateway's drain of %s", containerNames(news), r.t.Image, containerNames(plan.Old)))
 		end, err := r.follow(ctx, plan.Follow)
 		if err != nil {
 			return err
 		}
-		return r.afterSwitch(ctx, plan, nc, end)
+		return r.afterSwitch(ctx, plan, news, end)
 	}
 	readyCtx, cancel := r.readyContext(ctx)
 	defer cancel()
-	nc, err := r.startNew(ctx, readyCtx, plan)
+	news, err := r.startNew(ctx, readyCtx, plan)
 	if err != nil {
 		return err
 	}
-	end, err := r.rollout(ctx, readyCtx, plan, nc)
+	end, err := r.rollout(ctx, readyCtx, news)
 	if err != nil {
 		return err
 	}
-	return r.afterSwitch(ctx, plan, nc, end)
+	return r.afterSwitch(ctx, plan, news, end)
 }
 
 // readyContext bounds the new container's start and its readiness together.
@@ -145,21 +145,21 @@ func (r *run) readyContext(ctx context.Context) (context.Context, context.Cancel
 }
 
 // afterSwitch acts on how a rollout that switched ended: retire the drained containers,
-// remove the new one the gateway switched away from, or leave everything to the newer
+// remove the new ones the gateway switched away from, or leave everything to the newer
 // deploy that took the drain over.
-func (r *run) afterSwitch(ctx context.Context, plan Plan, nc Container, end switchEnd) error {
+func (r *run) afterSwitch(ctx context.Context, plan Plan, news []Container, end switchEnd) error {
 	switch end.outcome {
 	case OutcomeSucceeded:
 		r.res.DrainTimedOut = end.drainTimedOut
 		return r.retire(ctx, plan.Old)
 	case OutcomeReverted:
-		err := r.rollBack(ctx, nc, stepErr(StepSwitch, ErrNotReady, errors.New("the new container failed its health checks after the switch; the gateway switched back to the old one")))
+		err := r.rollBack(ctx, news, stepErr(StepSwitch, ErrNotReady, errors.New("the new container failed its health checks after the switch; the gateway switched back to the old one")))
 		r.res.Outcome = OutcomeReverted
 		return err
 	case OutcomeSuperseded:
 		r.res.Outcome = OutcomeSuperseded
-		r.emit(Event{Step: StepDrain, Status: StatusWarn, Container: nc.Name,
-			Message: "a newer deploy took the drain over: its rollout drains and stops " + containerNames(append(slices.Clone(plan.Old), nc))})
+		r.emit(Event{Step: StepDrain, Status: StatusWarn, Container: containerNames(news),
+			Message: "a newer deploy took the drain over: its rollout drains and stops " + containerNames(append(slices.Clone(plan.Old), news...))})
 		return nil
 	}
 	return stepErr(StepDrain, ErrGateway, fmt.Errorf("the gateway ended the rollout as %q after the switch", end.outcome))

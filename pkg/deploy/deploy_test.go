@@ -19,6 +19,7 @@ type fakeEngine struct {
 	containers map[string]Container
 	calls      []string
 	startErr   error
+	failStart  map[int]error // by container number: WaitStarted fails for that one
 }
 
 func (f *fakeEngine) log(s string, a ...any) {
@@ -64,6 +65,13 @@ func (f *fakeEngine) Inspect(_ context.Context, id string) (Container, error) {
 
 func (f *fakeEngine) WaitStarted(ctx context.Context, id string) (Container, error) {
 	c, _ := f.Inspect(ctx, id)
+	if err := f.failStart[c.Number]; err != nil {
+		f.mu.Lock()
+		c.State = "exited"
+		f.containers[id] = c
+		f.mu.Unlock()
+		return c, err
+	}
 	return c, f.startErr
 }
 
@@ -225,7 +233,7 @@ func TestDeploySwitchesDrainsAndRemovesTheOld(t *testing.T) {
 	if !slices.Contains(e.calls, "stop id1") || !slices.Contains(e.calls, "remove id1") || slices.Contains(e.calls, "remove id2") {
 		t.Errorf("engine calls = %v: want the old stopped and removed, the new kept", e.calls)
 	}
-	if res.New != "p-app-2" || !slices.Equal(res.Old, []string{"p-app-1"}) || res.PreviousImage != "app:v1" {
+	if !slices.Equal(res.New, []string{"p-app-2"}) || !slices.Equal(res.Old, []string{"p-app-1"}) || res.PreviousImage != "app:v1" {
 		t.Errorf("result = %+v", res)
 	}
 	var drain Event

@@ -146,7 +146,7 @@ func TestRerunFollowsADrainTowardsItsOwnImage(t *testing.T) {
 		return nil
 	}
 	res, err := follower(e, g, nil).Deploy(context.Background(), target, Options{})
-	if err != nil || res.Outcome != OutcomeSucceeded || res.New != "p-app-2" {
+	if err != nil || res.Outcome != OutcomeSucceeded || !slices.Equal(res.New, []string{"p-app-2"}) {
 		t.Fatalf("err=%v result=%+v", err, res)
 	}
 	if want := []string{"stop id1", "remove id1"}; !slices.Equal(e.calls, want) {

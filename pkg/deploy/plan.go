@@ -17,8 +17,10 @@ type Target struct {
 	Port    int    // the container port the gateway talks to
 	// ReadyInterval is the pause between two readiness attempts of the gateway.
 	ReadyInterval time.Duration
-	// Weight is the new backend's share of new sessions (x-roll weight, like lbfactor).
+	// Weight is each new backend's share of new sessions (x-roll weight, like lbfactor).
 	Weight int
+	// Replicas is how many containers of the new version start (at least 1).
+	Replicas int
 	// Spec is the gateway's routing for the service (from x-roll), put before every deploy.
 	Spec admin.ServiceSpec
 }
@@ -32,10 +34,11 @@ type Observation struct {
 
 // Plan is what a deploy will do, decided before anything changes. It is pure data: printable and testable.
 type Plan struct {
-	Service   string
-	Image     string
-	NewName   string
-	NewNumber int
+	Service string
+	Image   string
+	// NewNames and NewNumbers are the containers to start, one per replica.
+	NewNames   []string
+	NewNumbers []int
 	// Old are the containers that serve now; they drain once the new one is active.
 	Old []Container
 	// Adopt are running containers the gateway does not know while nothing else serves
@@ -96,8 +99,10 @@ func MakePlan(t Target, obs Observation) Plan {
 	}
 	slices.Sort(p.StaleBackends)
 	p.follow(t, obs.Gateway, backends)
-	p.NewNumber = maxNumber + 1
-	p.NewName = fmt.Sprintf("%s-%s-%d", t.Project, t.Service, p.NewNumber)
+	for i := 1; i <= max(t.Replicas, 1); i++ {
+		p.NewNumbers = append(p.NewNumbers, maxNumber+i)
+		p.NewNames = append(p.NewNames, fmt.Sprintf("%s-%s-%d", t.Project, t.Service, maxNumber+i))
+	}
 	return p
 }
 
@@ -131,7 +136,7 @@ func (p Plan) String() string {
 	if p.Follow != "" {
 		fmt.Fprintf(&b, "deploy %s: %s already serves %s; follow the gateway's rollout %s", p.Service, containerNames(p.Serving), p.Image, p.Follow)
 	} else {
-		fmt.Fprintf(&b, "deploy %s: start %s from %s", p.Service, p.NewName, p.Image)
+		fmt.Fprintf(&b, "deploy %s: start %s from %s", p.Service, strings.Join(p.NewNames, ", "), p.Image)
 	}
 	if len(p.Old) > 0 {
 		fmt.Fprintf(&b, ", then drain and stop %s", containerNames(p.Old))

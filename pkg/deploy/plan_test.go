@@ -92,8 +92,8 @@ func TestMakePlan(t *testing.T) {
 			if !slices.Equal(p.StaleBackends, tt.staleNames) && !(len(p.StaleBackends) == 0 && len(tt.staleNames) == 0) {
 				t.Errorf("stale = %v, want %v", p.StaleBackends, tt.staleNames)
 			}
-			if p.NewName != tt.newName {
-				t.Errorf("new name = %q, want %q", p.NewName, tt.newName)
+			if len(p.NewNames) != 1 || p.NewNames[0] != tt.newName {
+				t.Errorf("new names = %q, want [%q]", p.NewNames, tt.newName)
 			}
 			if p.String() == "" {
 				t.Error("plan must describe itself")

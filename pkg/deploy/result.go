@@ -42,7 +42,7 @@ type Result struct {
 	Service       string        `json:"service"`
 	Image         string        `json:"image"`
 	PreviousImage string        `json:"previous_image,omitempty"`
-	New           string        `json:"new,omitempty"` // the new container's name
+	New           []string      `json:"new,omitempty"` // the new containers' names, one per replica
 	Old           []string      `json:"old,omitempty"` // the old containers' names
 	FailedStep    Step          `json:"failed_step,omitempty"`
 	Error         string        `json:"error,omitempty"`

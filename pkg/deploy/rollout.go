@@ -28,27 +28,29 @@ func endOf(res admin.RolloutResult) switchEnd {
 	return switchEnd{outcome: OutcomeSucceeded, drainTimedOut: res.DrainTimedOut}
 }
 
-// rollout asks the gateway to prove nc ready, switch to it and drain the old backends, one
-// acknowledged step at a time. Before the switch any failure removes nc and the old keep
-// serving. After it, a broken stream is not the end: the deploy follows the rollout by its
+// rollout asks the gateway to prove the new containers ready, switch to them in one step and
+// drain the old backends, one acknowledged step at a time. Before the switch any failure
+// removes the new containers and the old keep serving. After it, a broken stream is not the end: the deploy follows the rollout by its
 // id until the gateway says how it ended.
-func (r *run) rollout(ctx, readyCtx context.Context, plan Plan, nc Container) (switchEnd, error) {
+func (r *run) rollout(ctx, readyCtx context.Context, news []Container) (switchEnd, error) {
 	t := r.t
 	req := admin.RolloutRequest{
-		Backends:      []admin.BackendSpec{backendFor(t, nc)},
 		DrainTimeout:  admin.Duration(r.opts.DrainTimeout),
-		Meta:          map[string]string{"image": t.Image, "container": nc.Name, "previous_image": r.res.PreviousImage},
+		Meta:          map[string]string{"image": t.Image, "container": containerNames(news), "previous_image": r.res.PreviousImage},
 		ReadyInterval: admin.Duration(t.ReadyInterval),
+	}
+	for _, nc := range news {
+		req.Backends = append(req.Backends, backendFor(t, nc))
 	}
 	if dl, ok := readyCtx.Deadline(); ok {
 		req.ReadyTimeout = admin.Duration(time.Until(dl))
 	}
-	phase := &rolloutPhase{run: r, container: nc.Name, readyAt: r.d.now()}
+	phase := &rolloutPhase{run: r, container: containerNames(news), readyAt: r.d.now()}
 	rctx, stopRollout := context.WithCancelCause(ctx)
 	watchDone := make(chan struct{})
 	go func() {
 		defer close(watchDone)
-		r.watchExit(rctx, nc.ID, phase, stopRollout)
+		r.watchExit(rctx, news, phase, stopRollout)
 	}()
 	r.recorded = true
 	result, err := r.d.Gateway.Rollout(rctx, t.Service, req, phase.event)
@@ -72,7 +74,7 @@ func (r *run) rollout(ctx, readyCtx context.Context, plan Plan, nc Container) (s
 		case phase.ready.Load():
 			kind = ErrSwitch
 		}
-		return switchEnd{}, r.rollBack(ctx, nc, stepErr(StepReady, kind, err))
+		return switchEnd{}, r.rollBack(ctx, news, stepErr(StepReady, kind, err))
 	}
 	if err == nil {
 		return endOf(result), nil
@@ -83,7 +85,7 @@ func (r *run) rollout(ctx, readyCtx context.Context, plan Plan, nc Container) (s
 		// us): the gateway finishes the drain on its own and a re-run retires the old ones.
 		return switchEnd{}, stepErr(StepDrain, ErrGateway, fmt.Errorf("%w (the new container serves; run the deploy again to remove the old ones)", err))
 	}
-	r.emit(Event{Step: StepDrain, Status: StatusWarn, Container: nc.Name,
+	r.emit(Event{Step: StepDrain, Status: StatusWarn, Container: phase.container,
 		Message: fmt.Sprintf("lost the gateway's rollout stream (%v); following rollout %s", err, id)})
 	return r.follow(ctx, id)
 }
@@ -160,10 +162,10 @@ func countsOf(bs []admin.BackendStatus) []Counts {
 	return out
 }
 
-// watchExit stops waiting for readiness as soon as the new container exits: no
-// point probing a dead process until the timeout. After the switch it does nothing;
-// the gateway's health checks own that phase.
-func (r *run) watchExit(ctx context.Context, id string, phase *rolloutPhase, stop context.CancelCauseFunc) {
+// watchExit stops waiting for readiness as soon as a new container exits: no point
+// probing a dead process until the timeout. After the switch it does nothing; the
+// gateway's health checks own that phase.
+func (r *run) watchExit(ctx context.Context, news []Container, phase *rolloutPhase, stop context.CancelCauseFunc) {
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -175,10 +177,12 @@ func (r *run) watchExit(ctx context.Context, id string, phase *rolloutPhase, sto
 		if phase.switched.Load() {
 			return
 		}
-		c, err := r.d.Engine.Inspect(ctx, id)
-		if err == nil && !c.Running() {
-			stop(fmt.Errorf("%w (%s) while the gateway was checking it", errExited, c.State))
-			return
+		for _, nc := range news {
+			c, err := r.d.Engine.Inspect(ctx, nc.ID)
+			if err == nil && !c.Running() {
+				stop(fmt.Errorf("%w (%s %s) while the gateway was checking it", errExited, nc.Name, c.State))
+				return
+			}
 		}
 	}
 }

@@ -32,6 +32,7 @@ func TargetFor(p *project.Project, service, image string) (Target, error) {
 		Port:          s.Port,
 		ReadyInterval: s.Ready.Interval,
 		Weight:        s.Weight,
+		Replicas:      s.Replicas,
 		Spec:          ServiceSpec(s),
 	}, nil
 }

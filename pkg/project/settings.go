@@ -99,6 +99,10 @@ type ServiceSettings struct {
 	Hosts []string
 	// Weight is the load-balancing weight of each of the service's backends.
 	Weight int
+	// Replicas is how many containers of each version run (compose deploy.replicas or
+	// scale; default 1): a deploy starts as many new ones beside the old, proves every one
+	// ready before the one switch, then drains and stops all the old ones.
+	Replicas int
 	// AJPSecretEnv names the service's environment variable holding the AJP secret.
 	AJPSecretEnv string
 	// AJPSecret is that variable's value in the service's resolved
@@ -157,6 +161,7 @@ func defaultServiceSettings(name string) ServiceSettings {
 		Service:         name,
 		Protocol:        ProtocolAJP,
 		Weight:          DefaultWeight,
+		Replicas:        1,
 		PacketSize:      DefaultPacketSize,
 		StickyCookie:    DefaultStickyCookie,
 		StickyPathParam: DefaultStickyPathParam,

@@ -79,6 +79,7 @@ func TestSettingsDefaults(t *testing.T) {
 			Port:            8009,
 			Paths:           []string{"/"},
 			Weight:          1,
+			Replicas:        1,
 			AJPSecretEnv:    "AJP_SECRET",
 			AJPSecret:       "ajp-secret",
 			PacketSize:      8192,
@@ -132,7 +133,7 @@ health: {interval: 10s, timeout: 1s, recover_after: 1m}`
 	s, _ := got("app")
 	want := ServiceSettings{
 		Service: "app", Protocol: ProtocolAJP, Port: 8010, Paths: []string{"/app", "/app2"},
-		Hosts: []string{"example.com", "*.example.org"}, Weight: 7, AJPSecretEnv: "AJP_SECRET", AJPSecret: "ajp-secret",
+		Hosts: []string{"example.com", "*.example.org"}, Weight: 7, Replicas: 1, AJPSecretEnv: "AJP_SECRET", AJPSecret: "ajp-secret",
 		PacketSize: 65536, StickyCookie: "SID", StickyPathParam: "sid", SessionIdle: time.Hour,
 		Ready:  ReadySettings{Check: ReadyCPing, Path: "/app/health", Timeout: 30 * time.Second, Interval: 500 * time.Millisecond},
 		Drain:  DrainSettings{Mode: DrainRequests, Timeout: 2 * time.Minute},
@@ -240,7 +241,8 @@ func TestSettingsValidation(t *testing.T) {
 		{"fixed host port", rolled("", "ports: [\"8080:8080\"]", ""), "services.app.ports[0]", "fight over it"},
 		{"container_name", rolled("", "container_name: shop-app", ""), "services.app.container_name", "cannot share a name"},
 		{"hostname", rolled("", "hostname: app1", ""), "services.app.hostname", "same host name"},
-		{"replicas", rolled("", "deploy: {replicas: 2}", ""), "services.app.deploy.replicas", "one container"},
+		{"too many replicas", rolled("", "deploy: {replicas: 33}", ""), "services.app.deploy.replicas", "1 to 32 containers"},
+		{"no replica", rolled("", "deploy: {replicas: 0}", ""), "services.app.deploy.replicas", "1 to 32 containers"},
 		{"network_mode", rolled("", "network_mode: host", ""), "services.app.network_mode", "networks"},
 		{"fixed address", rolled("", "networks:\n  default:\n    ipv4_address: 172.28.0.5", "networks:\n  default:\n    ipam: {config: [{subnet: 172.28.0.0/16}]}\nx-roll:\n  gateway: gateway"), "services.app.networks.default.ipv4_address", "clash"},
 		{"gateway required", rolled("", "", "x-other: 1"), "x-roll.gateway", "is required"},
@@ -271,5 +273,20 @@ func TestSettingsValidation(t *testing.T) {
 				t.Errorf("error %q\nwant the file, the key %s and %q", msg, tt.key, tt.contains)
 			}
 		})
+	}
+}
+
+func TestReplicasOfARolledService(t *testing.T) {
+	for _, tt := range []struct {
+		extra string
+		want  int
+	}{{"", 1}, {"deploy: {replicas: 3}", 3}, {"scale: 2", 2}, {"scale: 4\ndeploy: {replicas: 4}", 4}} {
+		p, _, err := loadDir(t, map[string]string{"compose.yaml": rolled("", tt.extra, "")}, Options{})
+		if err != nil {
+			t.Fatalf("%q: %v", tt.extra, err)
+		}
+		if s, _ := p.Rolled("app"); s.Replicas != tt.want {
+			t.Errorf("%q: replicas %d, want %d", tt.extra, s.Replicas, tt.want)
+		}
 	}
 }

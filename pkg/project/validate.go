@@ -33,6 +33,7 @@ func (v *validator) run() {
 		v.routes(ss)
 		v.timings(ss)
 		v.twoContainers(svc)
+		v.replicas(&ss, svc)
 		v.settings.Services[name] = ss
 	}
 	v.routeConflicts(names)
@@ -149,11 +150,6 @@ func (v *validator) twoContainers(svc types.ServiceConfig) {
 			"is set to %q: the old and the new container would carry the same host name, so logs, metrics and "+
 				"anything that derives an identity from it (such as a jvmRoute) could not tell them apart", svc.Hostname)
 	}
-	if svc.Scale != nil && *svc.Scale > 1 {
-		v.d.addf(at("scale"), "is %d: roll runs one container per rolled service and adds the second only during a deploy", *svc.Scale)
-	} else if svc.Deploy != nil && svc.Deploy.Replicas != nil && *svc.Deploy.Replicas > 1 {
-		v.d.addf(at("deploy", "replicas"), "is %d: roll runs one container per rolled service and adds the second only during a deploy", *svc.Deploy.Replicas)
-	}
 	if svc.NetworkMode != "" {
 		v.d.addf(at("network_mode"),
 			"is %q: the gateway reaches a rolled service's containers over a network they share, so the service must use networks", svc.NetworkMode)
@@ -180,6 +176,28 @@ func (v *validator) twoContainers(svc types.ServiceConfig) {
 
 // routeConflicts refuses two services that claim the same host and path: the
 // gateway could not tell which one a request is for.
+// MaxReplicas bounds the containers of one version of a rolled service: a deploy runs twice
+// as many for a while.
+const MaxReplicas = 32
+
+// replicas reads how many containers of each version run: deploy.replicas, or scale (which
+// compose treats the same and refuses to differ), 1 when neither is set.
+func (v *validator) replicas(ss *ServiceSettings, svc types.ServiceConfig) {
+	at := func(keys ...string) keyPath { return append(keyPath{"services", svc.Name}, keys...) }
+	n, key := 1, keyPath(nil)
+	switch {
+	case svc.Scale != nil:
+		n, key = *svc.Scale, at("scale")
+	case svc.Deploy != nil && svc.Deploy.Replicas != nil:
+		n, key = *svc.Deploy.Replicas, at("deploy", "replicas")
+	}
+	if n < 1 || n > MaxReplicas {
+		v.d.addf(key, "is %d: a rolled service runs 1 to %d containers of each version (a deploy runs twice as many for a while)", n, MaxReplicas)
+		return
+	}
+	ss.Replicas = n
+}
+
 func (v *validator) routeConflicts(names []string) {
 	owner := map[string]string{}
 	for _, name := range names {

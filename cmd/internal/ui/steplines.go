@@ -65,14 +65,14 @@ func (s *StepLines) summary(e deploy.Event) {
 	switch r.Outcome {
 	case deploy.OutcomeSucceeded:
 		fmt.Fprintf(t.Out, "%s %s now serves %s (%s) in %s — start %s, ready %s, switch %s, drain %s, stop %s\n",
-			t.Green("deployed:"), r.Service, r.Image, r.New, fmtElapsed(d.Total),
+			t.Green("deployed:"), r.Service, r.Image, strings.Join(r.New, ", "), fmtElapsed(d.Total),
 			fmtElapsed(d.Start), fmtElapsed(d.Ready), fmtElapsed(d.Switch), fmtElapsed(d.Drain), fmtElapsed(d.Stop))
 		if r.DrainTimedOut {
 			fmt.Fprintf(t.Out, "%s the drain timeout passed with sessions still live on the old container; they were cut\n", t.Yellow("warning:"))
 		}
 	case deploy.OutcomeSuperseded:
 		fmt.Fprintf(t.Out, "%s %s served %s (%s) until a newer deploy took over after %s; that deploy drains and removes %s\n",
-			t.Yellow("superseded:"), r.Service, r.Image, r.New, fmtElapsed(d.Total), strings.Join(append(slices.Clone(r.Old), r.New), ", "))
+			t.Yellow("superseded:"), r.Service, r.Image, strings.Join(r.New, ", "), fmtElapsed(d.Total), strings.Join(append(slices.Clone(r.Old), r.New...), ", "))
 	default:
 		fmt.Fprintf(t.Out, "%s %s at step %s: %s\n", t.Red(r.Outcome.String()+":"), r.Service, r.FailedStep, r.Error)
 		if len(r.Old) > 0 {

@@ -194,7 +194,7 @@ func TestStepLinesShowsStepsProgressAndFailureLogs(t *testing.T) {
 func TestSupersededSummaryNamesWhatTheNewerDeployTakesOver(t *testing.T) {
 	var buf bytes.Buffer
 	s := NewStepLines(newTerm(&buf, false, false))
-	res := &deploy.Result{Outcome: deploy.OutcomeSuperseded, Service: "web", Image: "web:2", New: "app-web-2", Old: []string{"app-web-1"}}
+	res := &deploy.Result{Outcome: deploy.OutcomeSuperseded, Service: "web", Image: "web:2", New: []string{"app-web-2"}, Old: []string{"app-web-1"}}
 	s.Event(deploy.Event{Time: t0, Step: deploy.StepDone, Status: deploy.StatusDone, Service: "web", Result: res})
 	out := buf.String()
 	if !strings.Contains(out, "superseded:") || !strings.Contains(out, "app-web-1, app-web-2") || strings.Contains(out, "still serves") {

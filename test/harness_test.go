@@ -99,8 +99,11 @@ type projectSpec struct {
 	NoAdminPort bool              // the gateway does not publish its admin port: roll reaches it through Docker
 }
 
+// The plain-Docker scenarios say engine: docker, so that a swarm that the Swarm scenarios
+// create on this engine cannot turn them into Swarm deploys through engine: auto.
 const composeTemplate = `name: {{.Name}}
 x-roll:
+  engine: docker
   gateway: gateway
   admin_port: 9901
 services:

@@ -31,19 +31,11 @@ func networks(p *project.Project, svc project.ServiceConfig) ([]endpointSpec, co
 			continue
 		}
 		n := svc.Networks[key]
-		settings := &network.EndpointSettings{Aliases: []string{svc.Name}}
+		settings := &network.EndpointSettings{Aliases: aliases(svc.Name, n)}
 		if n != nil {
 			if err := checkEndpoint(svc.Name, key, n); err != nil {
 				errs = append(errs, err)
 				continue
-			}
-			if n.UseServiceNameAlias != nil && !*n.UseServiceNameAlias {
-				settings.Aliases = nil
-			}
-			for _, a := range n.Aliases {
-				if !slices.Contains(settings.Aliases, a) {
-					settings.Aliases = append(settings.Aliases, a)
-				}
 			}
 			if n.Ipv4Address != "" || n.Ipv6Address != "" || len(n.LinkLocalIPs) > 0 {
 				settings.IPAMConfig = &network.EndpointIPAMConfig{
@@ -58,6 +50,24 @@ func networks(p *project.Project, svc project.ServiceConfig) ([]endpointSpec, co
 	}
 	// The first network is the container's network mode, as compose sets it.
 	return eps, container.NetworkMode(eps[0].network), errors.Join(errs...)
+}
+
+// aliases are the names of a service's container on one network: the service's
+// name (unless the attachment turns it off) and the attachment's aliases.
+func aliases(service string, n *project.ServiceNetworkConfig) []string {
+	out := []string{service}
+	if n == nil {
+		return out
+	}
+	if n.UseServiceNameAlias != nil && !*n.UseServiceNameAlias {
+		out = nil
+	}
+	for _, a := range n.Aliases {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // checkEndpoint refuses the per-network keys that need Engine API 1.44 or later.

@@ -93,6 +93,21 @@ func (t Task) Live() bool {
 	return true
 }
 
+// ContainerState is the task's state in a container's terms: created until it starts,
+// starting, running, then exited once it ended (whatever ended it).
+func (t Task) ContainerState() string {
+	switch {
+	case t.State == string(swarm.TaskStateStarting):
+		return "starting"
+	case t.State == string(swarm.TaskStateRunning):
+		return "running"
+	case !t.Live():
+		return "exited"
+	default: // new, allocated, pending, assigned, accepted, preparing, ready
+		return "created"
+	}
+}
+
 // Failed reports whether the task ended on its own: its container exited (or
 // could not be created), rather than being stopped by Swarm.
 func (t Task) Failed() bool {

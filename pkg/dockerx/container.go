@@ -51,6 +51,9 @@ type NetworkInfo struct {
 // Running reports whether the container's process runs.
 func (c Container) Running() bool { return c.State == "running" }
 
+// SwarmTask reports whether the container runs a task of a Swarm service.
+func (c Container) SwarmTask() bool { return c.Labels["com.docker.swarm.task.id"] != "" }
+
 // List returns the containers of a compose service, as `docker compose ps -a`
 // would list them (one-off `run` containers excluded), ordered by number.
 // An empty service lists every container of the project.

@@ -128,10 +128,11 @@ func (c *Client) StopService(ctx context.Context, id string) error {
 	return c.waitNoTask(ctx, s)
 }
 
-// RemoveService removes a service, and with it its task (Swarm stops a
-// running container with its grace period), and waits until the service's
-// containers on this node are gone, so that its networks and volumes can be
-// removed next. A service that is already gone is not an error.
+// RemoveService removes a service and its task, and removes at once the containers its
+// tasks left on this node (the running one killed, as Remove kills a plain container; the
+// stopped ones of its history), which Swarm would remove in its own time, so that the
+// project's networks and volumes can be removed next. A service that is already gone is
+// not an error.
 func (c *Client) RemoveService(ctx context.Context, id string) error {
 	s, err := c.InspectService(ctx, id)
 	if isNotFound(err) {
@@ -152,6 +153,9 @@ func (c *Client) RemoveService(ctx context.Context, id string) error {
 		left, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
 		if err == nil && len(left) == 0 {
 			return nil
+		}
+		for _, ctr := range left {
+			_ = c.api.ContainerRemove(ctx, ctr.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
 		}
 		select {
 		case <-ctx.Done():

@@ -25,6 +25,7 @@ type statusJSON struct {
 			Name    string `json:"name"`
 			Image   string `json:"image"`
 			State   string `json:"state"`
+			Node    string `json:"node"`
 			Backend *struct {
 				Activation string `json:"activation"`
 				Healthy    bool   `json:"healthy"`

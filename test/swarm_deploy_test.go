@@ -1,0 +1,200 @@
+package e2e
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The Swarm scenarios: the same deploys as on plain Docker, with every container a Swarm
+// service of one task on a single-node swarm (see requireSwarm), images built on this
+// machine and no registry.
+
+// TestSwarmDeployUnderLoadKeepsTheStickyUser: roll up creates the project as Swarm
+// services; a deploy under load loses no request, switches new visitors at once and keeps a
+// sticky user on its old task until it goes idle; status shows the node of every task;
+// rollback goes back the same way; roll down --volumes leaves nothing of the project.
+func TestSwarmDeployUnderLoadKeepsTheStickyUser(t *testing.T) {
+	p := upSwarmApp(t, projectSpec{SessionIdle: "3s"})
+	node := strings.TrimSpace(output(t, "docker", "info", "--format", "{{.Name}}"))
+	for _, s := range p.status().Services {
+		for _, c := range s.Containers {
+			if c.Node != node {
+				t.Errorf("status: %s runs on node %q, want %q", c.Name, c.Node, node)
+			}
+		}
+	}
+	if human := p.must("status").Stdout; !strings.Contains(human, "NODE") || !strings.Contains(human, node) {
+		t.Errorf("roll status does not show the node:\n%s", human)
+	}
+
+	u := newUser(t, p.url("/"))
+	_, route, hits, err := u.visit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := startLoad(t, p.url("/"), 200, 8)
+	time.Sleep(time.Second) // load on v1 before the deploy starts
+	dep := p.start(nil, "deploy", "app", "--image", "roll-example-goapp:v2", "--json")
+	switched := make(chan struct{})
+	go func() {
+		for line := range dep.lines {
+			if strings.Contains(line, `"step":"switch"`) && strings.Contains(line, `"status":"done"`) {
+				close(switched)
+				return
+			}
+		}
+	}()
+	// The user clicks on until the switch, and a few times after: always its own task.
+	deadline := time.Now().Add(90 * time.Second)
+	for after := 0; after < 3; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the deploy never switched:\n%s", dep.output())
+		}
+		select {
+		case <-switched:
+			after++
+		default:
+		}
+		v, r, h, err := u.visit()
+		if err != nil || v != "v1" || r != route || h != hits+1 {
+			t.Fatalf("the session user got %s/%s hits=%d err=%v, want v1/%s hits=%d", v, r, h, err, route, hits+1)
+		}
+		hits = h
+		time.Sleep(300 * time.Millisecond)
+	}
+	code, out := dep.wait(t) // the user went idle: the drain ends by itself
+	time.Sleep(time.Second)
+	rep := l.report()
+	t.Logf("load: %s", rep)
+	if code != 0 {
+		t.Fatalf("deploy exit %d:\n%s", code, out)
+	}
+	_, result := events(t, out)
+	t.Logf("swarm deploy: durations (ms) %v", result["durations"])
+	if len(rep.Failures) > 0 {
+		t.Errorf("%d failed requests, first: %v", len(rep.Failures), rep.Failures[:min(5, len(rep.Failures))])
+	}
+	if len(rep.Order) != 2 || rep.Order[0] != "v1" || rep.Order[1] != "v2" || rep.OldAfterNew {
+		t.Errorf("versions seen in order %v (old after new: %v), want v1 then v2 at once", rep.Order, rep.OldAfterNew)
+	}
+	if v, _, _, err := u.visit(); err != nil || v != "v2" {
+		t.Errorf("after the drain the user should land on v2, got %s %v", v, err)
+	}
+	p.convergedTo("roll-example-goapp:v2", 1)
+
+	p.must("rollback", "app")
+	waitServing(t, p, "v1")
+	p.convergedTo("roll-example-goapp:v1", 1)
+
+	p.must("down", "--volumes")
+	label := "label=com.docker.compose.project=" + p.Name
+	for what, args := range map[string][]string{
+		"services":   {"service", "ls", "-q", "--filter", label},
+		"containers": {"ps", "-aq", "--filter", label},
+		"networks":   {"network", "ls", "-q", "--filter", label},
+		"volumes":    {"volume", "ls", "-q", "--filter", label},
+	} {
+		if left := strings.Fields(output(t, "docker", args...)); len(left) > 0 {
+			t.Errorf("roll down --volumes left %s %v", what, left)
+		}
+	}
+}
+
+// TestSwarmThreeReplicasAndARescheduledTask: three services of each version; a deploy
+// under load starts three new ones, proves each ready and switches them at once. Then a
+// task dies: Swarm starts another under the same name (which then resolves to the new
+// task), the gateway takes the backend out while it is gone and back once its checks pass
+// again, and no request fails meanwhile.
+func TestSwarmThreeReplicasAndARescheduledTask(t *testing.T) {
+	p := upSwarmApp(t, projectSpec{Extra: threeReplicas, SessionIdle: "2s"})
+	p.convergedTo("roll-example-goapp:v1", 3)
+	l := startLoad(t, p.url("/"), 200, 8)
+	res := p.must("deploy", "app", "--image", "roll-example-goapp:v2", "--json")
+	if n := strings.Count(res.Stdout, `"step":"start","status":"done"`); n != 3 {
+		t.Errorf("%d services started, want 3:\n%s", n, res.Stdout)
+	}
+	p.convergedTo("roll-example-goapp:v2", 3)
+
+	victim := p.containers("app")[0]
+	dead := taskContainer(t, victim)
+	docker(t, "kill", dead)
+	p.waitBackend(victim, false)
+	p.waitBackend(victim, true)
+	if now := taskContainer(t, victim); now == dead {
+		t.Errorf("%s is healthy again in the killed container %s", victim, dead)
+	}
+	time.Sleep(time.Second) // and serves new visitors again
+	rep := l.report()
+	t.Logf("load: %s", rep)
+	if len(rep.Failures) > 0 {
+		t.Errorf("%d failed requests, first: %v", len(rep.Failures), rep.Failures[:min(5, len(rep.Failures))])
+	}
+	p.convergedTo("roll-example-goapp:v2", 3)
+}
+
+// TestSwarmBrokenReleaseRollsBack: a release that never becomes ready is removed with its
+// service, its task's last log lines are shown, and the old one serves on without a failed
+// request.
+func TestSwarmBrokenReleaseRollsBack(t *testing.T) {
+	p := upSwarmApp(t, projectSpec{ReadyTime: "6s"})
+	l := startLoad(t, p.url("/"), 200, 8)
+	res := p.roll("deploy", "app", "--image", "roll-example-goapp:broken")
+	rep := l.report()
+	t.Logf("load: %s", rep)
+	if res.Code != 6 {
+		t.Errorf("exit code %d, want 6 (not ready)\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	if len(rep.Failures) > 0 || len(rep.Versions) != 1 || rep.Versions["v1"] == 0 {
+		t.Errorf("load: %s; want v1 only, no failure", rep)
+	}
+	out := res.Stdout + res.Stderr
+	// "fail_ready":true is in the log line the broken app writes when it starts.
+	for _, want := range []string{"ready", "FAIL_READY", `"fail_ready":true`, "still serves"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q (the reason, the task's logs and the safety note):\n%s", want, out)
+		}
+	}
+	if got := p.containers("app"); len(got) != 1 {
+		t.Errorf("after the failed deploy the app has services %v, want only the old one", got)
+	}
+	p.convergedTo("roll-example-goapp:v1", 1)
+}
+
+// TestSwarmTaskKilledDuringTheDrain: the old task's container is killed while it drains a
+// sticky user; Swarm restarts it, new visitors never notice (they are on the new release),
+// and the deploy still ends by itself with one service of the new image.
+func TestSwarmTaskKilledDuringTheDrain(t *testing.T) {
+	p := upSwarmApp(t, projectSpec{SessionIdle: "5s", DrainTime: "60s"})
+	old := p.containers("app")[0]
+	u := newUser(t, p.url("/"))
+	if _, _, _, err := u.visit(); err != nil { // a live session keeps the drain going
+		t.Fatal(err)
+	}
+	dep := p.start(nil, "deploy", "app", "--image", "roll-example-goapp:v2", "--json")
+	dep.until(t, `"step":"switch"`, `"status":"done"`)
+	l := startLoad(t, p.url("/"), 100, 4)
+	docker(t, "kill", taskContainer(t, old))
+	code, out := dep.wait(t)
+	time.Sleep(time.Second)
+	rep := l.report()
+	t.Logf("load: %s", rep)
+	if code != 0 {
+		t.Fatalf("deploy exit %d:\n%s", code, out)
+	}
+	if len(rep.Failures) > 0 || len(rep.Versions) != 1 || rep.Versions["v2"] == 0 {
+		t.Errorf("load: %s; want v2 only, no failure", rep)
+	}
+	p.convergedTo("roll-example-goapp:v2", 1)
+}
+
+// output runs a command and returns its standard output, failing the test if it fails.
+func output(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
+	return string(out)
+}

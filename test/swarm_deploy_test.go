@@ -198,3 +198,24 @@ func output(t *testing.T, name string, args ...string) string {
 	}
 	return string(out)
 }
+
+// TestSwarmGatewayTaskRestarted: the gateway's task dies; Swarm starts another on the same
+// node (the gateway is pinned to a manager), which reads the routing table back from the
+// state volume: it serves the app again, and roll finds the new task's container for the
+// admin API and deploys through it.
+func TestSwarmGatewayTaskRestarted(t *testing.T) {
+	p := upSwarmApp(t, projectSpec{SessionIdle: "1s"})
+	gateway := p.containers("gateway")[0]
+	dead := taskContainer(t, gateway)
+	docker(t, "kill", dead)
+	waitServing(t, p, "v1")
+	if now := taskContainer(t, gateway); now == dead {
+		t.Fatalf("the gateway serves from the killed container %s", dead)
+	}
+	if names, _ := p.status().active("app"); len(names) != 1 {
+		t.Errorf("after the restart the gateway routes to %v, want the app's one service (from its state file)", names)
+	}
+	p.must("deploy", "app", "--image", "roll-example-goapp:v2")
+	waitServing(t, p, "v2")
+	p.convergedTo("roll-example-goapp:v2", 1)
+}

@@ -26,6 +26,10 @@ services:
     image: IMAGE
     labels: *tl
     command: ["lookup", "rolltestRUNID-SUFFIX-app-1"]
+  alias:
+    image: IMAGE
+    labels: *tl
+    command: ["lookup", "app"]
   client:
     image: IMAGE
     labels: *tl
@@ -46,7 +50,8 @@ networks:
 // named like that container, starts with no task, runs one when scaled, and its task's
 // container carries compose's labels (so roll's container lookups find it, as the exec
 // tunnel into the gateway does), the service's name as host name, and is reached by that
-// name from a plain container on the attachable overlay network, at the task's own address.
+// name (and by the compose service's name, its alias) from a plain container on the
+// attachable overlay network, at the task's own address.
 func TestSwarmServiceRunsOneContainerAsCompose(t *testing.T) {
 	c := requireSwarm(t)
 	p := swarmTestProject(t, c, "svc", strings.ReplaceAll(swarmCompose, "SUFFIX", "svc"))
@@ -89,6 +94,9 @@ func TestSwarmServiceRunsOneContainerAsCompose(t *testing.T) {
 	}
 	if logs, code := runToExit(t, c, p, "lookup"); code != 0 || strings.TrimSpace(logs) != ip {
 		t.Errorf("%s resolves to %q (exit %d), want the task's own address %s", name, strings.TrimSpace(logs), code, ip)
+	}
+	if logs, code := runToExit(t, c, p, "alias"); code != 0 || strings.TrimSpace(logs) != ip {
+		t.Errorf("the compose service's name app resolves to %q (exit %d), want the task's address %s", strings.TrimSpace(logs), code, ip)
 	}
 	if logs, code := runToExit(t, c, p, "client"); code != 0 || !strings.Contains(logs, "hello from a task") {
 		t.Errorf("GET http://%s:8080/: exit %d, %q", name, code, logs)

@@ -14,38 +14,24 @@ import (
 )
 
 // pickEngine chooses what runs the project (x-roll.engine): plain containers on the engine,
-// or Swarm services through it. auto takes Swarm on an active Swarm manager, unless the
-// project already runs there as plain containers: a swarm made on a machine does not move
-// the projects that run on it. On Swarm every key of the project that Swarm cannot honour
-// is refused before anything is touched.
+// or Swarm services through it (useSwarm). On Swarm every key of the project that Swarm
+// cannot honour is refused before anything is touched.
 func pickEngine(ctx context.Context, d *dockerx.Client, p *project.Project) (deploy.ProjectEngine, error) {
 	plain := dockerengine.Engine{Docker: d, Project: p}
-	choice := p.Settings.Engine
-	if choice == project.EngineDocker {
+	if p.Settings.Engine == project.EngineDocker {
 		return plain, nil
 	}
 	info, err := d.Swarm(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !info.Active() {
-		if choice == project.EngineSwarm {
-			return nil, p.KeyError(fmt.Sprintf("is swarm, but the engine at %s is not a Swarm manager (its swarm state is %s%s): "+
-				"point roll at a manager (DOCKER_HOST or a docker context), run docker swarm init there, or set engine: docker",
-				d.Host(), info.State, workerNote(info)), "x-roll", "engine")
-		}
-		return plain, nil
-	}
-	if choice == project.EngineAuto {
+	runsPlain := func() (bool, error) {
 		cs, err := d.List(ctx, p.Name, "")
-		if err != nil {
-			return nil, err
-		}
-		if slices.ContainsFunc(cs, func(c dockerx.Container) bool { return !c.SwarmTask() }) {
-			slog.Info("the engine is a Swarm manager, but the project runs as plain containers there: deploying them as plain containers (set x-roll.engine to choose)",
-				"project", p.Name)
-			return plain, nil
-		}
+		return slices.ContainsFunc(cs, func(c dockerx.Container) bool { return !c.SwarmTask() }), err
+	}
+	swarm, err := useSwarm(p, d.Host(), info, runsPlain)
+	if err != nil || !swarm {
+		return plain, err
 	}
 	if err := d.CheckSwarm(p); err != nil {
 		return nil, err
@@ -54,9 +40,34 @@ func pickEngine(ctx context.Context, d *dockerx.Client, p *project.Project) (dep
 	return swarmengine.Engine{Docker: d, Project: p}, nil
 }
 
-func workerNote(info dockerx.SwarmInfo) string {
-	if info.State == "active" && !info.Manager {
-		return ", as a worker"
+// useSwarm decides between plain containers and Swarm services. auto takes Swarm on an
+// active Swarm manager, unless the project already runs there as plain containers
+// (runsPlain): a swarm made on a machine does not move the projects that run on it. swarm
+// on an engine that is not a manager is an error naming x-roll.engine.
+func useSwarm(p *project.Project, host string, info dockerx.SwarmInfo, runsPlain func() (bool, error)) (bool, error) {
+	switch choice := p.Settings.Engine; {
+	case choice == project.EngineDocker:
+		return false, nil
+	case !info.Active() && choice == project.EngineSwarm:
+		state := info.State
+		if info.State == "active" && !info.Manager {
+			state += ", as a worker"
+		}
+		return false, p.KeyError(fmt.Sprintf("is swarm, but the engine at %s is not a Swarm manager (its swarm state is %s): "+
+			"point roll at a manager (DOCKER_HOST or a docker context), run docker swarm init there, or set engine: docker",
+			host, state), "x-roll", "engine")
+	case !info.Active():
+		return false, nil
+	case choice == project.EngineSwarm:
+		return true, nil
 	}
-	return ""
+	plain, err := runsPlain()
+	if err != nil {
+		return false, err
+	}
+	if plain {
+		slog.Info("the engine is a Swarm manager, but the project runs there as plain containers: deploying them as plain containers (x-roll.engine chooses)",
+			"project", p.Name)
+	}
+	return !plain, nil
 }

@@ -37,33 +37,7 @@ func TestSwarmDeployUnderLoadKeepsTheStickyUser(t *testing.T) {
 	l := startLoad(t, p.url("/"), 200, 8)
 	time.Sleep(time.Second) // load on v1 before the deploy starts
 	dep := p.start(nil, "deploy", "app", "--image", "roll-example-goapp:v2", "--json")
-	switched := make(chan struct{})
-	go func() {
-		for line := range dep.lines {
-			if strings.Contains(line, `"step":"switch"`) && strings.Contains(line, `"status":"done"`) {
-				close(switched)
-				return
-			}
-		}
-	}()
-	// The user clicks on until the switch, and a few times after: always its own task.
-	deadline := time.Now().Add(90 * time.Second)
-	for after := 0; after < 3; {
-		if time.Now().After(deadline) {
-			t.Fatalf("the deploy never switched:\n%s", dep.output())
-		}
-		select {
-		case <-switched:
-			after++
-		default:
-		}
-		v, r, h, err := u.visit()
-		if err != nil || v != "v1" || r != route || h != hits+1 {
-			t.Fatalf("the session user got %s/%s hits=%d err=%v, want v1/%s hits=%d", v, r, h, err, route, hits+1)
-		}
-		hits = h
-		time.Sleep(300 * time.Millisecond)
-	}
+	clickThroughTheSwitch(t, u, dep, route, hits)
 	code, out := dep.wait(t) // the user went idle: the drain ends by itself
 	time.Sleep(time.Second)
 	rep := l.report()
@@ -139,26 +113,7 @@ func TestSwarmThreeReplicasAndARescheduledTask(t *testing.T) {
 // request.
 func TestSwarmBrokenReleaseRollsBack(t *testing.T) {
 	p := upSwarmApp(t, projectSpec{ReadyTime: "6s"})
-	l := startLoad(t, p.url("/"), 200, 8)
-	res := p.roll("deploy", "app", "--image", "roll-example-goapp:broken")
-	rep := l.report()
-	t.Logf("load: %s", rep)
-	if res.Code != 6 {
-		t.Errorf("exit code %d, want 6 (not ready)\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
-	}
-	if len(rep.Failures) > 0 || len(rep.Versions) != 1 || rep.Versions["v1"] == 0 {
-		t.Errorf("load: %s; want v1 only, no failure", rep)
-	}
-	out := res.Stdout + res.Stderr
-	// "fail_ready":true is in the log line the broken app writes when it starts.
-	for _, want := range []string{"ready", "FAIL_READY", `"fail_ready":true`, "still serves"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q (the reason, the task's logs and the safety note):\n%s", want, out)
-		}
-	}
-	if got := p.containers("app"); len(got) != 1 {
-		t.Errorf("after the failed deploy the app has services %v, want only the old one", got)
-	}
+	deployBrokenRelease(t, p)
 	p.convergedTo("roll-example-goapp:v1", 1)
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/filters"
@@ -165,14 +164,7 @@ func (s Service) LastFailure() *Task {
 // the project when service is ""), each with its tasks, ordered by service
 // and number.
 func (c *Client) ListServices(ctx context.Context, project, service string) ([]Service, error) {
-	args := filters.NewArgs(
-		filters.Arg("label", LabelProject+"="+project),
-		filters.Arg("label", LabelOneoff+"=False"),
-	)
-	if service != "" {
-		args.Add("label", LabelService+"="+service)
-	}
-	list, err := c.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: args})
+	list, err := c.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: composeFilters(project, service)})
 	if err != nil {
 		return nil, engineError("listing the Swarm services of "+describeService(project, service), err)
 	}
@@ -180,12 +172,7 @@ func (c *Client) ListServices(ctx context.Context, project, service string) ([]S
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b Service) int {
-		if a.Service != b.Service {
-			return strings.Compare(a.Service, b.Service)
-		}
-		return a.Number - b.Number
-	})
+	slices.SortFunc(out, func(a, b Service) int { return byServiceAndNumber(a.Service, a.Number, b.Service, b.Number) })
 	return out, nil
 }
 

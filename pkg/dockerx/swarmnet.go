@@ -15,32 +15,26 @@ import (
 // the attachment's aliases, so the other services find it as before.
 func swarmNetworks(p *project.Project, svc project.ServiceConfig) ([]swarm.NetworkAttachmentConfig, error) {
 	var out []swarm.NetworkAttachmentConfig
-	var errs []error
-	for _, key := range svc.NetworksByPriority() {
-		top, ok := p.Networks()[key]
-		if !ok {
-			errs = append(errs, unsupported(svc.Name, "networks."+key, "the network is not declared under the top-level networks"))
-			continue
-		}
-		n := svc.Networks[key]
+	err := eachNetwork(p, svc, func(key, name string, n *project.ServiceNetworkConfig) error {
 		if n != nil {
-			if err := checkEndpoint(svc.Name, key, n); err != nil {
-				errs = append(errs, err)
-				continue
-			}
 			fixed := []struct {
 				key string
 				set bool
 			}{{"ipv4_address", n.Ipv4Address != ""}, {"ipv6_address", n.Ipv6Address != ""}, {"link_local_ips", len(n.LinkLocalIPs) > 0}}
+			var errs []error
 			for _, f := range fixed {
 				if f.set {
 					errs = append(errs, swarmRefusal(p, svc.Name, "networks."+key+"."+f.key, "a Swarm task takes its address from the overlay network"))
 				}
 			}
+			if len(errs) > 0 {
+				return errors.Join(errs...)
+			}
 		}
-		out = append(out, swarm.NetworkAttachmentConfig{Target: top.Name, Aliases: aliases(svc.Name, n)})
-	}
-	return out, errors.Join(errs...)
+		out = append(out, swarm.NetworkAttachmentConfig{Target: name, Aliases: aliases(svc.Name, n)})
+		return nil
+	})
+	return out, err
 }
 
 // swarmEndpoint is how the service's tasks are found and published. A

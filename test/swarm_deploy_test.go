@@ -174,3 +174,19 @@ func TestSwarmGatewayTaskRestarted(t *testing.T) {
 	waitServing(t, p, "v2")
 	p.convergedTo("roll-example-goapp:v2", 1)
 }
+
+// TestSwarmRefusesWhatItCannotHonour: a compose key that a Swarm service cannot honour stops
+// roll up before anything is created, exit 3, naming the file, the line and the key.
+func TestSwarmRefusesWhatItCannotHonour(t *testing.T) {
+	requireSwarm(t)
+	images(t, "gateway", "goapp")
+	p := newProject(t, projectSpec{Swarm: true, AppImage: "roll-example-goapp:v1", Extra: "    privileged: true\n"})
+	res := p.roll("up")
+	if res.Code != 3 || !strings.Contains(res.Stderr, "compose.yaml:") || !strings.Contains(res.Stderr, "services.app.privileged: is not supported on Swarm") {
+		t.Errorf("roll up: exit %d, stderr %q; want 3 naming compose.yaml, the line and services.app.privileged", res.Code, res.Stderr)
+	}
+	if s := p.services(""); len(s) > 0 {
+		t.Errorf("a refused project got services %v", s)
+	}
+	p.write("compose.yaml", strings.Replace(mustRead(t, p.Dir+"/compose.yaml"), "    privileged: true\n", "", 1)) // so that the clean-up can run
+}

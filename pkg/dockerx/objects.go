@@ -42,7 +42,8 @@ func (c *Client) ensureNetworks(ctx context.Context, p *project.Project, overlay
 			if err := owned(n.Name, "network", bool(n.External), existing.Labels, p.Name, LabelNetwork, key); err != nil {
 				return err
 			}
-			if overlay && existing.Driver != "overlay" {
+			// Swarm fills in an overlay's driver once its allocator has run; its scope is there at once.
+			if overlay && existing.Scope != "swarm" {
 				return &tagged{msg: fmt.Sprintf("network %s is a %s network, and the project's Swarm services need an overlay network: "+
 					"take the project down on plain Docker first (roll down with engine: docker), or remove the network", n.Name, existing.Driver),
 					sentinel: ErrConflict}

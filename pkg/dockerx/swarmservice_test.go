@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docker/docker/api/types/network"
 )
@@ -165,15 +166,27 @@ func TestSwarmNetworksAreAttachableOverlays(t *testing.T) {
 	c := requireSwarm(t)
 	p := swarmTestProject(t, c, "net", strings.ReplaceAll(swarmCompose, "SUFFIX", "net"))
 	ctx := testContext(t)
-	n, err := c.api.NetworkInspect(ctx, p.Name+"_default", network.InspectOptions{})
-	if err != nil {
-		t.Fatal(err)
+	// At once, before Swarm may have named the new overlay's driver: the project's own network is accepted.
+	if err := c.EnsureSwarmNetworks(ctx, p); err != nil {
+		t.Errorf("ensuring existing networks again: %v", err)
+	}
+	// The manager names the driver of a new overlay once its allocator got to it.
+	var n network.Inspect
+	for n.Driver == "" {
+		var err error
+		if n, err = c.api.NetworkInspect(ctx, p.Name+"_default", network.InspectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if n.Driver == "" {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("network %s never named its driver: %+v", n.Name, n)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
 	}
 	if n.Driver != "overlay" || !n.Attachable || n.Scope != "swarm" || n.Labels[LabelProject] != p.Name || n.Labels[LabelNetwork] != "default" {
 		t.Errorf("network %s: driver %s attachable %v scope %s labels %v", n.Name, n.Driver, n.Attachable, n.Scope, n.Labels)
-	}
-	if err := c.EnsureSwarmNetworks(ctx, p); err != nil {
-		t.Errorf("ensuring existing networks again: %v", err)
 	}
 
 	plain := loadTestProject(t, "netplain", "services:\n  app:\n    image: IMAGE\nnetworks:\n  default:\n    labels: *tl\n", nil)
@@ -181,7 +194,7 @@ func TestSwarmNetworksAreAttachableOverlays(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.RemoveNetworks(testContext(t), plain) })
-	err = c.EnsureSwarmNetworks(ctx, plain)
+	err := c.EnsureSwarmNetworks(ctx, plain)
 	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "bridge network") {
 		t.Errorf("a bridge network under the project's name: %v, want ErrConflict naming it", err)
 	}

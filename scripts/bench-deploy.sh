@@ -4,6 +4,12 @@
 #
 #   scripts/bench-deploy.sh            # 5 deploys per app
 #   RUNS=9 APPS="tomcat" scripts/bench-deploy.sh
+#   ENGINES="docker swarm" scripts/bench-deploy.sh   # each app on plain Docker and as Swarm services
+#
+# ENGINES=swarm needs the engine to be an active Swarm manager already (docker swarm init
+# --advertise-addr 127.0.0.1 makes a single-node one; docker swarm leave --force ends it): the script never
+# changes the engine's swarm state. On Swarm the app's own start-up is not measured (the task's overlay
+# address is not reachable from the host), so neither is roll's overhead.
 #
 # For each app: a project with the gateway and the app (drain mode "requests", no traffic, so the drain
 # measures roll's own bookkeeping), then RUNS deploys alternating v2/v1 with --json; the result event carries
@@ -15,6 +21,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH=/usr/local/go/bin:$PATH
 RUNS=${RUNS:-5}
 APPS=${APPS:-goapp tomcat}
+ENGINES=${ENGINES:-docker}
 ROLL="$ROOT/build/roll"
 WORK=$(mktemp -d -t roll-bench-deploy.XXXXXX)
 PROJECTS=()
@@ -32,12 +39,15 @@ make -C "$ROOT" --no-print-directory build >/dev/null
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 bench_app() {
-  local app=$1 image health
+  local app=$1 engine=$2 image health ports
   case $app in
     goapp)  image=roll-example-goapp;  health=/health ;;
     tomcat) image=roll-example-tomcat; health=/health.jsp ;;
   esac
-  local dir="$WORK/$app" name="rollbench$app"
+  # Swarm publishes on every address of the node and the admin API is reached through the engine.
+  ports="[\"127.0.0.1:$(free_port):8080\", \"127.0.0.1:$(free_port):9901\"]"
+  [[ $engine == swarm ]] && ports="[{target: 8080, published: $(free_port), mode: host}]"
+  local dir="$WORK/$app-$engine" name="rollbench$app$engine" key="$app-$engine"
   mkdir -p "$dir"; PROJECTS+=("$dir")
   cat >"$dir/.env" <<EOF
 ROLL_ADMIN_TOKEN=bench-token-$RANDOM$RANDOM
@@ -46,6 +56,7 @@ EOF
   cat >"$dir/compose.yaml" <<EOF
 name: $name
 x-roll:
+  engine: $engine
   gateway: gateway
   admin_port: 9901
 services:
@@ -54,7 +65,7 @@ services:
     command: ["gateway", "--listen", ":8080", "--admin", ":9901"]
     environment:
       ROLL_ADMIN_TOKEN: \${ROLL_ADMIN_TOKEN}
-    ports: ["127.0.0.1:$(free_port):8080", "127.0.0.1:$(free_port):9901"]
+    ports: $ports
   app:
     image: $image:v1
     environment:
@@ -67,7 +78,7 @@ services:
       drain: {mode: requests, timeout: 60s}
 EOF
   (cd "$dir" && "$ROLL" up >/dev/null)
-  : >"$WORK/$app.results"
+  : >"$WORK/$key.results"
   for i in $(seq 1 "$RUNS"); do
     local v=v2; ((i % 2 == 0)) && v=v1
     (cd "$dir" && "$ROLL" deploy app --image "$image:$v" --json) | python3 -c '
@@ -75,12 +86,13 @@ import json, sys
 evs = [json.loads(l) for l in sys.stdin if l.strip()]
 res = evs[-1]["result"]
 res["create_ms"] = next((e["elapsed_ms"] for e in evs if e["step"] == "create" and e["status"] == "done"), 0)
-print(json.dumps(res))' >>"$WORK/$app.results"
+print(json.dumps(res))' >>"$WORK/$key.results"
   done
+  : >"$WORK/$key.startup"
+  [[ $engine == swarm ]] && return
   # The app's own start-up, on the same network, measured from the host over HTTP.
-  : >"$WORK/$app.startup"
   for i in $(seq 1 "$RUNS"); do
-    python3 - "$image:v1" "${name}_default" "$health" >>"$WORK/$app.startup" <<'EOF'
+    python3 - "$image:v1" "${name}_default" "$health" >>"$WORK/$key.startup" <<'EOF'
 # Start through the Engine API on its socket (as roll does), not the docker CLI, so the figure
 # has no CLI start-up in it; then GET the health page every 20 ms until it answers 200.
 import http.client, json, socket, subprocess, sys, time, urllib.request
@@ -125,22 +137,33 @@ EOF
   done
 }
 
-for app in $APPS; do bench_app "$app"; done
+for engine in $ENGINES; do
+  if [[ $engine == swarm && $(docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}') != "active true" ]]; then
+    echo "bench-deploy: ENGINES has swarm, but the engine is not an active Swarm manager (docker swarm init --advertise-addr 127.0.0.1)" >&2
+    exit 1
+  fi
+  for app in $APPS; do bench_app "$app" "$engine"; done
+done
 
-python3 - "$WORK" $APPS <<'EOF'
+python3 - "$WORK" "$ENGINES" $APPS <<'EOF'
 import json, statistics, sys, os
-work, apps = sys.argv[1], sys.argv[2:]
-print("| app | runs | start | ready | switch | drain | stop | total | app start-up alone | roll overhead to first request |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+work, engines, apps = sys.argv[1], sys.argv[2].split(), sys.argv[3:]
+print("| app | engine | runs | start | ready | switch | drain | stop | total | app start-up alone | roll overhead to first request |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for app in apps:
-    res = [json.loads(l) for l in open(os.path.join(work, app + ".results")) if l.strip()]
+  for engine in engines:
+    key = f"{app}-{engine}"
+    res = [json.loads(l) for l in open(os.path.join(work, key + ".results")) if l.strip()]
     ok = [r for r in res if r["outcome"] == "succeeded"]
     d = {k: statistics.median(r["durations"][k + "_ms"] for r in ok) for k in ("start", "ready", "switch", "drain", "stop", "total")}
-    up = statistics.median(json.loads(l)["startup_ms"] for l in open(os.path.join(work, app + ".startup")) if l.strip())
-    create = statistics.median(r["create_ms"] for r in ok)
-    overhead = d["start"] - create + d["ready"] + d["switch"] - up
     f = lambda ms: f"{ms/1000:.2f} s"
-    print(f"| {app} | {len(ok)}/{len(res)} | {f(d['start'])} | {f(d['ready'])} | {f(d['switch'])} | {f(d['drain'])} | {f(d['stop'])} | {f(d['total'])} | {f(up)} | {f(overhead)} |")
+    startups = [json.loads(l)["startup_ms"] for l in open(os.path.join(work, key + ".startup")) if l.strip()]
+    up = overhead = "-"
+    if startups:
+        create = statistics.median(r["create_ms"] for r in ok)
+        up_ms = statistics.median(startups)
+        up, overhead = f(up_ms), f(d["start"] - create + d["ready"] + d["switch"] - up_ms)
+    print(f"| {app} | {engine} | {len(ok)}/{len(res)} | {f(d['start'])} | {f(d['ready'])} | {f(d['switch'])} | {f(d['drain'])} | {f(d['stop'])} | {f(d['total'])} | {up} | {overhead} |")
 print()
 print("medians; start = create + start + running; ready = the gateway's checks (TCP, CPing, GET health) until they pass;")
 print("roll overhead = (start − create) + ready + switch − the app's start-up alone (API start → first 200 over HTTP).")

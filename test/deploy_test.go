@@ -25,6 +25,7 @@ type statusJSON struct {
 			Name    string `json:"name"`
 			Image   string `json:"image"`
 			State   string `json:"state"`
+			Node    string `json:"node"`
 			Backend *struct {
 				Activation string `json:"activation"`
 				Healthy    bool   `json:"healthy"`
@@ -223,7 +224,14 @@ func TestStickySessionSurvivesTheDeploy(t *testing.T) {
 }
 
 func TestDeployOfABrokenReleaseRollsBack(t *testing.T) {
-	p := upGoApp(t, projectSpec{ReadyTime: "6s"})
+	deployBrokenRelease(t, upGoApp(t, projectSpec{ReadyTime: "6s"}))
+}
+
+// deployBrokenRelease deploys a release that never becomes ready under load: exit 6, no
+// failed request, v1 alone served, the reason, the new container's logs and the safety
+// note shown, and only the old container (on Swarm: service) left.
+func deployBrokenRelease(t *testing.T, p *project) {
+	t.Helper()
 	l := startLoad(t, p.url("/"), 200, 8)
 	res := p.roll("deploy", "app", "--image", "roll-example-goapp:broken")
 	rep := l.report()
@@ -238,7 +246,8 @@ func TestDeployOfABrokenReleaseRollsBack(t *testing.T) {
 		t.Errorf("versions served: %v, want only v1", rep.Versions)
 	}
 	out := res.Stdout + res.Stderr
-	for _, want := range []string{"ready", "FAIL_READY", "still serves"} {
+	// "fail_ready":true is in the log line the broken app writes when it starts.
+	for _, want := range []string{"ready", "FAIL_READY", `"fail_ready":true`, "still serves"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q (the reason, the logs and the safety note):\n%s", want, out)
 		}

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"text/template"
@@ -60,7 +61,12 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: building roll: %v\n%s", err, out)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	if err := leaveSwarm(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: leaving the test swarm:", err)
+		code = 1
+	}
+	return code
 }
 
 // images builds the named image groups with scripts/build-images.sh (it skips what is up to date).
@@ -76,6 +82,7 @@ func images(t *testing.T, which ...string) {
 // project is a compose project of one test in its own directory, with its own name and ports.
 type project struct {
 	t         *testing.T
+	swarm     bool // the project runs as Swarm services
 	Dir       string
 	Name      string
 	HTTPPort  int
@@ -97,10 +104,16 @@ type projectSpec struct {
 	Env         map[string]string // more environment variables of the app
 	Extra       string            // more service-level compose keys for the app, indented 4 spaces
 	NoAdminPort bool              // the gateway does not publish its admin port: roll reaches it through Docker
+	// Swarm runs the project as Swarm services (engine: swarm): the gateway publishes its HTTP
+	// port in host mode on every address (Swarm cannot bind one) and not its admin port.
+	Swarm bool
 }
 
+// The plain-Docker scenarios say engine: docker, so that a swarm that the Swarm scenarios
+// create on this engine cannot turn them into Swarm deploys through engine: auto.
 const composeTemplate = `name: {{.Name}}
 x-roll:
+  engine: {{if .Spec.Swarm}}swarm{{else}}docker{{end}}
   gateway: gateway
   admin_port: 9901
 services:
@@ -110,9 +123,13 @@ services:
     environment:
       ROLL_ADMIN_TOKEN: ${ROLL_ADMIN_TOKEN}
     ports:
+{{- if .Spec.Swarm}}
+      - {target: 8080, published: {{.HTTPPort}}, mode: host}
+{{- else}}
       - "127.0.0.1:{{.HTTPPort}}:8080"
 {{- if not .Spec.NoAdminPort}}
       - "127.0.0.1:{{.AdminPort}}:9901"
+{{- end}}
 {{- end}}
     volumes:
       - state:/var/lib/roll
@@ -174,6 +191,7 @@ func newProject(t *testing.T, spec projectSpec) *project {
 	}
 	p := &project{
 		t:         t,
+		swarm:     spec.Swarm,
 		Dir:       t.TempDir(),
 		Name:      "rolle2e" + randHex(4),
 		HTTPPort:  freePort(t),
@@ -213,6 +231,12 @@ func (p *project) remove() {
 		p.t.Logf("roll down: %s%s", res.Stdout, res.Stderr)
 	}
 	// Belt and braces: nothing of this project may survive the test.
+	if p.swarm {
+		if s := p.services(""); len(s) > 0 {
+			p.t.Errorf("roll down left Swarm services of %s: %v", p.Name, s)
+			_ = exec.Command("docker", append([]string{"service", "rm"}, s...)...).Run()
+		}
+	}
 	ids, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=com.docker.compose.project="+p.Name).Output()
 	if s := strings.Fields(string(ids)); len(s) > 0 {
 		p.t.Errorf("roll down left containers of %s: %v", p.Name, s)
@@ -263,9 +287,13 @@ func (p *project) must(args ...string) result {
 	return res
 }
 
-// containers lists the project's containers of a service (any state) by compose labels.
+// containers lists the project's containers of a service (any state) by compose labels; on
+// Swarm, the services that stand for them.
 func (p *project) containers(service string) []string {
 	p.t.Helper()
+	if p.swarm {
+		return p.services(service)
+	}
 	out, err := exec.Command("docker", "ps", "-a", "--format", "{{.Names}}",
 		"--filter", "label=com.docker.compose.project="+p.Name,
 		"--filter", "label=com.docker.compose.service="+service).Output()
@@ -273,6 +301,22 @@ func (p *project) containers(service string) []string {
 		p.t.Fatalf("docker ps: %v", err)
 	}
 	return strings.Fields(string(out))
+}
+
+// services lists the project's Swarm services of a service (all of them for ""), by compose labels.
+func (p *project) services(service string) []string {
+	p.t.Helper()
+	args := []string{"service", "ls", "--format", "{{.Name}}", "--filter", "label=com.docker.compose.project=" + p.Name}
+	if service != "" {
+		args = append(args, "--filter", "label=com.docker.compose.service="+service)
+	}
+	out, err := exec.Command("docker", args...).Output()
+	if err != nil {
+		p.t.Fatalf("docker service ls: %v", err)
+	}
+	names := strings.Fields(string(out))
+	slices.Sort(names)
+	return names
 }
 
 func (p *project) url(path string) string {

@@ -163,3 +163,36 @@ func (u *user) visit() (version, route string, hits int, err error) {
 	a := answer.Parse(body)
 	return a.Version, a.Route, a.Hits, nil
 }
+
+// clickThroughTheSwitch has the user click every 300 ms until the deploy dep reports its
+// switch, and three times after it: every answer must come from v1 on the user's route (its
+// own container), the session's hit count one higher each time.
+func clickThroughTheSwitch(t *testing.T, u *user, dep *background, route string, hits int) {
+	t.Helper()
+	switched := make(chan struct{})
+	go func() {
+		for line := range dep.lines {
+			if strings.Contains(line, `"step":"switch"`) && strings.Contains(line, `"status":"done"`) {
+				close(switched)
+				return
+			}
+		}
+	}()
+	deadline := time.Now().Add(90 * time.Second)
+	for after := 0; after < 3; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the deploy never switched:\n%s", dep.output())
+		}
+		select {
+		case <-switched:
+			after++
+		default:
+		}
+		v, r, h, err := u.visit()
+		if err != nil || v != "v1" || r != route || h != hits+1 {
+			t.Fatalf("the session user got %s/%s hits=%d err=%v, want v1/%s hits=%d", v, r, h, err, route, hits+1)
+		}
+		hits = h
+		time.Sleep(300 * time.Millisecond)
+	}
+}

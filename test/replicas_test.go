@@ -22,33 +22,7 @@ func TestThreeReplicasDeployUnderLoad(t *testing.T) {
 	l := startLoad(t, p.url("/"), 200, 8)
 	time.Sleep(time.Second)
 	dep := p.start(nil, "deploy", "app", "--image", "roll-example-goapp:v2", "--json")
-	switched := make(chan struct{})
-	go func() {
-		for line := range dep.lines {
-			if strings.Contains(line, `"step":"switch"`) && strings.Contains(line, `"status":"done"`) {
-				close(switched)
-				return
-			}
-		}
-	}()
-	// The user clicks on until the switch, and a few times after: always its own container.
-	deadline := time.Now().Add(90 * time.Second)
-	for after := 0; after < 3; {
-		if time.Now().After(deadline) {
-			t.Fatalf("the deploy never switched:\n%s", dep.output())
-		}
-		select {
-		case <-switched:
-			after++
-		default:
-		}
-		v, r, h, err := u.visit()
-		if err != nil || v != "v1" || r != route || h != hits+1 {
-			t.Fatalf("the session user got %s/%s hits=%d err=%v, want v1/%s hits=%d", v, r, h, err, route, hits+1)
-		}
-		hits = h
-		time.Sleep(300 * time.Millisecond)
-	}
+	clickThroughTheSwitch(t, u, dep, route, hits)
 	code, out := dep.wait(t) // the user went idle: the drain ends by itself
 	time.Sleep(time.Second)
 	rep := l.report()

@@ -17,6 +17,7 @@ type Container struct {
 	Hostname string    `json:"hostname,omitempty"`
 	State    string    `json:"state"`            // running, exited, created, …
 	Health   string    `json:"health,omitempty"` // healthy, unhealthy, starting, or "" without a healthcheck
+	Node     string    `json:"node,omitempty"`   // the Swarm node its task runs on; "" on plain Docker
 	Created  time.Time `json:"created"`
 }
 

@@ -20,6 +20,17 @@
 //
 // Engines older than API 1.44 take one network at creation; the others are
 // connected right after, before the container starts.
+//
+// # Swarm
+//
+// CreateService maps a compose service to the Swarm service of one of its
+// containers (swarmspec.go and its neighbours): one replicated task, named
+// and labelled as compose names and labels that container, resolved by DNS
+// round robin to the task's own address. It shares the mapping of
+// environment, healthcheck, command line, mounts, ulimits and network
+// aliases with CreateForService; what a Swarm service cannot honour
+// (swarmcheck.go) is refused, located in the compose file. CheckSwarm runs
+// that mapping over a whole project before anything is created.
 package dockerx
 
 import (

@@ -51,18 +51,14 @@ type NetworkInfo struct {
 // Running reports whether the container's process runs.
 func (c Container) Running() bool { return c.State == "running" }
 
+// SwarmTask reports whether the container runs a task of a Swarm service.
+func (c Container) SwarmTask() bool { return c.Labels["com.docker.swarm.task.id"] != "" }
+
 // List returns the containers of a compose service, as `docker compose ps -a`
 // would list them (one-off `run` containers excluded), ordered by number.
 // An empty service lists every container of the project.
 func (c *Client) List(ctx context.Context, project, service string) ([]Container, error) {
-	args := filters.NewArgs(
-		filters.Arg("label", LabelProject+"="+project),
-		filters.Arg("label", LabelOneoff+"=False"),
-	)
-	if service != "" {
-		args.Add("label", LabelService+"="+service)
-	}
-	summaries, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
+	summaries, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: composeFilters(project, service)})
 	if err != nil {
 		return nil, engineError(fmt.Sprintf("listing the containers of %s", describeService(project, service)), err)
 	}
@@ -77,13 +73,29 @@ func (c *Client) List(ctx context.Context, project, service string) ([]Container
 		}
 		out = append(out, ctr)
 	}
-	slices.SortFunc(out, func(a, b Container) int {
-		if a.Service != b.Service {
-			return strings.Compare(a.Service, b.Service)
-		}
-		return a.Number - b.Number
-	})
+	slices.SortFunc(out, func(a, b Container) int { return byServiceAndNumber(a.Service, a.Number, b.Service, b.Number) })
 	return out, nil
+}
+
+// composeFilters select what compose made for a service (every service of the project for
+// ""), one-off `run` containers left out.
+func composeFilters(project, service string) filters.Args {
+	args := filters.NewArgs(
+		filters.Arg("label", LabelProject+"="+project),
+		filters.Arg("label", LabelOneoff+"=False"),
+	)
+	if service != "" {
+		args.Add("label", LabelService+"="+service)
+	}
+	return args
+}
+
+// byServiceAndNumber orders by compose service, then by container number.
+func byServiceAndNumber(serviceA string, a int, serviceB string, b int) int {
+	if serviceA != serviceB {
+		return strings.Compare(serviceA, serviceB)
+	}
+	return a - b
 }
 
 // Inspect returns one container by ID or name; ErrNotFound if it does not exist.

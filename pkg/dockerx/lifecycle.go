@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -159,4 +160,13 @@ func (c *Client) Logs(ctx context.Context, id string, tail int) (string, error) 
 		return buf.String(), fmt.Errorf("reading the logs of container %s: %w", id, err)
 	}
 	return buf.String(), nil
+}
+
+// Lines splits logs into lines, without the last newline; no output is no line.
+func Lines(logs string) []string {
+	logs = strings.TrimRight(logs, "\n")
+	if logs == "" {
+		return nil
+	}
+	return strings.Split(logs, "\n")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/rollcd/roll/pkg/project"
 )
@@ -70,6 +71,10 @@ func runTests(m *testing.M) int {
 	}
 	code := m.Run()
 	sweep(c)
+	if err := leaveSwarm(); err != nil {
+		fmt.Fprintln(os.Stderr, "leaving the test swarm:", err)
+		code = 1
+	}
 	return code
 }
 
@@ -108,6 +113,14 @@ func testLabels() map[string]string {
 func sweep(c *Client) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	if info, err := c.Swarm(ctx); err == nil && info.Active() {
+		byName := filters.NewArgs(filters.Arg("name", "rolltest"+runID))
+		if services, err := c.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: byName}); err == nil {
+			for _, s := range services {
+				_ = c.RemoveService(ctx, s.ID)
+			}
+		}
+	}
 	args := filters.NewArgs(filters.Arg("label", labelTestRun+"="+runID))
 	if ctrs, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args}); err == nil {
 		for _, ctr := range ctrs {
@@ -144,32 +157,11 @@ func requireDocker(t *testing.T) *Client {
 	return testClient
 }
 
-// testProject loads compose (with RUNID and IMAGE replaced, and the test
-// labels available as the anchor *tl) as a project named after the test and
-// the run, creates its networks and volumes, and removes everything of the
-// project when the test ends.
+// testProject loads a test project (loadTestProject), creates its networks and
+// volumes, and removes everything of the project when the test ends.
 func testProject(t *testing.T, c *Client, suffix, compose string, files map[string]string) *project.Project {
 	t.Helper()
-	header := fmt.Sprintf("x-test-labels: &tl {%s: \"1\", %s: %q}\n", labelTest, labelTestRun, runID)
-	compose = header + strings.NewReplacer("IMAGE", testImage, "RUNID", runID).Replace(compose)
-	dir := t.TempDir()
-	for name, content := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	file := filepath.Join(dir, "compose.yaml")
-	if err := os.WriteFile(file, []byte(compose), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	name := "rolltest" + runID + "-" + suffix
-	p, err := project.Load(context.Background(), project.Options{Files: []string{file}, ProjectName: name, ProjectDir: dir})
-	if err != nil {
-		t.Fatalf("loading the test project: %v", err)
-	}
+	p := loadTestProject(t, suffix, compose, files)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -195,6 +187,34 @@ func testProject(t *testing.T, c *Client, suffix, compose string, files map[stri
 	}
 	if err := c.EnsureVolumes(ctx, p); err != nil {
 		t.Fatal(err)
+	}
+	return p
+}
+
+// loadTestProject writes compose (with RUNID and IMAGE replaced, the test labels
+// available as *tl) and files into a fresh directory and loads it as a project
+// named after the run and suffix.
+func loadTestProject(t *testing.T, suffix, compose string, files map[string]string) *project.Project {
+	t.Helper()
+	header := fmt.Sprintf("x-test-labels: &tl {%s: \"1\", %s: %q}\n", labelTest, labelTestRun, runID)
+	compose = header + strings.NewReplacer("IMAGE", testImage, "RUNID", runID).Replace(compose)
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(dir, "compose.yaml")
+	if err := os.WriteFile(file, []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	name := "rolltest" + runID + "-" + suffix
+	p, err := project.Load(context.Background(), project.Options{Files: []string{file}, ProjectName: name, ProjectDir: dir})
+	if err != nil {
+		t.Fatalf("loading the test project: %v", err)
 	}
 	return p
 }

@@ -17,21 +17,34 @@ import (
 // engine creates a missing source; everything else is a Mount.
 func volumes(p *project.Project, svc project.ServiceConfig) ([]string, []mount.Mount, error) {
 	var binds []string
+	mounts, err := eachMount(p, svc, func(key string, v project.ServiceVolumeConfig) (*mount.Mount, error) {
+		b, m, err := bindMount(svc.Name, key, v)
+		if err != nil || b == "" {
+			return &m, err
+		}
+		binds = append(binds, b)
+		return nil, nil
+	})
+	return binds, mounts, err
+}
+
+// eachMount maps the service's volumes to mounts, named and anonymous volumes
+// and tmpfs mounts alike on every engine; bind maps a bind mount, returning
+// nil when it takes another form.
+func eachMount(p *project.Project, svc project.ServiceConfig,
+	bind func(key string, v project.ServiceVolumeConfig) (*mount.Mount, error)) ([]mount.Mount, error) {
 	var mounts []mount.Mount
 	var errs []error
 	for i, v := range svc.Volumes {
 		key := fmt.Sprintf("volumes[%d]", i)
 		switch v.Type {
 		case "bind":
-			b, m, err := bindMount(svc.Name, key, v)
-			if err != nil {
+			m, err := bind(key, v)
+			switch {
+			case err != nil:
 				errs = append(errs, err)
-				continue
-			}
-			if b != "" {
-				binds = append(binds, b)
-			} else {
-				mounts = append(mounts, m)
+			case m != nil:
+				mounts = append(mounts, *m)
 			}
 		case "volume":
 			m, err := volumeMount(p, svc.Name, key, v)
@@ -51,7 +64,7 @@ func volumes(p *project.Project, svc project.ServiceConfig) ([]string, []mount.M
 				fmt.Sprintf("%q volumes are not supported; use bind, volume or tmpfs", v.Type)))
 		}
 	}
-	return binds, mounts, errors.Join(errs...)
+	return mounts, errors.Join(errs...)
 }
 
 func bindMount(service, key string, v project.ServiceVolumeConfig) (string, mount.Mount, error) {

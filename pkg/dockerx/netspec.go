@@ -23,6 +23,28 @@ func networks(p *project.Project, svc project.ServiceConfig) ([]endpointSpec, co
 		return nil, container.NetworkMode(mode), nil
 	}
 	var eps []endpointSpec
+	err := eachNetwork(p, svc, func(key, name string, n *project.ServiceNetworkConfig) error {
+		settings := &network.EndpointSettings{Aliases: aliases(svc.Name, n)}
+		if n != nil && (n.Ipv4Address != "" || n.Ipv6Address != "" || len(n.LinkLocalIPs) > 0) {
+			settings.IPAMConfig = &network.EndpointIPAMConfig{
+				IPv4Address: n.Ipv4Address, IPv6Address: n.Ipv6Address, LinkLocalIPs: slices.Clone(n.LinkLocalIPs),
+			}
+		}
+		eps = append(eps, endpointSpec{network: name, settings: settings})
+		return nil
+	})
+	if len(eps) == 0 {
+		return nil, "", err
+	}
+	// The first network is the container's network mode, as compose sets it.
+	return eps, container.NetworkMode(eps[0].network), err
+}
+
+// eachNetwork calls attach for each of the service's networks in priority
+// order, with its key, its engine-side name and the service's settings for it
+// (nil when none), once the network is known to be declared and the settings
+// to be ones roll can honour.
+func eachNetwork(p *project.Project, svc project.ServiceConfig, attach func(key, name string, n *project.ServiceNetworkConfig) error) error {
 	var errs []error
 	for _, key := range svc.NetworksByPriority() {
 		top, ok := p.Networks()[key]
@@ -31,33 +53,35 @@ func networks(p *project.Project, svc project.ServiceConfig) ([]endpointSpec, co
 			continue
 		}
 		n := svc.Networks[key]
-		settings := &network.EndpointSettings{Aliases: []string{svc.Name}}
 		if n != nil {
 			if err := checkEndpoint(svc.Name, key, n); err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			if n.UseServiceNameAlias != nil && !*n.UseServiceNameAlias {
-				settings.Aliases = nil
-			}
-			for _, a := range n.Aliases {
-				if !slices.Contains(settings.Aliases, a) {
-					settings.Aliases = append(settings.Aliases, a)
-				}
-			}
-			if n.Ipv4Address != "" || n.Ipv6Address != "" || len(n.LinkLocalIPs) > 0 {
-				settings.IPAMConfig = &network.EndpointIPAMConfig{
-					IPv4Address: n.Ipv4Address, IPv6Address: n.Ipv6Address, LinkLocalIPs: slices.Clone(n.LinkLocalIPs),
-				}
-			}
 		}
-		eps = append(eps, endpointSpec{network: top.Name, settings: settings})
+		if err := attach(key, top.Name, n); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if len(eps) == 0 {
-		return nil, "", errors.Join(errs...)
+	return errors.Join(errs...)
+}
+
+// aliases are the names of a service's container on one network: the service's
+// name (unless the attachment turns it off) and the attachment's aliases.
+func aliases(service string, n *project.ServiceNetworkConfig) []string {
+	out := []string{service}
+	if n == nil {
+		return out
 	}
-	// The first network is the container's network mode, as compose sets it.
-	return eps, container.NetworkMode(eps[0].network), errors.Join(errs...)
+	if n.UseServiceNameAlias != nil && !*n.UseServiceNameAlias {
+		out = nil
+	}
+	for _, a := range n.Aliases {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // checkEndpoint refuses the per-network keys that need Engine API 1.44 or later.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"strings"
+	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/network"
@@ -18,6 +20,19 @@ import (
 // exist; a network of the same name that another project (or no project)
 // owns is an ErrConflict, never silently shared.
 func (c *Client) EnsureNetworks(ctx context.Context, p *project.Project) error {
+	return c.ensureNetworks(ctx, p, false)
+}
+
+// EnsureSwarmNetworks creates the project's networks that do not exist yet as
+// overlay networks of the swarm, attachable so that plain containers (roll's
+// exec tunnel, `docker run --network`) can join them too, with compose's
+// names and labels. An existing network of the project that is not an
+// overlay (left by the project on plain Docker) is an ErrConflict.
+func (c *Client) EnsureSwarmNetworks(ctx context.Context, p *project.Project) error {
+	return c.ensureNetworks(ctx, p, true)
+}
+
+func (c *Client) ensureNetworks(ctx context.Context, p *project.Project, overlay bool) error {
 	nets := p.Networks()
 	for _, key := range sortedKeys(nets) {
 		n := nets[key]
@@ -26,6 +41,12 @@ func (c *Client) EnsureNetworks(ctx context.Context, p *project.Project) error {
 		case err == nil && existing.Name == n.Name:
 			if err := owned(n.Name, "network", bool(n.External), existing.Labels, p.Name, LabelNetwork, key); err != nil {
 				return err
+			}
+			// Swarm fills in an overlay's driver once its allocator has run; its scope is there at once.
+			if overlay && existing.Scope != "swarm" {
+				return &tagged{msg: fmt.Sprintf("network %s is a %s network, and the project's Swarm services need an overlay network: "+
+					"take the project down on plain Docker first (roll down with engine: docker), or remove the network", n.Name, existing.Driver),
+					sentinel: ErrConflict}
 			}
 			continue
 		case err != nil && !errdefs.IsNotFound(err):
@@ -40,6 +61,10 @@ func (c *Client) EnsureNetworks(ctx context.Context, p *project.Project) error {
 			Attachable: n.Attachable,
 			EnableIPv6: n.EnableIPv6,
 			Labels:     resourceLabels(n.Labels, p.Name, LabelNetwork, key),
+		}
+		if overlay {
+			// CheckSwarm refused any other driver of the project's own networks.
+			opts.Driver, opts.Attachable, opts.Scope = "overlay", true, "swarm"
 		}
 		if n.EnableIPv4 != nil && !*n.EnableIPv4 {
 			return unsupported("", "networks."+key+".enable_ipv4", "disabling IPv4 needs Engine API 1.47")
@@ -98,6 +123,19 @@ func (c *Client) EnsureVolumes(ctx context.Context, p *project.Project) error {
 // (external ones and those without the project's label stay). Networks that
 // are already gone are skipped; containers must be removed first.
 func (c *Client) RemoveNetworks(ctx context.Context, p *project.Project) error {
+	return c.removeNetworks(ctx, p, 0)
+}
+
+// RemoveSwarmNetworks removes the project's overlay networks as
+// RemoveNetworks does, retrying for a while one that still has endpoints:
+// Swarm takes the tasks of removed services off the network in its own time,
+// on every node.
+func (c *Client) RemoveSwarmNetworks(ctx context.Context, p *project.Project) error {
+	return c.removeNetworks(ctx, p, stopMargin)
+}
+
+func (c *Client) removeNetworks(ctx context.Context, p *project.Project, retry time.Duration) error {
+	deadline := time.Now().Add(retry)
 	var errs []error
 	for _, key := range sortedKeys(p.Networks()) {
 		n := p.Networks()[key]
@@ -108,11 +146,29 @@ func (c *Client) RemoveNetworks(ctx context.Context, p *project.Project) error {
 		if err != nil || existing.Name != n.Name || existing.Labels[LabelProject] != p.Name {
 			continue
 		}
-		if err := c.api.NetworkRemove(ctx, existing.ID); err != nil && !errdefs.IsNotFound(err) {
-			errs = append(errs, engineError("removing network "+n.Name, err))
+		if err := c.removeNetwork(ctx, existing.ID, n.Name, deadline); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// removeNetwork removes one network, retrying until deadline while it still has endpoints.
+func (c *Client) removeNetwork(ctx context.Context, id, name string, deadline time.Time) error {
+	for {
+		err := c.api.NetworkRemove(ctx, id)
+		switch {
+		case err == nil || errdefs.IsNotFound(err):
+			return nil
+		case time.Now().After(deadline) || !strings.Contains(err.Error(), "active endpoints"):
+			return engineError("removing network "+name, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("removing network %s: %w", name, ctx.Err())
+		case <-time.After(pollInterval):
+		}
+	}
 }
 
 // RemoveVolumes removes the project's named volumes that the project created,

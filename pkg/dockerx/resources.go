@@ -51,15 +51,22 @@ func resources(svc project.ServiceConfig) (container.Resources, error) {
 		}
 		r.Devices = append(r.Devices, container.DeviceMapping{PathOnHost: d.Source, PathInContainer: target, CgroupPermissions: perms})
 	}
+	r.Ulimits = ulimits(svc)
+	return r, deployResources(svc, &r)
+}
+
+// ulimits maps the service's ulimits, sorted by name; a single number is both limits.
+func ulimits(svc project.ServiceConfig) []*container.Ulimit {
+	var out []*container.Ulimit
 	for _, name := range sortedKeys(svc.Ulimits) {
 		u := svc.Ulimits[name]
 		soft, hard := int64(u.Soft), int64(u.Hard)
 		if u.Single != 0 {
 			soft, hard = int64(u.Single), int64(u.Single)
 		}
-		r.Ulimits = append(r.Ulimits, &container.Ulimit{Name: name, Soft: soft, Hard: hard})
+		out = append(out, &container.Ulimit{Name: name, Soft: soft, Hard: hard})
 	}
-	return r, deployResources(svc, &r)
+	return out
 }
 
 // deployResources applies deploy.resources and refuses the rest of deploy

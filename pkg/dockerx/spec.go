@@ -58,14 +58,9 @@ func buildSpec(p *project.Project, svc project.ServiceConfig, image, apiVersion 
 	if cfg.Labels == nil {
 		cfg.Labels = map[string]string{}
 	}
-	if svc.Command != nil {
-		cfg.Cmd = slices.Clone([]string(svc.Command))
-	}
-	if svc.Entrypoint != nil {
-		cfg.Entrypoint = slices.Clone([]string(svc.Entrypoint))
-		if len(cfg.Entrypoint) == 0 {
-			cfg.Entrypoint = []string{""} // `entrypoint: []` clears the image's, as `--entrypoint ""` does
-		}
+	cfg.Entrypoint, cfg.Cmd = commandLine(svc)
+	if svc.Entrypoint != nil && len(cfg.Entrypoint) == 0 {
+		cfg.Entrypoint = []string{""} // `entrypoint: []` clears the image's, as `--entrypoint ""` does
 	}
 	if svc.StopGracePeriod != nil {
 		// The engine keeps whole seconds; round up so the grace is never shorter.
@@ -121,6 +116,17 @@ func buildSpec(p *project.Project, svc project.ServiceConfig, image, apiVersion 
 		return spec{}, errors.Join(errs...)
 	}
 	return spec{config: cfg, host: host, endpoints: eps}, nil
+}
+
+// commandLine is the service's entrypoint and command, nil where the image's own apply.
+func commandLine(svc project.ServiceConfig) (entrypoint, cmd []string) {
+	if svc.Command != nil {
+		cmd = slices.Clone([]string(svc.Command))
+	}
+	if svc.Entrypoint != nil {
+		entrypoint = slices.Clone([]string(svc.Entrypoint))
+	}
+	return entrypoint, cmd
 }
 
 // environment renders the resolved environment sorted, leaving out variables

@@ -16,6 +16,8 @@ type (
 	VolumeConfig = types.VolumeConfig
 	// ServiceVolumeConfig is one entry of a service's volumes.
 	ServiceVolumeConfig = types.ServiceVolumeConfig
+	// ServicePortConfig is one entry of a service's ports.
+	ServicePortConfig = types.ServicePortConfig
 	// ServiceNetworkConfig is a service's attachment to one network.
 	ServiceNetworkConfig = types.ServiceNetworkConfig
 	// MappingWithEquals is an environment: a nil value is a variable without a value.

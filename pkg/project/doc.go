@@ -13,6 +13,7 @@
 //	  gateway: gateway              # the service that runs `roll gateway` (required once a service is rolled)
 //	  admin_port: 9901              # the gateway container's admin port; published or not, roll reaches it
 //	  admin_token_env: ROLL_ADMIN_TOKEN  # the gateway's variable holding the admin token (must be set)
+//	  engine: auto                  # auto | docker | swarm; auto: swarm on an active Swarm manager, else docker
 //	services:
 //	  app:
 //	    x-roll:

@@ -67,9 +67,24 @@ const (
 	DrainRequests = admin.DrainRequests
 )
 
+// Engine says what runs the project's containers: x-roll.engine.
+type Engine string
+
+// The engines roll deploys on.
+const (
+	// EngineAuto picks Swarm when the engine is an active Swarm manager, else plain Docker.
+	EngineAuto Engine = "auto"
+	// EngineDocker runs each container on the one engine, as docker compose does.
+	EngineDocker Engine = "docker"
+	// EngineSwarm runs each container as a Swarm service of one task.
+	EngineSwarm Engine = "swarm"
+)
+
 // Settings are roll's project-wide settings (the top-level x-roll) and the
 // settings of every rolled service.
 type Settings struct {
+	// Engine is what runs the project: auto (the default), docker or swarm.
+	Engine Engine
 	// Gateway is the service that runs `roll gateway`; empty when no service
 	// of the project is rolled.
 	Gateway string

@@ -69,6 +69,7 @@ func settingErrors(t *testing.T, err error) []*SettingError {
 func TestSettingsDefaults(t *testing.T) {
 	p := mustLoad(t, map[string]string{"compose.yaml": validProject}, Options{})
 	want := Settings{
+		Engine:        EngineAuto,
 		Gateway:       "gateway",
 		AdminPort:     9901,
 		AdminTokenEnv: "ROLL_ADMIN_TOKEN",
@@ -125,7 +126,7 @@ session_idle: 1h
 ready: {check: cping, path: /app/health, timeout: 30s, interval: 500ms}
 drain: {mode: requests, timeout: 2m}
 health: {interval: 10s, timeout: 1s, recover_after: 1m}`
-	top := "x-roll:\n  gateway: gateway\n  admin_port: 9911\n  admin_token_env: TOKEN"
+	top := "x-roll:\n  gateway: gateway\n  admin_port: 9911\n  admin_token_env: TOKEN\n  engine: swarm"
 	compose := strings.Replace(rolled(xr, "", top), `"127.0.0.1:9901:9901"`, `"127.0.0.1::9911"`, 1)
 	compose = strings.Replace(compose, "ROLL_ADMIN_TOKEN: admin-token", "TOKEN: t0k3n", 1)
 	p := mustLoad(t, map[string]string{"compose.yaml": compose, ".env": "WEIGHT=7\n"}, Options{})
@@ -142,7 +143,7 @@ health: {interval: 10s, timeout: 1s, recover_after: 1m}`
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("settings =\n%+v\nwant\n%+v", s, want)
 	}
-	if p.Settings.AdminPort != 9911 || p.Settings.AdminToken != "t0k3n" || p.Settings.AdminTokenEnv != "TOKEN" {
+	if p.Settings.AdminPort != 9911 || p.Settings.AdminToken != "t0k3n" || p.Settings.AdminTokenEnv != "TOKEN" || p.Settings.Engine != EngineSwarm {
 		t.Errorf("top-level settings = %+v", p.Settings)
 	}
 }
@@ -249,6 +250,7 @@ func TestSettingsValidation(t *testing.T) {
 		{"gateway unknown", rolled("", "", "x-roll:\n  gateway: front"), "x-roll.gateway", "not in the project; services: app, gateway"},
 		{"gateway rolled", strings.Replace(rolled("", "", ""), "      ROLL_ADMIN_TOKEN: admin-token\n", "      ROLL_ADMIN_TOKEN: admin-token\n    x-roll: {protocol: http}\n", 1), "services.gateway.x-roll", "cannot itself be rolled"},
 		{"admin token unset", strings.Replace(rolled("", "", ""), "ROLL_ADMIN_TOKEN: admin-token", "OTHER: x", 1), "services.gateway.environment", "ROLL_ADMIN_TOKEN is not set"},
+		{"engine", rolled("", "", "x-roll:\n  gateway: gateway\n  engine: kubernetes"), "x-roll.engine", `"kubernetes" is not one of auto, docker, swarm`},
 		{"top-level unknown key", rolled("", "", "x-roll:\n  gateway: gateway\n  admin: 1"), "x-roll.admin", "unknown key"},
 		{"route conflict", routeConflict, "services.other.x-roll.paths[0]", "already routed to service app"},
 		{"no shared network", rolled("", "networks: [back]", "networks:\n  back: {}\nx-roll:\n  gateway: gateway"), "services.app.networks", "shares no network"},

@@ -17,6 +17,7 @@ const extensionKey = "x-roll"
 func readSettings(cp *types.Project, loc *locator) (Settings, error) {
 	d := &decoder{}
 	s := Settings{
+		Engine:        EngineAuto,
 		AdminPort:     DefaultAdminPort,
 		AdminTokenEnv: DefaultAdminTokenEnv,
 		Services:      map[string]ServiceSettings{},
@@ -55,6 +56,9 @@ func decodeTop(d *decoder, raw any, s *Settings) {
 	o.string("gateway", &s.Gateway)
 	o.int("admin_port", &s.AdminPort, 1, 65535)
 	o.envName("admin_token_env", &s.AdminTokenEnv)
+	engine := string(s.Engine)
+	o.enum("engine", &engine, string(EngineAuto), string(EngineDocker), string(EngineSwarm))
+	s.Engine = Engine(engine)
 	o.finish()
 }
 

@@ -119,7 +119,7 @@ func runDeploy(c *cli.Context, o deployOptions) error {
 
 	if o.build {
 		buildAt := time.Now()
-		if err := e.engine.Build(c.Context, o.service, target.Image); err != nil {
+		if err := e.builder.Build(c.Context, o.service, target.Image); err != nil {
 			if errors.Is(err, project.ErrInvalidProject) {
 				return err // the compose file's fault: exit 3, naming the key
 			}

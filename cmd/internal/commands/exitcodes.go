@@ -43,6 +43,9 @@ var exitCodes = []struct {
 	{admin.ErrUnauthorized, ExitGateway},
 	{deploy.ErrDocker, ExitDocker},
 	{dockerx.ErrNoEngine, ExitDocker},
+	// A compose key the engine cannot honour, found before any step (on Swarm, for the whole
+	// project at once); one found while a step runs is that step's failure, above.
+	{dockerx.ErrUnsupported, ExitProject},
 }
 
 func codeOf(err error) int {

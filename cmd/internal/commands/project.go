@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/deploy"
 	"github.com/rollcd/roll/pkg/deploy/dockerengine"
 	"github.com/rollcd/roll/pkg/dockerx"
 	"github.com/rollcd/roll/pkg/project"
@@ -42,8 +43,9 @@ func loadProject(c *cli.Context) (*project.Project, error) {
 type env struct {
 	project *project.Project
 	docker  *dockerx.Client
-	engine  dockerengine.Engine
-	gateway *admin.Client // nil when the project has no gateway
+	engine  deploy.ProjectEngine // plain containers or Swarm services (pickEngine)
+	builder dockerengine.Engine  // builds images on the engine roll talks to, whatever runs them
+	gateway *admin.Client        // nil when the project has no gateway
 }
 
 func (e *env) Close() {
@@ -63,7 +65,11 @@ func openEnv(c *cli.Context, needGateway bool) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{project: p, docker: d, engine: dockerengine.Engine{Docker: d, Project: p}}
+	e := &env{project: p, docker: d, builder: dockerengine.Engine{Docker: d, Project: p}}
+	if e.engine, err = pickEngine(c.Context, d, p); err != nil {
+		d.Close()
+		return nil, err
+	}
 	if needGateway && p.Settings.Gateway != "" {
 		if e.gateway, err = gatewayClient(c, e); err != nil {
 			e.Close()
@@ -105,7 +111,8 @@ func gatewayClient(c *cli.Context, e *env) (*admin.Client, error) {
 	return admin.NewClient(base, p.Settings.AdminToken, admin.WithHTTPClient(adminHTTPClient(e.docker, gc.ID, port, published))), nil
 }
 
-// runningGateway returns the running container of the project's gateway service.
+// runningGateway returns the running container of the project's gateway service on the
+// engine roll talks to (on Swarm: its task's container, which carries compose's labels).
 func runningGateway(ctx context.Context, e *env) (dockerx.Container, error) {
 	p := e.project
 	cs, err := e.docker.List(ctx, p.Name, p.Settings.Gateway)
@@ -115,6 +122,16 @@ func runningGateway(ctx context.Context, e *env) (dockerx.Container, error) {
 	for _, gc := range cs {
 		if gc.Running() {
 			return gc, nil
+		}
+	}
+	// On Swarm the gateway's task may run on another node, whose containers this engine cannot reach.
+	if elsewhere, err := e.engine.List(ctx, p.Settings.Gateway); err == nil {
+		for _, gc := range elsewhere {
+			if gc.Running() && gc.Node != "" {
+				return dockerx.Container{}, fmt.Errorf("%w: the gateway %s runs on Swarm node %s, and roll reaches its admin API through the engine of that node: "+
+					"point DOCKER_HOST at it, pass --admin-url, or pin the gateway to the node roll talks to (deploy.placement.constraints)",
+					admin.ErrUnavailable, gc.Name, gc.Node)
+			}
 		}
 	}
 	return dockerx.Container{}, fmt.Errorf("%w: the gateway service %q of project %q has no running container; start it with `roll up`",

@@ -3,6 +3,7 @@ package commands
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -136,15 +137,27 @@ func printStatus(t *ui.Term, doc statusDoc) {
 			fmt.Fprintln(t.Out, t.Dim("  no containers"))
 			continue
 		}
-		tb := ui.NewTable("  CONTAINER", "IMAGE", "CREATED", "STATE", "HEALTH", "GATEWAY", "IN-FLIGHT", "SESSIONS", "REQUESTS", "ERRORS")
+		// On Swarm each container is a task on some node: the column shows where it runs.
+		nodes := slices.ContainsFunc(s.Containers, func(c deploy.ContainerReport) bool { return c.Node != "" })
+		head := []string{"  CONTAINER", "IMAGE", "CREATED", "STATE", "HEALTH"}
+		if nodes {
+			head = append(head, "NODE")
+		}
+		tb := ui.NewTable(append(head, "GATEWAY", "IN-FLIGHT", "SESSIONS", "REQUESTS", "ERRORS")...)
 		for _, c := range s.Containers {
 			row := []ui.Cell{ui.Plain("  " + c.Name), ui.Plain(c.Image), ui.Plain(ago(c.Created)), stateCell(t, c.State), ui.Plain(dash(c.Health))}
+			if nodes {
+				row = append(row, ui.Plain(dash(c.Node)))
+			}
 			row = append(row, backendCells(t, c.Backend, s.Rolled)...)
 			tb.Row(row...)
 		}
 		for _, b := range s.Orphans {
 			b := b
 			row := []ui.Cell{ui.Plain("  " + b.Name), ui.Plain(b.Meta["image"]), ui.Plain("-"), {Text: "no container", Paint: t.Yellow}, ui.Plain("-")}
+			if nodes {
+				row = append(row, ui.Plain("-"))
+			}
 			tb.Row(append(row, backendCells(t, &b, true)...)...)
 		}
 		tb.Write(t)

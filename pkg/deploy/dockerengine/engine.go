@@ -6,7 +6,6 @@ package dockerengine
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/rollcd/roll/pkg/deploy"
 	"github.com/rollcd/roll/pkg/dockerx"
@@ -89,11 +88,7 @@ func (e Engine) Logs(ctx context.Context, id string, n int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	s = strings.TrimRight(s, "\n")
-	if s == "" {
-		return nil, nil
-	}
-	return strings.Split(s, "\n"), nil
+	return dockerx.Lines(s), nil
 }
 
 // Build builds the service's image (compose build:) and tags it image.

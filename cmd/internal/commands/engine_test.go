@@ -1,0 +1,70 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rollcd/roll/pkg/dockerx"
+	"github.com/rollcd/roll/pkg/project"
+)
+
+func engineProject(t *testing.T, engine string) *project.Project {
+	t.Helper()
+	dir := t.TempDir()
+	compose := "services:\n  web:\n    image: web:1\n"
+	if engine != "" {
+		compose = "x-roll:\n  engine: " + engine + "\n" + compose
+	}
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := project.Load(context.Background(), project.Options{ProjectDir: dir, Files: []string{filepath.Join(dir, "compose.yaml")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestTheEngineIsChosenFromTheSettingAndTheSwarmState: auto runs on Swarm exactly when the
+// engine is an active manager and the project does not run there as plain containers
+// already; docker never does; swarm on an engine that is no manager says so, naming the key.
+func TestTheEngineIsChosenFromTheSettingAndTheSwarmState(t *testing.T) {
+	manager := dockerx.SwarmInfo{State: "active", Manager: true, NodeID: "n1"}
+	worker := dockerx.SwarmInfo{State: "active", NodeID: "n2"}
+	none := dockerx.SwarmInfo{State: "inactive"}
+	no := func() (bool, error) { return false, nil }
+	yes := func() (bool, error) { return true, nil }
+	for _, tt := range []struct {
+		name      string
+		engine    string
+		info      dockerx.SwarmInfo
+		runsPlain func() (bool, error)
+		want      bool
+	}{
+		{"auto by default, on a manager", "", manager, no, true},
+		{"auto, on a manager where the project runs as containers", "auto", manager, yes, false},
+		{"auto, no swarm", "auto", none, no, false},
+		{"auto, on a worker", "auto", worker, no, false},
+		{"docker on a manager", "docker", manager, no, false},
+		{"swarm on a manager, whatever runs", "swarm", manager, yes, true},
+	} {
+		got, err := useSwarm(engineProject(t, tt.engine), "unix:///var/run/docker.sock", tt.info, tt.runsPlain)
+		if err != nil || got != tt.want {
+			t.Errorf("%s: swarm %v, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
+	for _, info := range []dockerx.SwarmInfo{none, worker} {
+		_, err := useSwarm(engineProject(t, "swarm"), "unix:///var/run/docker.sock", info, no)
+		if !errors.Is(err, project.ErrInvalidProject) || !strings.Contains(err.Error(), "compose.yaml:2: x-roll.engine: is swarm") ||
+			!strings.Contains(err.Error(), "not a Swarm manager") {
+			t.Errorf("engine: swarm on a %s engine: %v; want an error naming compose.yaml, x-roll.engine and why", info.State, err)
+		}
+	}
+	if _, err := useSwarm(engineProject(t, "swarm"), "unix:///var/run/docker.sock", worker, no); err == nil || !strings.Contains(err.Error(), "as a worker") {
+		t.Errorf("engine: swarm on a worker: %v; want it to say the engine is a worker", err)
+	}
+}

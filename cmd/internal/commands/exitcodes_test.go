@@ -1,0 +1,24 @@
+package commands
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/rollcd/roll/pkg/deploy"
+	"github.com/rollcd/roll/pkg/dockerx"
+)
+
+// TestAnUnsupportedKeyIsAProjectError: a compose key roll cannot honour, found before
+// anything ran (the Swarm check of the whole project), exits 3 like any invalid setting;
+// found by a step, it stays that step's failure.
+func TestAnUnsupportedKeyIsAProjectError(t *testing.T) {
+	refused := fmt.Errorf("service app: secrets is not supported: …: %w", dockerx.ErrUnsupported)
+	if got := codeOf(errors.Join(refused)); got != ExitProject {
+		t.Errorf("an unsupported key before any step: exit %d, want %d", got, ExitProject)
+	}
+	during := &deploy.StepError{Step: deploy.StepCreate, Kind: deploy.ErrStart, Err: refused}
+	if got := codeOf(during); got != ExitStart {
+		t.Errorf("an unsupported key found when creating the container: exit %d, want %d", got, ExitStart)
+	}
+}

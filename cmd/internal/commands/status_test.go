@@ -1,0 +1,52 @@
+package commands
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/rollcd/roll/cmd/internal/ui"
+	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/deploy"
+)
+
+func statusOf(containers ...deploy.Container) statusDoc {
+	rep := deploy.ServiceReport{Service: "app", Rolled: true}
+	for _, c := range containers {
+		rep.Containers = append(rep.Containers, deploy.ContainerReport{Container: c,
+			Backend: &admin.BackendStatus{BackendSpec: admin.BackendSpec{Name: c.Name, Activation: admin.Active}, Healthy: true}})
+	}
+	return statusDoc{Project: "shop", Services: []deploy.ServiceReport{rep}}
+}
+
+// TestStatusShowsTheNodeOfSwarmTasks: on Swarm each container is a task on some node, and
+// the table says which; on plain Docker there is no node and no such column.
+func TestStatusShowsTheNodeOfSwarmTasks(t *testing.T) {
+	var buf bytes.Buffer
+	printStatus(ui.NewTerm(&buf, true), statusOf(
+		deploy.Container{Name: "shop-app-1", Image: "shop:41", State: "running", Node: "node-a"},
+		deploy.Container{Name: "shop-app-2", Image: "shop:41", State: "running", Node: "node-b"}))
+	out := buf.String()
+	start := strings.LastIndex(out[:strings.Index(out, "CONTAINER")], "\n") + 1
+	header, rows, _ := strings.Cut(out[start:], "\n")
+	if !strings.Contains(header, "HEALTH") || !strings.Contains(header, "NODE") {
+		t.Fatalf("header %q lacks NODE:\n%s", header, out)
+	}
+	col := strings.Index(header, "NODE")
+	for _, node := range []string{"node-a", "node-b"} {
+		i := strings.Index(rows, node)
+		if i < 0 {
+			t.Fatalf("status lacks node %s:\n%s", node, out)
+		}
+		line := rows[strings.LastIndex(rows[:i], "\n")+1:]
+		if got := strings.Index(line, node); got != col {
+			t.Errorf("node %s at column %d, want under NODE at %d:\n%s", node, got, col, out)
+		}
+	}
+
+	buf.Reset()
+	printStatus(ui.NewTerm(&buf, true), statusOf(deploy.Container{Name: "shop-app-1", Image: "shop:41", State: "running"}))
+	if strings.Contains(buf.String(), "NODE") {
+		t.Errorf("plain Docker containers got a NODE column:\n%s", buf.String())
+	}
+}

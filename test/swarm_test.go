@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rollcd/roll/internal/swarmtest"
+	"github.com/rollcd/roll/pkg/swarmtest"
 )
 
 // The swarm of the Swarm scenarios: joined, or created on this engine (docker swarm init

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rollcd/roll/internal/swarmtest"
+	"github.com/rollcd/roll/pkg/swarmtest"
 	"github.com/rollcd/roll/pkg/project"
 )
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rollcd/roll/pkg/swarmtest"
 	"github.com/rollcd/roll/pkg/project"
+	"github.com/rollcd/roll/pkg/swarmtest"
 )
 
 // The swarm of this test binary: joined (or created) by the first test that needs it, left

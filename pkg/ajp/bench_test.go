@@ -25,10 +25,11 @@ func BenchmarkForwardRequestAppend(b *testing.B) {
 	b.SetBytes(int64(len(buf)))
 }
 
-// What the Transport does per request before any I/O: describe an http.Request and encode it.
+// What the Transport does per request before any I/O: describe an http.Request that a server
+// received and encode it.
 func BenchmarkForwardRequestFromHTTP(b *testing.B) {
 	req, _ := http.NewRequest("GET", "ajp://127.0.0.1:8009/app/info.jsp?x=1&y=%20z", nil)
-	req.Host = "127.0.0.1:18000"
+	req.Host, req.RemoteAddr = "127.0.0.1:18000", "127.0.0.1:40624"
 	req.Header = http.Header{"User-Agent": {"curl/7.88.1"}, "Accept": {"*/*"},
 		"Cookie": {"JSESSIONID=4DECAE74110583C68C94E124DAD9BB88.tomcat2"}, "X-Test": {"abc"}}
 	info := &RequestInfo{RemoteAddr: "127.0.0.1", RemotePort: 40624, LocalAddr: "127.0.0.1", ServerName: "127.0.0.1",
@@ -137,3 +138,4 @@ func BenchmarkRoundTripPost(b *testing.B) {
 		roundTrip(b, tr, req, buf)
 	}
 }
+

@@ -3,6 +3,7 @@ package ajp
 import (
 	"encoding/hex"
 	"errors"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -299,5 +300,38 @@ func TestHeaderCodeTables(t *testing.T) {
 	}
 	if n, _ := RequestHeaderName(0xA00E); n != "user-agent" {
 		t.Errorf("0xA00E is %q", n)
+	}
+}
+
+// AJP_REMOTE_PORT is the port as a number would print: a server's RemoteAddr is used as it is
+// (no allocation), anything else is formatted; a RequestInfo's port wins.
+func TestRemotePortAttribute(t *testing.T) {
+	for _, tc := range []struct {
+		remoteAddr string
+		infoPort   int
+		want       string
+	}{
+		{"127.0.0.1:40624", 0, "40624"},
+		{"127.0.0.1:40624", 40624, "40624"},
+		{"[::1]:443", 0, "443"},
+		{"127.0.0.1:0080", 0, "80"},
+		{"127.0.0.1:+80", 0, "80"},
+		{"127.0.0.1:40624", 5, "5"},
+		{"127.0.0.1", 0, ""},
+		{"", 7, "7"},
+	} {
+		req, _ := http.NewRequest("GET", "ajp://x/", nil)
+		req.RemoteAddr = tc.remoteAddr
+		var f ForwardRequest
+		f.fill(req, &RequestInfo{RemotePort: tc.infoPort}, "", 0)
+		got := ""
+		for _, a := range f.ReqAttributes {
+			if a.Name == AttrRemotePort {
+				got = a.Value
+			}
+		}
+		if got != tc.want {
+			t.Errorf("RemoteAddr %q, info port %d: AJP_REMOTE_PORT %q, want %q", tc.remoteAddr, tc.infoPort, got, tc.want)
+		}
 	}
 }

@@ -170,3 +170,9 @@ func (p *PacketReader) peekBuffered(n int) []byte {
 	b, _ := p.br.Peek(n)
 	return b
 }
+
+// packetBuffered reports whether a whole packet is buffered, so that Next will not block.
+func (p *PacketReader) packetBuffered() bool {
+	b := p.peekBuffered(HeaderSize)
+	return b != nil && p.peekBuffered(HeaderSize+(int(b[2])<<8|int(b[3]))) != nil
+}

@@ -83,20 +83,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeRequestBody(req)
 		return nil, fmt.Errorf("forwarding to AJP backend %s: %w", addr, context.Cause(ctx))
 	}
-	packetSize := t.packetSizeOrDefault()
 	bodyLen := requestBodyLen(req)
-
-	buf := getBuffer()
-	f := forwardPool.Get().(*ForwardRequest)
-	f.fill(req, requestInfo(ctx), t.Secret, bodyLen)
-	*buf, err = f.AppendPacket((*buf)[:0], packetSize)
-	f.release()
+	buf, err := t.encode(req, requestInfo(ctx), addr, bodyLen)
 	if err != nil {
-		putBuffer(buf)
 		closeRequestBody(req)
-		return nil, fmt.Errorf("forwarding %s %s to AJP backend %s: %w", req.Method, req.URL.Path, addr, err)
+		return nil, err
 	}
-
 	for attempt := 0; ; attempt++ {
 		c, reused, err := t.getConn(ctx, addr, attempt > 0, false)
 		if err != nil {
@@ -104,20 +96,36 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			closeRequestBody(req)
 			return nil, err
 		}
-		ex := &exchange{t: t, c: c, req: req, ctx: ctx, addr: addr, buf: buf, packetSize: packetSize, bodyLeft: bodyLen}
+		ex := &exchange{}
+		ex.init(t, c, req, ctx, addr, buf, bodyLen)
 		resp, err := ex.start()
 		if err == nil {
 			return resp, nil
 		}
 		// A pooled connection the backend closed while we picked it cannot be told from a live
 		// one until it fails; try once more on a new connection, as net/http does.
-		if attempt == 0 && reused && mayResend(req, bodyLen, err) {
+		if attempt == 0 && reused && mayResend(ctx, req.Method, bodyLen, err) {
 			continue
 		}
 		putBuffer(buf)
 		closeRequestBody(req)
 		return nil, err
 	}
+}
+
+// encode describes req (with info, if not nil) as FORWARD_REQUEST in a pooled write buffer.
+func (t *Transport) encode(req *http.Request, info *RequestInfo, addr string, bodyLen int64) (*[]byte, error) {
+	buf := getBuffer()
+	f := forwardPool.Get().(*ForwardRequest)
+	f.fill(req, info, t.Secret, bodyLen)
+	var err error
+	*buf, err = f.AppendPacket((*buf)[:0], t.packetSizeOrDefault())
+	f.release()
+	if err != nil {
+		putBuffer(buf)
+		return nil, fmt.Errorf("forwarding %s %s to AJP backend %s: %w", req.Method, req.URL.Path, addr, err)
+	}
+	return buf, nil
 }
 
 // Ping checks the backend at addr ("host:port") with a CPing/CPong on a pooled connection (or a
@@ -127,9 +135,7 @@ func (t *Transport) Ping(ctx context.Context, addr string) error {
 	if err := t.checkPacketSize(); err != nil {
 		return err
 	}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		addr = net.JoinHostPort(addr, DefaultPort)
-	}
+	addr = withDefaultPort(addr)
 	c, _, err := t.getConn(ctx, addr, false, true)
 	if err != nil {
 		return err
@@ -162,6 +168,14 @@ func backendAddr(u *url.URL) (string, error) {
 		return net.JoinHostPort(u.Hostname(), DefaultPort), nil
 	}
 	return u.Host, nil
+}
+
+// withDefaultPort adds port 8009 to an address without one.
+func withDefaultPort(addr string) string {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return net.JoinHostPort(addr, DefaultPort)
+	}
+	return addr
 }
 
 func closeRequestBody(req *http.Request) {

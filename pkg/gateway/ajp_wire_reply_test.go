@@ -73,6 +73,7 @@ var wireCases = []wireCase{
 	{name: "HEAD with a length", raw: "HEAD /app/x HTTP/1.1\r\nHost: app.test\r\n\r\n", reply: [][]byte{headers(200, "Content-Length", "5"), endReuse}},
 	{name: "a body on a 204 is dropped", reply: [][]byte{headers(204), chunk("junk"), endReuse}},
 	{name: "a body on a 205 is dropped", reply: [][]byte{headers(205, "Content-Type", "text/plain"), chunk("junk"), endReuse}},
+	{name: "205 with a length and no body, as Tomcat sends it", reply: [][]byte{headers(205, "Content-Length", "24"), endReuse}},
 	{name: "Set-Cookie issues a session", reply: [][]byte{headers(200, "Set-Cookie", "JSESSIONID=NEW1.a; Path=/; HttpOnly", "Content-Length", "0"), endReuse}},
 	{name: "Set-Cookie with Max-Age=0", raw: rawGet("/app/x", "Cookie: JSESSIONID=OLD.a\r\n"), reply: [][]byte{headers(200, "Set-Cookie", "JSESSIONID=OLD.a; Max-Age=0", "Content-Length", "0"), endReuse}},
 	{name: "Location with a session of this backend", reply: [][]byte{headers(302, "Location", "http://app.test/app/next;jsessionid=LOC1.a?x=1", "Content-Length", "0"), endReuse}},

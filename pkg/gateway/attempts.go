@@ -25,11 +25,15 @@ type attempts struct {
 	s       *service
 	cfg     *serviceConfig
 	route   string // the sticky route, or ""
-	n       int
-	exclude [maxAttempts * 2]*backend
-	tried   []*backend
+	n       int    // attempts begun
 	lastErr error
 	now     int64
+
+	// The backends chosen or found unavailable so far: exclude[:excluded], or more once they do
+	// not fit. No slice of exclude is kept here, so that attempts stays on the caller's stack.
+	exclude  [maxAttempts * 2]*backend
+	excluded int
+	more     []*backend
 }
 
 func (s *service) attempts(cfg *serviceConfig, route string) attempts {
@@ -43,11 +47,17 @@ func (a *attempts) next() (m member, sticky, ok bool) {
 		return member{}, false, false
 	}
 	a.n++
-	if a.tried == nil {
-		a.tried = a.exclude[:0]
-	}
 	a.now = time.Now().UnixNano()
-	m, sticky, ok, a.tried = a.s.choose(a.route, a.tried, a.now, a.cfg.recoverAfter)
+	tried := a.exclude[:a.excluded]
+	if a.more != nil {
+		tried = a.more
+	}
+	m, sticky, ok, tried = a.s.choose(a.route, tried, a.now, a.cfg.recoverAfter)
+	if a.more == nil && len(tried) <= len(a.exclude) {
+		a.excluded = copy(a.exclude[:], tried)
+	} else {
+		a.more = append(a.more[:0:0], tried...)
+	}
 	return m, sticky, ok
 }
 

@@ -1,13 +1,16 @@
 package gateway
 
 import (
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
 
 	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/ajp"
 )
 
 // discardWriter is the cheapest ResponseWriter, so a benchmark measures the gateway's
@@ -79,5 +82,80 @@ func BenchmarkStickyParse(b *testing.B) {
 		if routeOf(stickyID(r, "JSESSIONID", "jsessionid")) != "tomcat2" {
 			b.Fatal("wrong route")
 		}
+	}
+}
+
+// cannedAJPBackend answers every FORWARD_REQUEST with the same small reply (status, two
+// headers, a 5-byte body, END_RESPONSE) in one write, allocating nothing, so that a benchmark
+// counts the gateway's own work. It answers CPING too.
+func cannedAJPBackend(b *testing.B) string {
+	b.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	sh := ajp.SendHeaders{Status: 200, Reason: "200", Headers: []ajp.Header{
+		{Name: "Content-Type", Value: "text/html;charset=UTF-8"}, {Name: "Content-Length", Value: "5"}}}
+	reply, err := sh.AppendPacket(nil, ajp.DefaultPacketSize)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reply = ajp.AppendEndResponse(ajp.AppendBodyChunk(reply, []byte("hello")), true)
+	cpong := ajp.AppendCPong(nil)
+	go func() {
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				pr := ajp.NewPacketReader(nc, ajp.MagicToContainer, ajp.DefaultPacketSize)
+				for {
+					p, err := pr.Next()
+					if err != nil {
+						return
+					}
+					out := reply
+					if len(p) == 1 && ajp.MessageType(p[0]) == ajp.TypeCPing {
+						out = cpong
+					}
+					if _, err := nc.Write(out); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// BenchmarkGatewayAJP is the gateway's own cost per AJP request: one request (reused, with a
+// cancellable context like the server's) through routing, balancing and the AJP relay to a
+// canned backend, into a discarding writer.
+func BenchmarkGatewayAJP(b *testing.B) {
+	g := newTestGateway(b, nil)
+	mustPut(b, g, ajpService("app"))
+	mustAdd(b, g, "app", admin.BackendSpec{Name: "a", Address: cannedAJPBackend(b)})
+	h := g.Handler()
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}))
+	defer cancel()
+	req := httptest.NewRequest(http.MethodGet, "http://app.test/app/nosession.jsp", nil).WithContext(ctx)
+	req.Header.Set("Cookie", "JSESSIONID=ABC.a")
+	req.Header.Set("User-Agent", "wrk")
+	req.RemoteAddr = "127.0.0.1:40624"
+	w := &discardWriter{h: http.Header{}}
+	serve := func() {
+		clear(w.h)
+		h.ServeHTTP(w, req)
+		if w.code != 200 {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+	serve()
+	b.ReportAllocs()
+	for b.Loop() {
+		serve()
 	}
 }

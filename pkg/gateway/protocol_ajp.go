@@ -92,7 +92,7 @@ func clientInfo(r *http.Request) ajp.RequestInfo {
 		name, hport = splitHostPort(localHost(r))
 	}
 	info.ServerName = name
-	if p, err := strconv.Atoi(hport); err == nil {
+	if p, ok := parsePort(hport); ok {
 		info.ServerPort = p
 	} else if info.IsSSL {
 		info.ServerPort = 443
@@ -100,6 +100,16 @@ func clientInfo(r *http.Request) ajp.RequestInfo {
 		info.ServerPort = 80
 	}
 	return info
+}
+
+// parsePort parses a port number; "" (no port) is no number, without the allocation of
+// strconv's error.
+func parsePort(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	p, err := strconv.Atoi(s)
+	return p, err == nil
 }
 
 // lastLocalIP caches the text of the gateway's own address: it is the same for nearly every

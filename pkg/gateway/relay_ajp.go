@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -34,7 +35,11 @@ func (c *ajpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter,
 		}
 		info.Route, info.Activation = m.spec.Route, m.spec.Activation.JK()
 		rl.m, rl.sticky = m, sticky
-		err := c.tr.Forward(ctx, m.spec.Address, r, info, rl)
+		// Not ctx: the public server (pkg/h1) ends a request's context only once its handler
+		// returned, so watching it could never end an exchange early and would cost a context
+		// watcher per request; the reply timeout bounds the wait, as with mod_jk. (Were the
+		// server to end contexts when a client leaves, ctx would belong here.)
+		err := c.tr.Forward(context.Background(), m.spec.Address, r, info, rl)
 		if rl.started { // the backend answered: its request ends with the relay
 			m.b.inFlight.Add(-1)
 			return rl.finish(err)

@@ -1,12 +1,17 @@
 package gateway
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/rollcd/roll/pkg/admin"
@@ -158,4 +163,63 @@ func BenchmarkGatewayAJP(b *testing.B) {
 	for b.Loop() {
 		serve()
 	}
+}
+
+// BenchmarkFrontDoorAJP is one keep-alive request per iteration through the whole gateway as
+// it runs: the public server (pkg/h1) on loopback, routing, the AJP relay, a canned backend.
+// The client writes a fixed request and reads the answer without allocating, so allocs/op is
+// the gateway's: its server's and its AJP path's.
+func BenchmarkFrontDoorAJP(b *testing.B) {
+	g := newTestGateway(b, nil)
+	mustPut(b, g, ajpService("app"))
+	mustAdd(b, g, "app", admin.BackendSpec{Name: "a", Address: cannedAJPBackend(b)})
+	const request = "GET /app/nosession.jsp HTTP/1.1\r\nHost: app.test\r\nUser-Agent: wrk\r\nCookie: JSESSIONID=ABC.a\r\n\r\n"
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		nc, err := net.Dial("tcp", strings.TrimPrefix(g.URL, "http://"))
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer nc.Close()
+		br := bufio.NewReader(nc)
+		for pb.Next() {
+			if _, err := io.WriteString(nc, request); err != nil {
+				b.Error(err)
+				return
+			}
+			if err := skipAnswer(br); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// skipAnswer reads one answer with a Content-Length body off br, allocating nothing.
+func skipAnswer(br *bufio.Reader) error {
+	length := -1
+	for first := true; ; first = false {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if first && !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
+			return fmt.Errorf("answer %q", line)
+		}
+		if len(line) <= 2 {
+			break
+		}
+		if v, ok := bytes.CutPrefix(line, []byte("Content-Length: ")); ok {
+			length = 0
+			for _, c := range bytes.TrimSpace(v) {
+				length = length*10 + int(c-'0')
+			}
+		}
+	}
+	if length < 0 {
+		return errors.New("an answer without Content-Length")
+	}
+	_, err := br.Discard(length)
+	return err
 }

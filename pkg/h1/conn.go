@@ -86,12 +86,17 @@ func (c *conn) serve() {
 		if !first {
 			_ = c.nc.SetReadDeadline(time.Now().Add(c.s.readHeaderTimeout()))
 		}
-		req, fr, err := c.readRequest()
+		// The request's context ends when its handler returned (serveRequest is done).
+		ctx, cancel := context.WithCancel(c.ctx)
+		req, fr, err := c.readRequest(ctx)
 		if err != nil {
+			cancel()
 			c.refuse(err)
 			return
 		}
-		if !c.serveRequest(req, fr) || c.s.closing.Load() {
+		keep := c.serveRequest(req, fr)
+		cancel()
+		if !keep || c.s.closing.Load() {
 			if !c.hijacked {
 				c.linger()
 			}
@@ -101,19 +106,17 @@ func (c *conn) serve() {
 	}
 }
 
-func (c *conn) readRequest() (*http.Request, framing, error) {
+// readRequest reads the next request, whose context is ctx.
+func (c *conn) readRequest(ctx context.Context) (*http.Request, framing, error) {
 	if err := c.readHead(); err != nil {
 		return nil, framing{}, err
 	}
-	return c.parseHead()
+	return c.parseHead(ctx)
 }
 
 // serveRequest runs the handler for one request and reports whether the connection may
 // carry another.
 func (c *conn) serveRequest(req *http.Request, fr framing) bool {
-	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
-	req = req.WithContext(ctx)
 	w := &response{c: c, req: req, header: make(http.Header), closeAfter: fr.close, keepAlive10: fr.keepAlive10, contentLength: -1}
 	if fr.contentLength != 0 {
 		w.body = &body{c: c, chunked: fr.contentLength < 0, remaining: max(fr.contentLength, 0), expectContinue: fr.expectContinue}

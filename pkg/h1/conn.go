@@ -42,7 +42,8 @@ type conn struct {
 
 	head    []byte
 	lines   []int
-	pending []byte // body bytes written before the commit (response.Write)
+	pending []byte      // body bytes written before the commit (response.Write)
+	header  http.Header // the header map of the responses (responseHeader)
 
 	broken       bool      // a body failed: the connection cannot carry another request
 	hijacked     bool      // the handler took the connection
@@ -117,7 +118,7 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, framing, error) 
 // serveRequest runs the handler for one request and reports whether the connection may
 // carry another.
 func (c *conn) serveRequest(req *http.Request, fr framing) bool {
-	w := &response{c: c, req: req, header: make(http.Header), closeAfter: fr.close, keepAlive10: fr.keepAlive10, contentLength: -1}
+	w := &response{c: c, req: req, header: c.responseHeader(), closeAfter: fr.close, keepAlive10: fr.keepAlive10, contentLength: -1}
 	if fr.contentLength != 0 {
 		w.body = &body{c: c, chunked: fr.contentLength < 0, remaining: max(fr.contentLength, 0), expectContinue: fr.expectContinue}
 		req.Body = w.body
@@ -140,6 +141,23 @@ func (c *conn) serveRequest(req *http.Request, fr framing) bool {
 	}
 	return keep
 }
+
+// responseHeader returns the empty header map of the next response. The connection keeps one
+// map for all its responses (two allocations less per request): a response's header is the
+// server's to read until the answer is finished, after its handler returned, so no handler
+// may touch it past that, and the next request's handler gets it only then. A map grown by a
+// long header is not kept.
+func (c *conn) responseHeader() http.Header {
+	if h := c.header; h != nil && len(h) <= maxKeptHeaderFields {
+		clear(h)
+		return h
+	}
+	c.header = make(http.Header)
+	return c.header
+}
+
+// maxKeptHeaderFields bounds the header map a connection keeps between its responses.
+const maxKeptHeaderFields = 16
 
 // runHandler calls the handler, turning a panic into a closed connection. It reports false
 // after a panic. http.ErrAbortHandler is a handler's way to abort; it is not logged.

@@ -38,8 +38,8 @@ type exchange struct {
 	buf        *[]byte // write buffer: FORWARD_REQUEST first, then request body packets
 	packetSize int
 
-	reply     ReplyWriter // pushed: where the reply goes; nil when pulled
-	unflushed bool        // pushed: reply bytes were written since the last Flush
+	reply    ReplyWriter // pushed: where the reply goes; nil when pulled
+	flushDue flushDue    // pushed: what was written to reply since its last Flush
 
 	bodyLeft    int64 // request body bytes still to send; -1 while an unknown length lasts
 	bodyTouched bool  // a byte of req.Body was read: the request can no longer be resent

@@ -49,8 +49,10 @@ func (ex *exchange) sendBodyChunk(p []byte) error {
 	if requested == 0 {
 		b = AppendRequestBody(b, nil)
 	} else {
-		if err := ex.flushReply(); err != nil { // the client may wait for it before it sends more
-			return err
+		if ex.flushDue != flushNone { // the client may wait for it before it sends more
+			if err := ex.flushReply(); err != nil {
+				return err
+			}
 		}
 		b = slices.Grow(b, 6+requested)[:6+requested]
 		ex.bodyTouched = true

@@ -23,10 +23,12 @@ type ReplyWriter interface {
 	// Write is called with each chunk of the body, as it arrives. An error (the client went away)
 	// ends the exchange: Forward closes the connection and returns it.
 	Write(p []byte) (int, error)
-	// Flush is called when the backend flushed (an empty SEND_BODY_CHUNK), and before Forward
-	// waits for the backend, or for the request body, while bytes it wrote since the last Flush
-	// may still be buffered: a streamed answer reaches the client at once, and bytes that
-	// arrived together go out together. Forward does not flush at the end of the reply.
+	// Flush is called when the backend flushed (an empty SEND_BODY_CHUNK: Tomcat sends one
+	// whenever the application flushes), before Forward waits for the backend after body bytes
+	// it wrote since the last Flush, and before it reads the request body for the backend after
+	// anything it wrote. So body bytes never wait in a buffer for the next packet, while bytes
+	// that arrived together go out together, and a small reply in one write: headers alone wait
+	// for their body (or the backend's flush), and Forward does not flush at the end.
 	Flush() error
 }
 
@@ -94,9 +96,9 @@ func (ex *exchange) relay() error {
 		ex.abandon(err)
 		return err
 	}
-	ex.unflushed = true
+	ex.flushDue = flushHeader
 	for !ex.done {
-		if ex.unflushed && !ex.c.pr.packetBuffered() {
+		if ex.flushDue == flushBody && !ex.c.pr.packetBuffered() {
 			if err := ex.flushReply(); err != nil {
 				return err
 			}
@@ -106,7 +108,6 @@ func (ex *exchange) relay() error {
 		case err != nil:
 			return err
 		case chunk && len(data) == 0: // the backend flushed
-			ex.unflushed = true
 			if err := ex.flushReply(); err != nil {
 				return err
 			}
@@ -118,18 +119,27 @@ func (ex *exchange) relay() error {
 			if err != nil {
 				return ex.abandon(fmt.Errorf("relaying the reply of AJP backend %s: %w", ex.addr, err))
 			}
-			ex.unflushed = true
+			ex.flushDue = flushBody
 		}
 	}
 	return nil
 }
 
-// flushReply flushes what was relayed since the last flush, if anything.
+// flushDue is what a pushed exchange wrote to its ReplyWriter since the last Flush.
+type flushDue uint8
+
+const (
+	flushNone   flushDue = iota
+	flushHeader          // the status and headers
+	flushBody            // body bytes too
+)
+
+// flushReply flushes the reply of a pushed exchange (a no-op when pulled).
 func (ex *exchange) flushReply() error {
-	if ex.reply == nil || !ex.unflushed {
+	if ex.reply == nil {
 		return nil
 	}
-	ex.unflushed = false
+	ex.flushDue = flushNone
 	if err := ex.reply.Flush(); err != nil {
 		return ex.abandon(fmt.Errorf("relaying the reply of AJP backend %s: %w", ex.addr, err))
 	}

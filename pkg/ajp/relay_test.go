@@ -102,9 +102,9 @@ func TestTransportForwardRelaysInOnePiece(t *testing.T) {
 	}
 }
 
-// Forward flushes when the backend flushes, and before it waits for the backend with bytes
-// written since: a streamed answer is never held back. The backend here sends its next packet
-// only once the previous bytes were flushed.
+// Forward flushes when the backend flushes, and before it waits for the backend with body
+// bytes written since: a streamed answer is never held back. Headers alone wait for the body.
+// The backend here sends its next packet only once the previous bytes were flushed.
 func TestTransportForwardFlushesBeforeWaiting(t *testing.T) {
 	w := newRecorder()
 	w.flushed = make(chan struct{}, 10)
@@ -112,8 +112,8 @@ func TestTransportForwardFlushesBeforeWaiting(t *testing.T) {
 		if _, _, err := c.ReadRequest(); err != nil {
 			return
 		}
-		for _, step := range [][]byte{sendHeadersOK, fiveBytes, h("4142 0004 03 0000 00"), fiveBytes} {
-			c.Send(step)
+		for _, step := range [][][]byte{{sendHeadersOK, fiveBytes}, {h("4142 0004 03 0000 00")}, {fiveBytes}} {
+			c.Send(step...)
 			select {
 			case <-w.flushed:
 			case <-time.After(10 * time.Second):
@@ -125,7 +125,7 @@ func TestTransportForwardFlushesBeforeWaiting(t *testing.T) {
 	if err := forward(t, guarded(), b, newRequest(t, "GET", "/", nil), w); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"status 200 -1", "flush", "write hello", "flush", "flush", "write hello", "flush"}
+	want := []string{"status 200 -1", "write hello", "flush", "flush", "write hello", "flush"}
 	if !reflect.DeepEqual(w.calls, want) {
 		t.Errorf("calls %q, want %q", w.calls, want)
 	}

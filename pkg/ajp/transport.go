@@ -115,7 +115,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // encode describes req (with info, if not nil) as FORWARD_REQUEST in a pooled write buffer.
 func (t *Transport) encode(req *http.Request, info *RequestInfo, addr string, bodyLen int64) (*[]byte, error) {
-	buf := getBuffer()
+	buf := getBuffer(bodyLen != 0)
 	f := forwardPool.Get().(*ForwardRequest)
 	f.fill(req, info, t.Secret, bodyLen)
 	var err error
@@ -233,14 +233,31 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
-// Write buffers: one per exchange, holding FORWARD_REQUEST and then each request body packet.
-var bufferPool = sync.Pool{New: func() any { b := make([]byte, 0, DefaultPacketSize); return &b }}
+// Write buffers: one per exchange, holding FORWARD_REQUEST and then each request body packet,
+// kept until the exchange ends (a request may be resent). A request without a body takes a small
+// one, which grows if its FORWARD_REQUEST does not fit: it waits as long as its reply, and a
+// thousand requests waiting for Tomcat should not hold a packet-sized buffer each.
+var (
+	smallBuffers  = sync.Pool{New: func() any { b := make([]byte, 0, smallBufferSize); return &b }}
+	packetBuffers = sync.Pool{New: func() any { b := make([]byte, 0, DefaultPacketSize); return &b }}
+)
 
-func getBuffer() *[]byte { return bufferPool.Get().(*[]byte) }
+const smallBufferSize = 1 << 10
+
+// getBuffer returns a write buffer for a request with a body, or without.
+func getBuffer(body bool) *[]byte {
+	if body {
+		return packetBuffers.Get().(*[]byte)
+	}
+	return smallBuffers.Get().(*[]byte)
+}
 
 func putBuffer(b *[]byte) {
-	if cap(*b) <= MaxPacketSize+HeaderSize {
-		*b = (*b)[:0]
-		bufferPool.Put(b)
+	*b = (*b)[:0]
+	switch c := cap(*b); {
+	case c < DefaultPacketSize:
+		smallBuffers.Put(b)
+	case c <= MaxPacketSize+HeaderSize:
+		packetBuffers.Put(b)
 	}
 }

@@ -1,6 +1,7 @@
 package ajp
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"net/http"
@@ -333,5 +334,35 @@ func TestRemotePortAttribute(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("RemoteAddr %q, info port %d: AJP_REMOTE_PORT %q, want %q", tc.remoteAddr, tc.infoPort, got, tc.want)
 		}
+	}
+}
+
+// A packet reader lets go of its read buffer only when nothing is buffered, and reads on once it
+// took one again.
+func TestPacketReaderDetach(t *testing.T) {
+	var stream bytes.Buffer
+	stream.Write(AppendCPong(nil))
+	stream.Write(AppendCPong(nil))
+	stream.Write(AppendCPong(nil)[:2]) // half a packet
+	p := NewPacketReader(&stream, MagicFromContainer, 0)
+	if _, err := p.Next(); err != nil {
+		t.Fatal(err)
+	}
+	p.detach() // one whole packet and a half are buffered: the buffer stays
+	if p.Buffered() != 7 {
+		t.Fatalf("%d bytes buffered after a detach with bytes buffered, want 7", p.Buffered())
+	}
+	if _, err := p.Next(); err != nil {
+		t.Fatal(err)
+	}
+	p.br.Discard(2)
+	p.detach()
+	if p.br != nil || p.Buffered() != 0 {
+		t.Fatal("an empty reader kept its buffer")
+	}
+	stream.Write(AppendCPong(nil))
+	p.attach(&stream)
+	if b, err := p.Next(); err != nil || len(b) != 1 || MessageType(b[0]) != TypeCPong {
+		t.Fatalf("after attach: % x %v", b, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"sync"
 )
 
 // Magic numbers open every packet and say which way it travels.
@@ -113,7 +114,43 @@ func NewPacketReader(r io.Reader, magic uint16, maxPacket int) *PacketReader {
 func (p *PacketReader) Reset(r io.Reader) { p.br.Reset(r) }
 
 // Buffered returns how many bytes were read from the stream but not yet returned as packets.
-func (p *PacketReader) Buffered() int { return p.br.Buffered() }
+func (p *PacketReader) Buffered() int {
+	if p.br == nil {
+		return 0
+	}
+	return p.br.Buffered()
+}
+
+// detach gives back the read buffer when nothing is buffered, so that an idle connection does
+// not hold one; attach must come before the next read.
+func (p *PacketReader) detach() {
+	if p.br == nil || p.br.Buffered() > 0 {
+		return
+	}
+	if p.br.Size() == DefaultPacketSize {
+		p.br.Reset(nil)
+		readBuffers.Put(p.br)
+	}
+	p.br = nil
+}
+
+// attach takes a read buffer again after detach, to read from r.
+func (p *PacketReader) attach(r io.Reader) {
+	if p.br != nil {
+		return
+	}
+	if p.maxPacket == DefaultPacketSize {
+		if br, ok := readBuffers.Get().(*bufio.Reader); ok {
+			br.Reset(r)
+			p.br = br
+			return
+		}
+	}
+	p.br = bufio.NewReaderSize(r, p.maxPacket)
+}
+
+// readBuffers recycles the read buffers (of the default packet size) that idle connections let go.
+var readBuffers sync.Pool
 
 // Next reads the next packet and returns its payload (for every type but request-body data, the
 // first byte is the MessageType). It returns io.EOF when the stream ends cleanly between packets,

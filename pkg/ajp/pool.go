@@ -114,6 +114,7 @@ func (t *Transport) getConn(ctx context.Context, addr string, fresh, forcePing b
 	if !fresh {
 		idleTimeout, pingAfter := t.idleTimeout(), t.pingAfterIdle()
 		for c = p.take(); c != nil; c = p.take() {
+			c.pr.attach(c.nc)
 			idle := time.Since(c.idleSince)
 			if idleTimeout > 0 && idle > idleTimeout {
 				c.close()

@@ -156,6 +156,7 @@ func (t *Transport) CloseIdleConnections() {
 
 func (t *Transport) putConn(c *clientConn) {
 	c.clearDeadline()
+	c.pr.detach() // an idle connection holds no read buffer
 	c.pool.put(c, t.maxIdle(), t.idleTimeout())
 }
 

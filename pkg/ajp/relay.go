@@ -60,7 +60,7 @@ func (t *Transport) Forward(ctx context.Context, addr string, req *http.Request,
 	}
 	defer putBuffer(buf)
 	for attempt := 0; ; attempt++ {
-		c, reused, err := t.getConn(ctx, addr, attempt > 0, false)
+		c, reused, err := t.getConn(ctx, addr, connUse{fresh: attempt > 0, resendable: resendable(req.Method, bodyLen)})
 		if err != nil {
 			return err
 		}

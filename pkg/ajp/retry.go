@@ -76,3 +76,7 @@ func idempotent(method string) bool {
 func mayResend(ctx context.Context, method string, bodyLen int64, err error) bool {
 	return bodyLen == 0 && ctx.Err() == nil && IsRetryable(err) && (IsUnsent(err) || idempotent(method))
 }
+
+// resendable reports whether a request is resent whenever a pooled connection failed it before
+// anything came back (mayResend, whatever the failure): no body, and a method that may run twice.
+func resendable(method string, bodyLen int64) bool { return bodyLen == 0 && idempotent(method) }

@@ -27,7 +27,8 @@ const (
 //
 // Connections are kept alive and pooled per backend address. A new connection is proved with a
 // CPing (mod_jk ping_mode C); a pooled one is checked without blocking for a close by the backend
-// before reuse, and CPinged when it was idle longer than PingAfterIdle.
+// before reuse (unless it is taken back within a millisecond for a request that would be resent
+// anyway, see IsRetryable), and CPinged when it was idle longer than PingAfterIdle.
 //
 // What the backend must know about the client travels in the request context (WithRequestInfo).
 // Request and response bodies are streamed. Errors wrap ErrRequestTooLarge, ErrClientBody,
@@ -90,7 +91,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
-		c, reused, err := t.getConn(ctx, addr, attempt > 0, false)
+		c, reused, err := t.getConn(ctx, addr, connUse{fresh: attempt > 0, resendable: resendable(req.Method, bodyLen)})
 		if err != nil {
 			putBuffer(buf)
 			closeRequestBody(req)
@@ -136,7 +137,7 @@ func (t *Transport) Ping(ctx context.Context, addr string) error {
 		return err
 	}
 	addr = withDefaultPort(addr)
-	c, _, err := t.getConn(ctx, addr, false, true)
+	c, _, err := t.getConn(ctx, addr, connUse{ping: true})
 	if err != nil {
 		return err
 	}

@@ -63,13 +63,12 @@ var (
 )
 
 func (c *conn) serve() {
-	c.br = getReader(c.nc)
-	c.bw = getWriter(connWriter{c})
 	defer func() {
 		if !c.hijacked {
 			c.nc.Close()
-			putReader(c.br)
-			putWriter(c.bw)
+			c.wmu.Lock()
+			c.releaseBuffers(true)
+			c.wmu.Unlock()
 		}
 		c.s.trackConn(c, false)
 	}()
@@ -79,6 +78,9 @@ func (c *conn) serve() {
 			if d := c.s.idleTimeout(); d > 0 {
 				_ = c.nc.SetReadDeadline(time.Now().Add(d))
 			}
+		}
+		if c.br == nil {
+			c.br = getReader(c.nc)
 		}
 		if _, err := c.br.Peek(1); err != nil {
 			return // closed, or silent: no request began
@@ -94,6 +96,9 @@ func (c *conn) serve() {
 			cancel()
 			c.refuse(err)
 			return
+		}
+		if fr.contentLength == 0 {
+			c.releaseBuffers(false) // nothing more to read until the next request
 		}
 		keep := c.serveRequest(req, fr)
 		cancel()
@@ -139,7 +144,37 @@ func (c *conn) serveRequest(req *http.Request, fr framing) bool {
 		}
 		w.body.Close()
 	}
+	c.wmu.Lock()
+	c.releaseBuffers(false) // the answer is out
+	c.wmu.Unlock()
 	return keep
+}
+
+// The read and write buffers (4 KiB each) are held only while they are used: the reader while a
+// request head or body is read, the writer while an answer is written. A connection waiting for
+// its backend holds neither, a keep-alive one between requests the reader only.
+
+// writer returns the write buffer, taking one from the pool when the connection has none.
+// Caller holds c.wmu.
+func (c *conn) writer() *bufio.Writer {
+	if c.bw == nil {
+		c.bw = getWriter(connWriter{c})
+	}
+	return c.bw
+}
+
+// releaseBuffers gives back the buffers that hold nothing: the writer, when it wrote all it had
+// (caller holds c.wmu), and the reader, when the client sent nothing past the request read (or
+// when all, at the connection's end).
+func (c *conn) releaseBuffers(all bool) {
+	if c.bw != nil && (all || c.bw.Buffered() == 0) {
+		putWriter(c.bw)
+		c.bw = nil
+	}
+	if c.br != nil && (all || c.br.Buffered() == 0) {
+		putReader(c.br)
+		c.br = nil
+	}
 }
 
 // responseHeader returns the empty header map of the next response. The connection keeps one
@@ -183,10 +218,11 @@ func (c *conn) refuse(err error) {
 	c.s.logger().Debug("request refused", "remote", c.remoteAddr, "status", re.status, "reason", re.reason)
 	msg := strconv.Itoa(re.status) + " " + http.StatusText(re.status) + ": " + re.reason + "\n"
 	c.wmu.Lock()
-	_, _ = c.bw.WriteString("HTTP/1.1 " + strconv.Itoa(re.status) + " " + http.StatusText(re.status) + "\r\n" +
+	bw := c.writer()
+	_, _ = bw.WriteString("HTTP/1.1 " + strconv.Itoa(re.status) + " " + http.StatusText(re.status) + "\r\n" +
 		"Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n" +
 		"Content-Length: " + strconv.Itoa(len(msg)) + "\r\n\r\n" + msg)
-	_ = c.bw.Flush()
+	_ = bw.Flush()
 	c.wmu.Unlock()
 	c.linger()
 }
@@ -206,11 +242,15 @@ func (c *conn) linger() {
 func (c *conn) writeContinue() error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_, _ = c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
-	return c.bw.Flush()
+	bw := c.writer()
+	_, _ = bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+	return bw.Flush()
 }
 
 func (c *conn) writeErr() error {
+	if c.bw == nil {
+		return nil
+	}
 	_, err := c.bw.Write(nil)
 	return err
 }

@@ -59,24 +59,15 @@ func (t *Transport) Forward(ctx context.Context, addr string, req *http.Request,
 		return err
 	}
 	defer putBuffer(buf)
-	for attempt := 0; ; attempt++ {
-		c, reused, err := t.getConn(ctx, addr, connUse{fresh: attempt > 0, resendable: resendable(req.Method, bodyLen)})
-		if err != nil {
-			return err
-		}
+	return t.onConn(ctx, addr, req.Method, bodyLen, func(c *clientConn) (bool, error) {
 		ex := exchangePool.Get().(*exchange)
 		ex.init(t, c, req, ctx, addr, buf, bodyLen)
 		ex.reply = w
-		err = ex.relay()
+		err := ex.relay()
 		started := ex.started
 		putExchange(ex)
-		// A pooled connection the backend closed while we picked it cannot be told from a live
-		// one until it fails: as RoundTrip does, try once more on a new connection.
-		if err != nil && !started && attempt == 0 && reused && mayResend(ctx, req.Method, bodyLen, err) {
-			continue
-		}
-		return err
-	}
+		return started, err
+	})
 }
 
 // relay runs a pushed exchange: the request, the headers to ex.reply, then the body.

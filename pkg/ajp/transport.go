@@ -90,27 +90,37 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeRequestBody(req)
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
-		c, reused, err := t.getConn(ctx, addr, connUse{fresh: attempt > 0, resendable: resendable(req.Method, bodyLen)})
-		if err != nil {
-			putBuffer(buf)
-			closeRequestBody(req)
-			return nil, err
-		}
+	var resp *http.Response
+	err = t.onConn(ctx, addr, req.Method, bodyLen, func(c *clientConn) (bool, error) {
 		ex := &exchange{}
 		ex.init(t, c, req, ctx, addr, buf, bodyLen)
-		resp, err := ex.start()
-		if err == nil {
-			return resp, nil
-		}
-		// A pooled connection the backend closed while we picked it cannot be told from a live
-		// one until it fails; try once more on a new connection, as net/http does.
-		if attempt == 0 && reused && mayResend(ctx, req.Method, bodyLen, err) {
-			continue
-		}
+		r, err := ex.start()
+		resp = r
+		return err == nil, err
+	})
+	if err != nil {
 		putBuffer(buf)
 		closeRequestBody(req)
 		return nil, err
+	}
+	return resp, nil
+}
+
+// onConn runs an exchange (run) on a connection to addr. run reports whether the exchange got as
+// far as the reply's headers. When a pooled connection failed the request before that, in a way
+// that cannot run it twice (mayResend), it runs once more on a new connection: a pooled connection
+// the backend closed while we picked it cannot be told from a live one until it fails, as net/http
+// knows.
+func (t *Transport) onConn(ctx context.Context, addr, method string, bodyLen int64, run func(*clientConn) (started bool, err error)) error {
+	for attempt := 0; ; attempt++ {
+		c, reused, err := t.getConn(ctx, addr, connUse{fresh: attempt > 0, resendable: resendable(method, bodyLen)})
+		if err != nil {
+			return err
+		}
+		started, err := run(c)
+		if err == nil || started || attempt > 0 || !reused || !mayResend(ctx, method, bodyLen, err) {
+			return err
+		}
 	}
 }
 

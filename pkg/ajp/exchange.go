@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,11 +17,18 @@ var aLongTimeAgo = time.Unix(1, 0)
 var errBodyClosed = errors.New("read on closed AJP response body")
 
 // exchange is one request/response cycle on one connection. It drives the whole protocol from
-// the caller's goroutine: RoundTrip until the headers arrive, then Read on the response body,
-// which it is. GET_BODY_CHUNK is answered wherever it arrives, by reading the request body.
+// the caller's goroutine, in one of two modes:
 //
-// Ownership: until start returns a response, RoundTrip owns the write buffer and the request body
-// (it may retry); from then on the exchange releases them, and the connection, exactly once.
+//   - pulled (RoundTrip): start sends the request and reads until the headers arrive; the
+//     exchange is then the response body, and Read drives the rest;
+//   - pushed (Forward): relay sends the request and writes the whole reply to a ReplyWriter
+//     before it returns.
+//
+// GET_BODY_CHUNK is answered wherever it arrives, by reading the request body.
+//
+// Ownership: until the headers arrived, the caller owns the write buffer and the request body (it
+// may retry); from then on the exchange releases the connection exactly once, and, when pulled,
+// the buffer and the request body too.
 type exchange struct {
 	t          *Transport
 	c          *clientConn
@@ -32,19 +38,25 @@ type exchange struct {
 	buf        *[]byte // write buffer: FORWARD_REQUEST first, then request body packets
 	packetSize int
 
+	reply    ReplyWriter // pushed: where the reply goes; nil when pulled
+	flushDue flushDue    // pushed: what was written to reply since its last Flush
+
 	bodyLeft    int64 // request body bytes still to send; -1 while an unknown length lasts
 	bodyTouched bool  // a byte of req.Body was read: the request can no longer be resent
 	sent        bool  // a byte of the request was written: the backend may have received it
 	received    bool  // a byte of the reply arrived: the request can no longer be resent
 
+	abortFn   func()      // ex.abort, kept so that a pooled exchange builds it once
 	stopAbort func() bool // unregisters the context watcher
+	abortRan  bool        // the watcher ran or may still run: the exchange must not be reused
 	aborted   atomic.Bool // the context ended; a past deadline was set on the connection
 
 	contentLength int64 // of the response, -1 when unknown
+	hasBody       bool  // the response has a body (not HEAD, 1xx, 204 or 304)
 	delivered     int64 // response body bytes read so far
 	pending       []byte
 	err           error // sticky: the exchange failed and its connection is closed
-	started       bool  // start returned a response: the exchange owns buffer and request body
+	started       bool  // the headers arrived: the exchange releases what it owns
 	released      bool
 
 	// mu guards the fields below: Close may run in another goroutine while a Read is under way.
@@ -60,16 +72,12 @@ type exchange struct {
 // start sends the request and reads until SEND_HEADERS (and, for responses without a body, until
 // END_RESPONSE). On error the connection is closed; buffer and request body stay with the caller.
 func (ex *exchange) start() (*http.Response, error) {
-	if ex.ctx.Done() != nil {
-		ex.stopAbort = context.AfterFunc(ex.ctx, ex.abort)
-	}
-	resp, err := ex.sendAndReadHeaders()
-	if err != nil {
-		if ex.stopAbort != nil {
-			ex.stopAbort()
-		}
+	ex.watch()
+	if err := ex.sendAndReadHeaders(); err != nil {
+		ex.unwatch()
 		return nil, err
 	}
+	resp := ex.response()
 	ex.started = true
 	if ex.done { // a response without a body already ended
 		ex.release(ex.reuse)
@@ -77,30 +85,58 @@ func (ex *exchange) start() (*http.Response, error) {
 	return resp, nil
 }
 
-func (ex *exchange) sendAndReadHeaders() (*http.Response, error) {
+// watch makes the end of the request context end the exchange: blocked I/O returns at once.
+func (ex *exchange) watch() {
+	if ex.ctx.Done() == nil {
+		return
+	}
+	if ex.abortFn == nil {
+		ex.abortFn = ex.abort
+	}
+	ex.stopAbort = context.AfterFunc(ex.ctx, ex.abortFn)
+}
+
+// unwatch stops the context watcher. It reports false when the watcher ran or is running, and so
+// may still touch the connection.
+func (ex *exchange) unwatch() bool {
+	stop := ex.stopAbort
+	if stop == nil {
+		return !ex.abortRan
+	}
+	ex.stopAbort = nil
+	if !stop() {
+		ex.abortRan = true
+	}
+	return !ex.abortRan
+}
+
+// sendAndReadHeaders sends the request, reads until SEND_HEADERS and checks them (ex.c.sh); for a
+// reply without a body it reads on to END_RESPONSE.
+func (ex *exchange) sendAndReadHeaders() error {
 	if err := ex.send(); err != nil {
-		return nil, err
+		return err
 	}
 	for {
 		p, err := ex.next()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch MessageType(p[0]) {
 		case TypeSendHeaders:
-			resp, err := ex.response(p)
-			if err != nil {
-				return nil, ex.fail("reading the reply of", err)
+			sh := &ex.c.sh
+			if err := sh.parse(p); err != nil {
+				return ex.fail("reading the reply of", err)
 			}
-			if resp.Body == http.NoBody {
-				if err := ex.skipToEnd(); err != nil {
-					return nil, err
-				}
+			if ex.contentLength, ex.hasBody, err = sh.check(ex.req.Method); err != nil {
+				return ex.fail("reading the reply of", err)
 			}
-			return resp, nil
+			if !ex.hasBody {
+				return ex.skipToEnd()
+			}
+			return nil
 		case TypeGetBodyChunk:
 			if err := ex.sendBodyChunk(p); err != nil {
-				return nil, err
+				return err
 			}
 		case TypeSendBodyChunk:
 			// A flush before the headers is tolerated (some containers send left-overs); data is not.
@@ -108,87 +144,12 @@ func (ex *exchange) sendAndReadHeaders() (*http.Response, error) {
 				if err == nil {
 					err = protocolErrorf("%d body bytes before SEND_HEADERS", len(data))
 				}
-				return nil, ex.fail("reading the reply of", err)
+				return ex.fail("reading the reply of", err)
 			}
 		default:
-			return nil, ex.fail("reading the reply of", protocolErrorf("unexpected %v before SEND_HEADERS", MessageType(p[0])))
+			return ex.fail("reading the reply of", protocolErrorf("unexpected %v before SEND_HEADERS", MessageType(p[0])))
 		}
 	}
-}
-
-// send writes FORWARD_REQUEST and, for a body of known length, its first packet unprompted, in one
-// write, as Tomcat expects.
-func (ex *exchange) send() error {
-	b := *ex.buf
-	if ex.bodyLeft > 0 {
-		n := int(min(ex.bodyLeft, int64(MaxRequestChunk(ex.packetSize))))
-		at := len(b)
-		b = slices.Grow(b, 6+n)[:at+6+n]
-		*ex.buf = b[:at] // the FORWARD_REQUEST bytes stay intact whatever happens next
-		ex.bodyTouched = true
-		if _, err := io.ReadFull(ex.req.Body, b[at+6:]); err != nil {
-			return ex.failBody(err)
-		}
-		putBodyHeader(b[at:], n)
-		ex.bodyLeft -= int64(n)
-	}
-	n, err := ex.c.nc.Write(b)
-	ex.sent = n > 0
-	if err != nil {
-		return ex.fail("sending the request to", err)
-	}
-	return nil
-}
-
-// sendBodyChunk answers GET_BODY_CHUNK with min(requested, packet room, bytes left) request body
-// bytes, or with the empty end-of-body packet once the body is over.
-func (ex *exchange) sendBodyChunk(p []byte) error {
-	requested, err := ParseGetBodyChunk(p)
-	if err != nil {
-		return ex.fail("reading the reply of", err)
-	}
-	room := MaxRequestChunk(ex.packetSize)
-	if requested <= 0 || requested > room {
-		requested = room
-	}
-	if ex.bodyLeft >= 0 && int64(requested) > ex.bodyLeft {
-		requested = int(ex.bodyLeft)
-	}
-	b := (*ex.buf)[:0]
-	if requested == 0 {
-		b = AppendRequestBody(b, nil)
-	} else {
-		b = slices.Grow(b, 6+requested)[:6+requested]
-		ex.bodyTouched = true
-		var got int
-		if ex.bodyLeft > 0 {
-			got, err = io.ReadFull(ex.req.Body, b[6:])
-		} else {
-			for got == 0 && err == nil {
-				got, err = ex.req.Body.Read(b[6:])
-			}
-			if err == io.EOF {
-				err, ex.bodyLeft = nil, 0 // the next GET_BODY_CHUNK gets the end packet
-			}
-		}
-		if err != nil {
-			*ex.buf = b[:0]
-			return ex.failBody(err)
-		}
-		if ex.bodyLeft > 0 {
-			ex.bodyLeft -= int64(got)
-		}
-		b = b[:6+got]
-		putBodyHeader(b, got)
-		if got == 0 {
-			b = AppendRequestBody(b[:0], nil)
-		}
-	}
-	*ex.buf = b[:0]
-	if _, err := ex.c.nc.Write(b); err != nil {
-		return ex.fail("sending the request body to", err)
-	}
-	return nil
 }
 
 // next reads the next packet, bounded by ReplyTimeout.
@@ -241,6 +202,48 @@ func (ex *exchange) skipToEnd() error {
 			return ex.fail("reading the reply of", protocolErrorf("unexpected %v after SEND_HEADERS", MessageType(p[0])))
 		}
 	}
+}
+
+// step reads and handles one packet of the body phase. For SEND_BODY_CHUNK it returns the data
+// (a view of the read buffer, valid until the next read; empty for a flush) and chunk true; it
+// answers GET_BODY_CHUNK and handles END_RESPONSE itself.
+func (ex *exchange) step() (data []byte, chunk bool, err error) {
+	p, err := ex.next()
+	if err != nil {
+		return nil, false, err
+	}
+	switch MessageType(p[0]) {
+	case TypeSendBodyChunk:
+		data, err := ParseBodyChunk(p)
+		if err != nil {
+			return nil, false, ex.fail("reading the reply of", err)
+		}
+		ex.delivered += int64(len(data))
+		if ex.contentLength >= 0 && ex.delivered > ex.contentLength {
+			return nil, false, ex.fail("reading the reply of", protocolErrorf("body longer than its Content-Length %d", ex.contentLength))
+		}
+		return data, true, nil
+	case TypeGetBodyChunk:
+		return nil, false, ex.sendBodyChunk(p)
+	case TypeEndResponse:
+		return nil, false, ex.endResponse(p)
+	case TypeSendHeaders:
+		return nil, false, ex.fail("reading the reply of", protocolErrorf("a second SEND_HEADERS"))
+	default:
+		return nil, false, ex.fail("reading the reply of", protocolErrorf("unexpected %v in the body", MessageType(p[0])))
+	}
+}
+
+func (ex *exchange) endResponse(p []byte) error {
+	reuse, err := ParseEndResponse(p)
+	if err != nil {
+		return ex.fail("reading the reply of", err)
+	}
+	if ex.contentLength >= 0 && ex.delivered < ex.contentLength {
+		return ex.fail("reading the reply of", protocolErrorf("body of %d bytes shorter than its Content-Length %d", ex.delivered, ex.contentLength))
+	}
+	ex.end(reuse)
+	return nil
 }
 
 // abort runs when the request context ends: blocked I/O returns at once and fails the exchange.
@@ -309,14 +312,14 @@ func (ex *exchange) end(reuse bool) {
 	}
 }
 
-// release gives back the connection (to the pool when reuse), the write buffer and the request
-// body. It runs once.
+// release gives back the connection (to the pool when reuse) and, when pulled, the write buffer and
+// the request body. It runs once.
 func (ex *exchange) release(reuse bool) {
 	if ex.released {
 		return
 	}
 	ex.released = true
-	if ex.stopAbort != nil && !ex.stopAbort() {
+	if !ex.unwatch() {
 		reuse = false // the context watcher ran or is running: it may touch the connection
 	}
 	if reuse && ex.err == nil && ex.c.pr.Buffered() == 0 {
@@ -324,13 +327,9 @@ func (ex *exchange) release(reuse bool) {
 	} else {
 		ex.c.close()
 	}
-	closeRequestBody(ex.req)
-	putBuffer(ex.buf)
-	ex.buf = nil
-}
-
-// putBodyHeader writes the header of a request body packet of n data bytes into b[:6].
-func putBodyHeader(b []byte, n int) {
-	b[0], b[1] = byte(MagicToContainer>>8), byte(MagicToContainer&0xFF)
-	b[2], b[3], b[4], b[5] = byte((n+2)>>8), byte(n+2), byte(n>>8), byte(n)
+	if ex.reply == nil { // pulled: the caller has nothing left to release
+		closeRequestBody(ex.req)
+		putBuffer(ex.buf)
+		ex.buf = nil
+	}
 }

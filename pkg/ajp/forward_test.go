@@ -1,8 +1,10 @@
 package ajp
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -299,5 +301,68 @@ func TestHeaderCodeTables(t *testing.T) {
 	}
 	if n, _ := RequestHeaderName(0xA00E); n != "user-agent" {
 		t.Errorf("0xA00E is %q", n)
+	}
+}
+
+// AJP_REMOTE_PORT is the port as a number would print: a server's RemoteAddr is used as it is
+// (no allocation), anything else is formatted; a RequestInfo's port wins.
+func TestRemotePortAttribute(t *testing.T) {
+	for _, tc := range []struct {
+		remoteAddr string
+		infoPort   int
+		want       string
+	}{
+		{"127.0.0.1:40624", 0, "40624"},
+		{"127.0.0.1:40624", 40624, "40624"},
+		{"[::1]:443", 0, "443"},
+		{"127.0.0.1:0080", 0, "80"},
+		{"127.0.0.1:+80", 0, "80"},
+		{"127.0.0.1:40624", 5, "5"},
+		{"127.0.0.1", 0, ""},
+		{"", 7, "7"},
+	} {
+		req, _ := http.NewRequest("GET", "ajp://x/", nil)
+		req.RemoteAddr = tc.remoteAddr
+		var f ForwardRequest
+		f.fill(req, &RequestInfo{RemotePort: tc.infoPort}, "", 0)
+		got := ""
+		for _, a := range f.ReqAttributes {
+			if a.Name == AttrRemotePort {
+				got = a.Value
+			}
+		}
+		if got != tc.want {
+			t.Errorf("RemoteAddr %q, info port %d: AJP_REMOTE_PORT %q, want %q", tc.remoteAddr, tc.infoPort, got, tc.want)
+		}
+	}
+}
+
+// A packet reader lets go of its read buffer only when nothing is buffered, and reads on once it
+// took one again.
+func TestPacketReaderDetach(t *testing.T) {
+	var stream bytes.Buffer
+	stream.Write(AppendCPong(nil))
+	stream.Write(AppendCPong(nil))
+	stream.Write(AppendCPong(nil)[:2]) // half a packet
+	p := NewPacketReader(&stream, MagicFromContainer, 0)
+	if _, err := p.Next(); err != nil {
+		t.Fatal(err)
+	}
+	p.detach() // one whole packet and a half are buffered: the buffer stays
+	if p.Buffered() != 7 {
+		t.Fatalf("%d bytes buffered after a detach with bytes buffered, want 7", p.Buffered())
+	}
+	if _, err := p.Next(); err != nil {
+		t.Fatal(err)
+	}
+	p.start += 2 // the half packet, dropped
+	p.detach()
+	if p.buf != nil || p.Buffered() != 0 {
+		t.Fatal("an empty reader kept its buffer")
+	}
+	stream.Write(AppendCPong(nil))
+	p.attach(&stream)
+	if b, err := p.Next(); err != nil || len(b) != 1 || MessageType(b[0]) != TypeCPong {
+		t.Fatalf("after attach: % x %v", b, err)
 	}
 }

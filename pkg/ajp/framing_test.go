@@ -3,6 +3,7 @@ package ajp_test
 import (
 	"errors"
 	"io"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -25,7 +26,9 @@ const sendHeaders200 = "04 00c8 0003 323030 00 "
 // Headers that would let the gateway and its client disagree about where the body ends, or that
 // the gateway's HTTP server could not write safely, are a protocol error (502): the caller never
 // sees them. Bytes past the Content-Length are never relayed.
-func TestHostileResponseFraming(t *testing.T) {
+func TestHostileResponseFraming(t *testing.T) { eachVia(t, testHostileResponseFraming) }
+
+func testHostileResponseFraming(t *testing.T, via func(*ajp.Transport) http.RoundTripper) {
 	for _, tc := range []struct {
 		name    string
 		reply   [][]byte
@@ -85,7 +88,7 @@ func TestHostileResponseFraming(t *testing.T) {
 			})
 			tr := &ajp.Transport{ReplyTimeout: 10 * time.Second}
 			defer tr.CloseIdleConnections()
-			resp, err := tr.RoundTrip(newRequest(t, "GET", b.URL("/"), nil))
+			resp, err := via(tr).RoundTrip(newRequest(t, "GET", b.URL("/"), nil))
 			if tc.wantMsg == "" {
 				if err != nil {
 					t.Fatalf("a reply to accept: %v", err)

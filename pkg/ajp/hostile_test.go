@@ -31,8 +31,11 @@ var (
 )
 
 // A hostile backend answers the request with raw bytes and then closes or hangs. Each case must end
-// in an error, at RoundTrip or at Read, with the right retryability, and never panic or hang.
-func TestHostileBackends(t *testing.T) {
+// in an error, at RoundTrip or at Read (Forward: before or after WriteStatus), with the right
+// retryability, and never panic or hang.
+func TestHostileBackends(t *testing.T) { eachVia(t, testHostileBackends) }
+
+func testHostileBackends(t *testing.T, via func(*ajp.Transport) http.RoundTripper) {
 	for _, tc := range []struct {
 		name      string
 		reply     [][]byte
@@ -89,7 +92,7 @@ func TestHostileBackends(t *testing.T) {
 			errc := make(chan error, 1)
 			var resp *http.Response
 			go func() {
-				r, err := tr.RoundTrip(newRequest(t, "GET", b.URL("/"), nil))
+				r, err := via(tr).RoundTrip(newRequest(t, "GET", b.URL("/"), nil))
 				if err == nil {
 					resp = r
 					_, err = io.ReadAll(r.Body)

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func TestSendHeadersCaptured(t *testing.T) {
@@ -223,4 +224,69 @@ func TestMessageTypeString(t *testing.T) {
 	if s := MessageType(42).String(); s != "type 42" {
 		t.Errorf("unknown type is %q", s)
 	}
+}
+
+// A stream that arrives a byte at a time, with small packets and packets of the whole packet size
+// mixed, reads back packet for packet; the buffer grows only as a packet needs it.
+func TestPacketReaderGrowsForLargePackets(t *testing.T) {
+	var stream []byte
+	var want [][]byte
+	for i, size := range []int{1, 300, DefaultPacketSize - HeaderSize, 2, 1020, 1021, DefaultPacketSize - HeaderSize, 5} {
+		payload := bytes.Repeat([]byte{byte(i + 1)}, size)
+		want = append(want, payload)
+		stream = AppendPacket(stream, MagicFromContainer, payload)
+	}
+	r := NewPacketReader(iotest.OneByteReader(bytes.NewReader(stream)), MagicFromContainer, 0)
+	if len(r.buf) != smallReadBuffer {
+		t.Fatalf("a new reader holds %d bytes, want %d", len(r.buf), smallReadBuffer)
+	}
+	for i, w := range want {
+		p, err := r.Next()
+		if err != nil || !bytes.Equal(p, w) {
+			t.Fatalf("packet %d: %d bytes %v, want %d bytes", i, len(p), err, len(w))
+		}
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("after the last packet: %v, want io.EOF", err)
+	}
+}
+
+// A read error that comes with the end of a packet is returned only when the next one needs it,
+// and a deadline that cut a packet short leaves its bytes for the next Next.
+func TestPacketReaderErrors(t *testing.T) {
+	end := AppendEndResponse(nil, true)
+	r := NewPacketReader(iotest.DataErrReader(bytes.NewReader(end)), MagicFromContainer, 0)
+	if p, err := r.Next(); err != nil || len(p) != 2 {
+		t.Fatalf("packet with the error: % x %v", p, err)
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("then: %v, want io.EOF", err)
+	}
+
+	timeout := errors.New("timeout")
+	r = NewPacketReader(&stepReader{steps: [][]byte{end[:3], nil, end[3:]}, err: timeout}, MagicFromContainer, 0)
+	if _, err := r.Next(); err != timeout {
+		t.Fatalf("cut short: %v, want the read error as it is", err)
+	}
+	if p, err := r.Next(); err != nil || len(p) != 2 {
+		t.Fatalf("after the error: % x %v, want the packet", p, err)
+	}
+}
+
+// stepReader returns its steps one per Read; a nil step returns err.
+type stepReader struct {
+	steps [][]byte
+	err   error
+}
+
+func (s *stepReader) Read(p []byte) (int, error) {
+	if len(s.steps) == 0 {
+		return 0, io.EOF
+	}
+	step := s.steps[0]
+	s.steps = s.steps[1:]
+	if step == nil {
+		return 0, s.err
+	}
+	return copy(p, step), nil
 }

@@ -1,7 +1,6 @@
 package ajp
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"net"
@@ -92,55 +91,6 @@ func endPacket(dst []byte, start, maxPacket int) bool {
 	return true
 }
 
-// PacketReader reads packets of one direction from a stream, one at a time. It never allocates
-// per packet: a payload is a view of its read buffer, valid until the next call to Next.
-type PacketReader struct {
-	br        *bufio.Reader
-	magic     uint16
-	maxPacket int
-}
-
-// NewPacketReader returns a reader of packets that start with magic and are at most maxPacket bytes
-// long, header included (0 means DefaultPacketSize). Its buffer holds one whole packet.
-func NewPacketReader(r io.Reader, magic uint16, maxPacket int) *PacketReader {
-	if maxPacket <= 0 {
-		maxPacket = DefaultPacketSize
-	}
-	return &PacketReader{br: bufio.NewReaderSize(r, maxPacket), magic: magic, maxPacket: maxPacket}
-}
-
-// Reset makes p read from r, dropping anything buffered.
-func (p *PacketReader) Reset(r io.Reader) { p.br.Reset(r) }
-
-// Buffered returns how many bytes were read from the stream but not yet returned as packets.
-func (p *PacketReader) Buffered() int { return p.br.Buffered() }
-
-// Next reads the next packet and returns its payload (for every type but request-body data, the
-// first byte is the MessageType). It returns io.EOF when the stream ends cleanly between packets,
-// an error wrapping ErrProtocol for a wrong magic, an oversize length or a packet cut short by the
-// end of the stream, and any other read error (a deadline, a reset) as it is.
-func (p *PacketReader) Next() ([]byte, error) {
-	hdr, err := p.br.Peek(HeaderSize)
-	if err != nil {
-		return nil, truncated(err, len(hdr), HeaderSize)
-	}
-	if magic := uint16(hdr[0])<<8 | uint16(hdr[1]); magic != p.magic {
-		return nil, protocolErrorf("wrong magic 0x%04x, want 0x%04x", magic, p.magic)
-	}
-	n := int(hdr[2])<<8 | int(hdr[3])
-	if n+HeaderSize > p.maxPacket {
-		return nil, protocolErrorf("packet of %d bytes exceeds the packet size %d", n+HeaderSize, p.maxPacket)
-	}
-	pkt, err := p.br.Peek(HeaderSize + n)
-	if err != nil {
-		return nil, truncated(err, len(pkt), HeaderSize+n)
-	}
-	// Discard cannot fail: the bytes are buffered. The payload stays valid until the buffer is
-	// refilled by the next Peek.
-	_, _ = p.br.Discard(HeaderSize + n)
-	return pkt[HeaderSize:], nil
-}
-
 // truncated classifies a short read: a clean end before any byte is io.EOF, an end inside a
 // packet is a protocol error, and anything else (deadline, reset) is passed on unchanged.
 func truncated(err error, got, want int) error {
@@ -160,13 +110,4 @@ func isTimeout(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// peekBuffered returns the next n bytes if they are already buffered, without reading the stream.
-func (p *PacketReader) peekBuffered(n int) []byte {
-	if p.br.Buffered() < n {
-		return nil
-	}
-	b, _ := p.br.Peek(n)
-	return b
 }

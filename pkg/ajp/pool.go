@@ -105,26 +105,43 @@ func (p *hostPool) retire() {
 	}
 }
 
+// connUse says what getConn takes a connection for.
+type connUse struct {
+	fresh bool // a new connection, not a pooled one: a resend after a pooled one failed
+	ping  bool // for Ping: CPing even a pooled connection that was idle only briefly
+	// resendable: the request can go again on a new connection if a pooled one turns out dead
+	// (mayResend), so a connection idle only briefly may skip the idle check.
+	resendable bool
+}
+
+// quickReuse is how long a pooled connection may have been idle and still skip the idle check
+// (a MSG_PEEK syscall, a tenth of the gateway's CPU per request on a busy machine) for a request
+// that can be resent: under load a connection is taken again within microseconds, and should the
+// backend have closed it meanwhile, the request costs a resend, not an error. Other requests are
+// always checked.
+const quickReuse = time.Millisecond
+
 // getConn returns a connection to addr: a pooled one that passes the idle checks (and a CPing
-// when it was idle long enough, or always with PingEveryRequest or forcePing), else a new one,
-// CPinged once connected. fresh skips the pool. reused tells which it was. Errors are retryable
-// and unsent, except when the context ended.
-func (t *Transport) getConn(ctx context.Context, addr string, fresh, forcePing bool) (c *clientConn, reused bool, err error) {
+// when it was idle long enough, or always with PingEveryRequest or use.ping), else a new one,
+// CPinged once connected. reused tells which it was. Errors are retryable and unsent, except
+// when the context ended.
+func (t *Transport) getConn(ctx context.Context, addr string, use connUse) (c *clientConn, reused bool, err error) {
 	p := t.pool(addr)
-	if !fresh {
+	if !use.fresh {
 		idleTimeout, pingAfter := t.idleTimeout(), t.pingAfterIdle()
 		for c = p.take(); c != nil; c = p.take() {
+			c.pr.attach(c.nc)
 			idle := time.Since(c.idleSince)
 			if idleTimeout > 0 && idle > idleTimeout {
 				c.close()
 				continue
 			}
 			c.clearDeadline()
-			if !c.idleOK() {
+			if !(use.resendable && idle < quickReuse) && !c.idleOK() {
 				c.close()
 				continue
 			}
-			if forcePing || t.PingEveryRequest || (pingAfter > 0 && idle > pingAfter) {
+			if use.ping || t.PingEveryRequest || (pingAfter > 0 && idle > pingAfter) {
 				if err := c.ping(t.pingTimeout(ctx)); err != nil {
 					slog.Debug("ajp pooled connection failed CPing", "addr", addr, "idle", idle, "err", err)
 					c.close()

@@ -306,3 +306,41 @@ func TestPoolCloseIdleWithRequestInFlight(t *testing.T) {
 		t.Errorf("next request: %q after %d dials, want a new connection", body, dials.Load())
 	}
 }
+
+// A backend that closes a connection right after its reply never fails the next request: a GET
+// taken back at once (which skips the idle check) is resent on a new connection, a POST is
+// always checked, and finds the connection closed before using it.
+func TestPoolQuickReuseOfAClosedConnection(t *testing.T) {
+	closed := make(chan struct{}, 4)
+	b := ajptest.NewBackend(t, func(c *ajptest.Conn) {
+		for n := 0; ; n++ {
+			f, _, err := c.ReadRequest()
+			if err != nil {
+				return
+			}
+			c.SkipBody(f)
+			c.Respond(200, "ok", true)
+			if c.Index%2 == 0 && n == 0 { // every other connection closes after its first reply
+				c.Conn.Close()
+				closed <- struct{}{}
+				return
+			}
+		}
+	})
+	for _, method := range []string{"GET", "POST"} {
+		tr := &ajp.Transport{PingAfterIdle: -1} // whose first connection closes
+		accepted := b.Accepted()
+		if body := get(t, tr, b.URL("/first")); body != "ok" {
+			t.Fatalf("%s: first request: %q", method, body)
+		}
+		<-closed
+		resp, err := tr.RoundTrip(newRequest(t, method, b.URL("/second"), nil))
+		if err != nil {
+			t.Fatalf("%s on a connection the backend closed: %v", method, err)
+		}
+		resp.Body.Close()
+		if n := b.Accepted() - accepted; n != 2 {
+			t.Errorf("%s: %d connections, want 2", method, n)
+		}
+	}
+}

@@ -54,16 +54,16 @@ func (f *ForwardRequest) fill(req *http.Request, info *RequestInfo, secret strin
 
 	// A request a server received and a proxy passes on still says who the client was, and which
 	// local address it reached: each is the fallback for what the RequestInfo leaves out.
-	remotePort, localAddr := 0, ""
+	remotePort, portText, localAddr := 0, "", ""
 	if req.RemoteAddr != "" {
-		f.RemoteAddr, remotePort = splitHostPort(req.RemoteAddr, 0)
+		f.RemoteAddr, remotePort, portText = splitHostPortText(req.RemoteAddr)
 	}
 	if info != nil {
 		if info.RemoteAddr != "" {
 			f.RemoteAddr = info.RemoteAddr
 		}
-		if info.RemotePort > 0 {
-			remotePort = info.RemotePort
+		if info.RemotePort > 0 && info.RemotePort != remotePort {
+			remotePort, portText = info.RemotePort, ""
 		}
 		localAddr = info.LocalAddr
 	}
@@ -123,7 +123,10 @@ func (f *ForwardRequest) fill(req *http.Request, info *RequestInfo, secret strin
 		f.Route = info.Route
 	}
 	if remotePort > 0 {
-		f.ReqAttributes = append(f.ReqAttributes, Header{AttrRemotePort, strconv.Itoa(remotePort)})
+		if portText == "" {
+			portText = strconv.Itoa(remotePort)
+		}
+		f.ReqAttributes = append(f.ReqAttributes, Header{AttrRemotePort, portText})
 	}
 	if localAddr != "" {
 		f.ReqAttributes = append(f.ReqAttributes, Header{AttrLocalAddr, localAddr})
@@ -178,6 +181,19 @@ func splitHostPort(hostport string, defaultPort int) (string, int) {
 		return host, defaultPort
 	}
 	return host, p
+}
+
+// splitHostPortText is splitHostPort without a default port, that also returns the port's text
+// when it is what strconv.Itoa would make of the number (no sign, no leading zero), so that
+// sending it on costs no allocation.
+func splitHostPortText(hostport string) (host string, port int, text string) {
+	host, port = splitHostPort(hostport, 0)
+	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && port > 0 {
+		if t := hostport[i+1:]; t[0] != '0' && t[0] != '+' && t[0] != '-' {
+			text = t
+		}
+	}
+	return host, port, text
 }
 
 // joinHostPort builds a Host header value, leaving out the scheme's default port.

@@ -42,61 +42,27 @@ func bodyAllowed(status int) bool {
 	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
-// response turns SEND_HEADERS into the http.Response RoundTrip returns. Its body is the exchange,
-// or http.NoBody for HEAD, 1xx, 204 and 304 (the caller then reads on to END_RESPONSE).
-func (ex *exchange) response(p []byte) (*http.Response, error) {
+// response turns the checked SEND_HEADERS into the http.Response RoundTrip returns. Its body is
+// the exchange, or http.NoBody for a reply without one (which already ended).
+func (ex *exchange) response() *http.Response {
 	sh := &ex.c.sh
-	if err := sh.parse(p); err != nil {
-		return nil, err
-	}
-	status := sh.Status
-	if status < 100 || status > 999 {
-		return nil, protocolErrorf("status %d in SEND_HEADERS", status)
-	}
 	hdr := make(http.Header, len(sh.Headers))
-	values := make([]string, len(sh.Headers)) // one backing array for all single values
-	for i, h := range sh.Headers {
-		key := h.Name
-		if code, ok := ResponseHeaderCode(h.Name); ok && responseHeaderNames[code-headerCodeBase] == h.Name {
-			key = responseHeaderKeys[code-headerCodeBase]
-		} else if !validHeaderName(key) {
-			return nil, protocolErrorf("header name %q in SEND_HEADERS", key)
-		} else {
-			key = textproto.CanonicalMIMEHeaderKey(key)
-		}
-		if !validHeaderValue(h.Value) {
-			return nil, protocolErrorf("header %s with a control character in its value", key)
-		}
-		if vs, ok := hdr[key]; ok {
-			hdr[key] = append(vs, h.Value)
-			continue
-		}
-		values[i] = h.Value
-		hdr[key] = values[i : i+1 : i+1]
-	}
-	cl, err := responseLength(hdr)
-	if err != nil {
-		return nil, err
-	}
+	sh.addTo(hdr)
 	resp := &http.Response{
-		Status:        statusLine(status, sh.Reason),
-		StatusCode:    status,
+		Status:        statusLine(sh.Status, sh.Reason),
+		StatusCode:    sh.Status,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        hdr,
 		Request:       ex.req,
-		ContentLength: cl,
+		ContentLength: ex.contentLength,
 		Body:          ex,
 	}
-	switch {
-	case ex.req.Method == http.MethodHead:
-		resp.Body = http.NoBody // ContentLength stays what the backend announced, as net/http does
-	case !bodyAllowed(status):
-		resp.Body, resp.ContentLength = http.NoBody, 0
+	if !ex.hasBody {
+		resp.Body = http.NoBody
 	}
-	ex.contentLength = resp.ContentLength
-	return resp, nil
+	return resp
 }
 
 // Read returns response body bytes as soon as a chunk arrives: it never waits to fill p, so a
@@ -131,9 +97,11 @@ func (ex *exchange) read(p []byte) (int, error) {
 		if ex.done {
 			return 0, io.EOF
 		}
-		if err := ex.step(); err != nil {
+		data, _, err := ex.step()
+		if err != nil {
 			return 0, err
 		}
+		ex.pending = data // empty for a flush: Read goes on to the next packet
 	}
 	n := copy(p, ex.pending)
 	ex.pending = ex.pending[n:]
@@ -141,47 +109,6 @@ func (ex *exchange) read(p []byte) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
-}
-
-// step reads and handles one packet of the body phase.
-func (ex *exchange) step() error {
-	p, err := ex.next()
-	if err != nil {
-		return err
-	}
-	switch MessageType(p[0]) {
-	case TypeSendBodyChunk:
-		data, err := ParseBodyChunk(p)
-		if err != nil {
-			return ex.fail("reading the reply of", err)
-		}
-		ex.delivered += int64(len(data))
-		if ex.contentLength >= 0 && ex.delivered > ex.contentLength {
-			return ex.fail("reading the reply of", protocolErrorf("body longer than its Content-Length %d", ex.contentLength))
-		}
-		ex.pending = data // empty for a flush: Read goes on to the next packet
-	case TypeGetBodyChunk:
-		return ex.sendBodyChunk(p)
-	case TypeEndResponse:
-		return ex.endResponse(p)
-	case TypeSendHeaders:
-		return ex.fail("reading the reply of", protocolErrorf("a second SEND_HEADERS"))
-	default:
-		return ex.fail("reading the reply of", protocolErrorf("unexpected %v in the body", MessageType(p[0])))
-	}
-	return nil
-}
-
-func (ex *exchange) endResponse(p []byte) error {
-	reuse, err := ParseEndResponse(p)
-	if err != nil {
-		return ex.fail("reading the reply of", err)
-	}
-	if ex.contentLength >= 0 && ex.delivered < ex.contentLength {
-		return ex.fail("reading the reply of", protocolErrorf("body of %d bytes shorter than its Content-Length %d", ex.delivered, ex.contentLength))
-	}
-	ex.end(reuse)
-	return nil
 }
 
 // endBuffered consumes END_RESPONSE if it already sits in the read buffer, so that a reader that
@@ -222,10 +149,9 @@ func (ex *exchange) Close() error {
 		return nil
 	}
 	ex.mu.Unlock()
+	ex.pending = nil
 	for ex.err == nil && !ex.done && ex.nextBuffered() {
-		if err := ex.step(); err != nil || len(ex.pending) > 0 {
-			ex.pending = nil
-		}
+		_, _, _ = ex.step() // body bytes nobody will read are dropped
 	}
 	ex.release(ex.done && ex.reuse)
 	return nil

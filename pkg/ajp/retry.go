@@ -1,6 +1,7 @@
 package ajp
 
 import (
+	"context"
 	"errors"
 	"net/http"
 )
@@ -68,10 +69,14 @@ func idempotent(method string) bool {
 	return false
 }
 
-// mayResend reports whether RoundTrip sends a request again, on a new connection, after its
+// mayResend reports whether RoundTrip (or Forward) sends a request again, on a new connection, after its
 // first attempt on a reused pooled connection failed with err: a backend that closed the idle
 // connection just as it was taken must not fail the request, and a request the backend may have
 // received must not run twice.
-func mayResend(req *http.Request, bodyLen int64, err error) bool {
-	return bodyLen == 0 && req.Context().Err() == nil && IsRetryable(err) && (IsUnsent(err) || idempotent(req.Method))
+func mayResend(ctx context.Context, method string, bodyLen int64, err error) bool {
+	return bodyLen == 0 && ctx.Err() == nil && IsRetryable(err) && (IsUnsent(err) || idempotent(method))
 }
+
+// resendable reports whether a request is resent whenever a pooled connection failed it before
+// anything came back (mayResend, whatever the failure): no body, and a method that may run twice.
+func resendable(method string, bodyLen int64) bool { return bodyLen == 0 && idempotent(method) }

@@ -27,7 +27,8 @@ const (
 //
 // Connections are kept alive and pooled per backend address. A new connection is proved with a
 // CPing (mod_jk ping_mode C); a pooled one is checked without blocking for a close by the backend
-// before reuse, and CPinged when it was idle longer than PingAfterIdle.
+// before reuse (unless it is taken back within a millisecond for a request that would be resent
+// anyway, see IsRetryable), and CPinged when it was idle longer than PingAfterIdle.
 //
 // What the backend must know about the client travels in the request context (WithRequestInfo).
 // Request and response bodies are streamed. Errors wrap ErrRequestTooLarge, ErrClientBody,
@@ -83,41 +84,59 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeRequestBody(req)
 		return nil, fmt.Errorf("forwarding to AJP backend %s: %w", addr, context.Cause(ctx))
 	}
-	packetSize := t.packetSizeOrDefault()
 	bodyLen := requestBodyLen(req)
-
-	buf := getBuffer()
-	f := forwardPool.Get().(*ForwardRequest)
-	f.fill(req, requestInfo(ctx), t.Secret, bodyLen)
-	*buf, err = f.AppendPacket((*buf)[:0], packetSize)
-	f.release()
+	buf, err := t.encode(req, requestInfo(ctx), addr, bodyLen)
 	if err != nil {
-		putBuffer(buf)
 		closeRequestBody(req)
-		return nil, fmt.Errorf("forwarding %s %s to AJP backend %s: %w", req.Method, req.URL.Path, addr, err)
+		return nil, err
 	}
-
-	for attempt := 0; ; attempt++ {
-		c, reused, err := t.getConn(ctx, addr, attempt > 0, false)
-		if err != nil {
-			putBuffer(buf)
-			closeRequestBody(req)
-			return nil, err
-		}
-		ex := &exchange{t: t, c: c, req: req, ctx: ctx, addr: addr, buf: buf, packetSize: packetSize, bodyLeft: bodyLen}
-		resp, err := ex.start()
-		if err == nil {
-			return resp, nil
-		}
-		// A pooled connection the backend closed while we picked it cannot be told from a live
-		// one until it fails; try once more on a new connection, as net/http does.
-		if attempt == 0 && reused && mayResend(req, bodyLen, err) {
-			continue
-		}
+	var resp *http.Response
+	err = t.onConn(ctx, addr, req.Method, bodyLen, func(c *clientConn) (bool, error) {
+		ex := &exchange{}
+		ex.init(t, c, req, ctx, addr, buf, bodyLen)
+		r, err := ex.start()
+		resp = r
+		return err == nil, err
+	})
+	if err != nil {
 		putBuffer(buf)
 		closeRequestBody(req)
 		return nil, err
 	}
+	return resp, nil
+}
+
+// onConn runs an exchange (run) on a connection to addr. run reports whether the exchange got as
+// far as the reply's headers. When a pooled connection failed the request before that, in a way
+// that cannot run it twice (mayResend), it runs once more on a new connection: a pooled connection
+// the backend closed while we picked it cannot be told from a live one until it fails, as net/http
+// knows.
+func (t *Transport) onConn(ctx context.Context, addr, method string, bodyLen int64, run func(*clientConn) (started bool, err error)) error {
+	for attempt := 0; ; attempt++ {
+		c, reused, err := t.getConn(ctx, addr, connUse{fresh: attempt > 0, resendable: resendable(method, bodyLen)})
+		if err != nil {
+			return err
+		}
+		started, err := run(c)
+		if err == nil || started || attempt > 0 || !reused || !mayResend(ctx, method, bodyLen, err) {
+			return err
+		}
+	}
+}
+
+// encode describes req (with info, if not nil) as FORWARD_REQUEST in a pooled write buffer.
+func (t *Transport) encode(req *http.Request, info *RequestInfo, addr string, bodyLen int64) (*[]byte, error) {
+	buf := getBuffer(bodyLen != 0)
+	f := forwardPool.Get().(*ForwardRequest)
+	f.fill(req, info, t.Secret, bodyLen)
+	var err error
+	*buf, err = f.AppendPacket((*buf)[:0], t.packetSizeOrDefault())
+	f.release()
+	if err != nil {
+		putBuffer(buf)
+		return nil, fmt.Errorf("forwarding %s %s to AJP backend %s: %w", req.Method, req.URL.Path, addr, err)
+	}
+	return buf, nil
 }
 
 // Ping checks the backend at addr ("host:port") with a CPing/CPong on a pooled connection (or a
@@ -127,10 +146,8 @@ func (t *Transport) Ping(ctx context.Context, addr string) error {
 	if err := t.checkPacketSize(); err != nil {
 		return err
 	}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		addr = net.JoinHostPort(addr, DefaultPort)
-	}
-	c, _, err := t.getConn(ctx, addr, false, true)
+	addr = withDefaultPort(addr)
+	c, _, err := t.getConn(ctx, addr, connUse{ping: true})
 	if err != nil {
 		return err
 	}
@@ -150,6 +167,7 @@ func (t *Transport) CloseIdleConnections() {
 
 func (t *Transport) putConn(c *clientConn) {
 	c.clearDeadline()
+	c.pr.detach() // an idle connection holds no read buffer
 	c.pool.put(c, t.maxIdle(), t.idleTimeout())
 }
 
@@ -162,6 +180,14 @@ func backendAddr(u *url.URL) (string, error) {
 		return net.JoinHostPort(u.Hostname(), DefaultPort), nil
 	}
 	return u.Host, nil
+}
+
+// withDefaultPort adds port 8009 to an address without one.
+func withDefaultPort(addr string) string {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return net.JoinHostPort(addr, DefaultPort)
+	}
+	return addr
 }
 
 func closeRequestBody(req *http.Request) {
@@ -219,14 +245,31 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
-// Write buffers: one per exchange, holding FORWARD_REQUEST and then each request body packet.
-var bufferPool = sync.Pool{New: func() any { b := make([]byte, 0, DefaultPacketSize); return &b }}
+// Write buffers: one per exchange, holding FORWARD_REQUEST and then each request body packet,
+// kept until the exchange ends (a request may be resent). A request without a body takes a small
+// one, which grows if its FORWARD_REQUEST does not fit: it waits as long as its reply, and a
+// thousand requests waiting for Tomcat should not hold a packet-sized buffer each.
+var (
+	smallBuffers  = sync.Pool{New: func() any { b := make([]byte, 0, smallBufferSize); return &b }}
+	packetBuffers = sync.Pool{New: func() any { b := make([]byte, 0, DefaultPacketSize); return &b }}
+)
 
-func getBuffer() *[]byte { return bufferPool.Get().(*[]byte) }
+const smallBufferSize = 1 << 10
+
+// getBuffer returns a write buffer for a request with a body, or without.
+func getBuffer(body bool) *[]byte {
+	if body {
+		return packetBuffers.Get().(*[]byte)
+	}
+	return smallBuffers.Get().(*[]byte)
+}
 
 func putBuffer(b *[]byte) {
-	if cap(*b) <= MaxPacketSize+HeaderSize {
-		*b = (*b)[:0]
-		bufferPool.Put(b)
+	*b = (*b)[:0]
+	switch c := cap(*b); {
+	case c < DefaultPacketSize:
+		smallBuffers.Put(b)
+	case c <= MaxPacketSize+HeaderSize:
+		packetBuffers.Put(b)
 	}
 }

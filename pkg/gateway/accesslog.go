@@ -9,9 +9,12 @@ import (
 func (g *Gateway) serveLogged(w http.ResponseWriter, r *http.Request, s *service) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	start := time.Now()
-	s.ServeHTTP(rec, r)
+	broken := s.serve(rec, r)
 	g.log.Info("request", "service", s.name, "method", r.Method, "path", r.URL.Path,
-		"status", rec.status, "bytes", rec.bytes, "duration", time.Since(start), "remote", r.RemoteAddr)
+		"status", rec.status, "bytes", rec.bytes, "duration", time.Since(start), "remote", r.RemoteAddr, "broken", broken)
+	if broken {
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // statusRecorder remembers the status and size of an answer. Unwrap lets

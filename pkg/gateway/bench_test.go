@@ -1,14 +1,22 @@
 package gateway
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/ajp"
 )
 
 // discardWriter is the cheapest ResponseWriter, so a benchmark measures the gateway's
@@ -93,4 +101,138 @@ func BenchmarkStickyParse(b *testing.B) {
 			b.Fatal("wrong route")
 		}
 	}
+}
+
+// cannedAJPBackend answers every FORWARD_REQUEST with the same small reply (status, two
+// headers, a 5-byte body, END_RESPONSE) in one write, allocating nothing, so that a benchmark
+// counts the gateway's own work. It answers CPING too.
+func cannedAJPBackend(b *testing.B) string {
+	b.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	sh := ajp.SendHeaders{Status: 200, Reason: "200", Headers: []ajp.Header{
+		{Name: "Content-Type", Value: "text/html;charset=UTF-8"}, {Name: "Content-Length", Value: "5"}}}
+	reply, err := sh.AppendPacket(nil, ajp.DefaultPacketSize)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reply = ajp.AppendEndResponse(ajp.AppendBodyChunk(reply, []byte("hello")), true)
+	cpong := ajp.AppendCPong(nil)
+	go func() {
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				pr := ajp.NewPacketReader(nc, ajp.MagicToContainer, ajp.DefaultPacketSize)
+				for {
+					p, err := pr.Next()
+					if err != nil {
+						return
+					}
+					out := reply
+					if len(p) == 1 && ajp.MessageType(p[0]) == ajp.TypeCPing {
+						out = cpong
+					}
+					if _, err := nc.Write(out); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// BenchmarkGatewayAJP is the gateway's own cost per AJP request: one request (reused, with a
+// cancellable context like the server's) through routing, balancing and the AJP relay to a
+// canned backend, into a discarding writer.
+func BenchmarkGatewayAJP(b *testing.B) {
+	g := newTestGateway(b, nil)
+	mustPut(b, g, ajpService("app"))
+	mustAdd(b, g, "app", admin.BackendSpec{Name: "a", Address: cannedAJPBackend(b)})
+	h := g.Handler()
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}))
+	defer cancel()
+	req := httptest.NewRequest(http.MethodGet, "http://app.test/app/nosession.jsp", nil).WithContext(ctx)
+	req.Header.Set("Cookie", "JSESSIONID=ABC.a")
+	req.Header.Set("User-Agent", "wrk")
+	req.RemoteAddr = "127.0.0.1:40624"
+	w := &discardWriter{h: http.Header{}}
+	serve := func() {
+		clear(w.h)
+		h.ServeHTTP(w, req)
+		if w.code != 200 {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+	serve()
+	b.ReportAllocs()
+	for b.Loop() {
+		serve()
+	}
+}
+
+// BenchmarkFrontDoorAJP is one keep-alive request per iteration through the whole gateway as
+// it runs: the public server (pkg/h1) on loopback, routing, the AJP relay, a canned backend.
+// The client writes a fixed request and reads the answer without allocating, so allocs/op is
+// the gateway's: its server's and its AJP path's.
+func BenchmarkFrontDoorAJP(b *testing.B) {
+	g := newTestGateway(b, nil)
+	mustPut(b, g, ajpService("app"))
+	mustAdd(b, g, "app", admin.BackendSpec{Name: "a", Address: cannedAJPBackend(b)})
+	const request = "GET /app/nosession.jsp HTTP/1.1\r\nHost: app.test\r\nUser-Agent: wrk\r\nCookie: JSESSIONID=ABC.a\r\n\r\n"
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		nc, err := net.Dial("tcp", strings.TrimPrefix(g.URL, "http://"))
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer nc.Close()
+		br := bufio.NewReader(nc)
+		for pb.Next() {
+			if _, err := io.WriteString(nc, request); err != nil {
+				b.Error(err)
+				return
+			}
+			if err := skipAnswer(br); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// skipAnswer reads one answer with a Content-Length body off br, allocating nothing.
+func skipAnswer(br *bufio.Reader) error {
+	length := -1
+	for first := true; ; first = false {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if first && !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
+			return fmt.Errorf("answer %q", line)
+		}
+		if len(line) <= 2 {
+			break
+		}
+		if v, ok := bytes.CutPrefix(line, []byte("Content-Length: ")); ok {
+			length = 0
+			for _, c := range bytes.TrimSpace(v) {
+				length = length*10 + int(c-'0')
+			}
+		}
+	}
+	if length < 0 {
+		return errors.New("an answer without Content-Length")
+	}
+	_, err := br.Discard(length)
+	return err
 }

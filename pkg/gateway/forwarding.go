@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/rollcd/roll/pkg/ajp"
@@ -28,13 +29,12 @@ var gatewayOwnedHeaders = []string{
 // host, so they also arrive on the public listener and must never reach an app.
 var statusCookies = []string{statusCookie, "roll_admin_token"}
 
-// rewrite shapes the backend request: the client's Host stays (Tomcat and apps build their
-// URLs from it); towards HTTP backends X-Forwarded-For/-Host/-Proto are the gateway's,
-// extending a trusted proxy's; headers only the gateway may set, X-Roll-* and the status
-// cookie are dropped. Over AJP the client connection travels in the request itself, so
-// only a trusted proxy's X-Forwarded-* are kept, for the AJP client to read and drop.
-// The backend's scheme and address are filled in per attempt.
-func (g *Gateway) rewrite(pr *httputil.ProxyRequest, overAJP bool) {
+// rewrite shapes the request to an HTTP backend: the client's Host stays (Tomcat and apps
+// build their URLs from it); X-Forwarded-For/-Host/-Proto are the gateway's, extending a
+// trusted proxy's; what only the gateway may set is dropped (dropGatewayOwned). The backend's
+// scheme and address are filled in per attempt. (Requests to AJP backends are shaped by
+// ajpRequest, without ReverseProxy.)
+func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	in, out := pr.In, pr.Out
 	// httputil drops query parameters it cannot parse (";", bad escapes); the backend gets the
 	// query as the client sent it, as behind Apache: parsing it is the application's business.
@@ -43,11 +43,9 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest, overAJP bool) {
 	if trusted {
 		out.Header["X-Forwarded-For"] = in.Header["X-Forwarded-For"]
 	}
-	if !overAJP {
-		pr.SetXForwarded()
-		if in.Host == "" {
-			delete(out.Header, "X-Forwarded-Host")
-		}
+	pr.SetXForwarded()
+	if in.Host == "" {
+		delete(out.Header, "X-Forwarded-Host")
 	}
 	if trusted {
 		for _, k := range []string{"X-Forwarded-Proto", "X-Forwarded-Host"} {
@@ -56,18 +54,24 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest, overAJP bool) {
 			}
 		}
 	}
+	dropGatewayOwned(out.Header)
+}
+
+// dropGatewayOwned removes from a backend request's header what only the gateway may set
+// (gatewayOwnedHeaders, X-Roll-*) and the status cookies.
+func dropGatewayOwned(h http.Header) {
 	for _, k := range gatewayOwnedHeaders {
-		delete(out.Header, k)
+		delete(h, k)
 	}
-	for k := range out.Header {
+	for k := range h {
 		if len(k) > 7 && strings.EqualFold(k[:7], "X-Roll-") {
-			delete(out.Header, k)
+			delete(h, k)
 		}
 	}
-	if lines := out.Header["Cookie"]; len(lines) > 0 {
-		out.Header["Cookie"] = withoutCookies(lines, statusCookies)
-		if len(out.Header["Cookie"]) == 0 {
-			delete(out.Header, "Cookie")
+	if lines := h["Cookie"]; len(lines) > 0 {
+		h["Cookie"] = withoutCookies(lines, statusCookies)
+		if len(h["Cookie"]) == 0 {
+			delete(h, "Cookie")
 		}
 	}
 }
@@ -121,14 +125,15 @@ func (g *Gateway) forwardedClient(r *http.Request) (ip string, ok bool) {
 // withoutCookies removes the named cookies from Cookie header lines, keeping every other
 // cookie byte for byte. Lines left empty go.
 func withoutCookies(lines []string, names []string) []string {
+	if !slices.ContainsFunc(lines, func(line string) bool { return containsAny(line, names) }) {
+		return lines // the usual case, without an allocation
+	}
 	out := lines[:0:0]
-	changed := false
 	for _, line := range lines {
 		if !containsAny(line, names) {
 			out = append(out, line)
 			continue
 		}
-		changed = true
 		var kept []string
 		for _, part := range strings.Split(line, ";") {
 			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
@@ -139,9 +144,6 @@ func withoutCookies(lines []string, names []string) []string {
 		if len(kept) > 0 {
 			out = append(out, strings.Join(kept, "; "))
 		}
-	}
-	if !changed {
-		return lines
 	}
 	return out
 }
@@ -172,14 +174,19 @@ func checkUpgrade(res *http.Response) error {
 	if res.StatusCode != http.StatusSwitchingProtocols {
 		return nil
 	}
-	want, got := upgradeType(res.Request.Header), upgradeType(res.Header)
+	_, carries := res.Body.(io.ReadWriteCloser)
+	return refusedUpgrade(upgradeType(res.Request.Header), upgradeType(res.Header), carries)
+}
+
+// refusedUpgrade is the error of a switch to the protocol got, when want was asked for ("":
+// none) and the backend's connection carries it or not; nil when the switch can go ahead.
+func refusedUpgrade(want, got string, carries bool) error {
 	switch {
 	case want == "":
 		return fmt.Errorf("%w: the backend switched protocols to %q though none was asked for", errBadUpgrade, got)
 	case !strings.EqualFold(want, got):
 		return fmt.Errorf("%w: the backend switched to %q when %q was asked for", errBadUpgrade, got, want)
-	}
-	if _, ok := res.Body.(io.ReadWriteCloser); !ok {
+	case !carries:
 		return fmt.Errorf("%w: the backend's connection cannot carry %q", errBadUpgrade, got)
 	}
 	return nil

@@ -32,6 +32,7 @@ type Gateway struct {
 	mu       sync.Mutex          // serialises changes to services and their snapshots
 	services map[string]*service // guarded by mu
 	routes   atomic.Pointer[routeTable]
+	served   atomic.Uint64 // requests the public handler took, for releaseIdleMemory
 
 	saveMu  sync.Mutex // serialises state file writes
 	started time.Time
@@ -70,6 +71,7 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.StatePath != "" {
 		g.goBackground(g.saveSessions)
 	}
+	g.goBackground(g.releaseIdleMemory)
 	return g, nil
 }
 
@@ -77,6 +79,7 @@ func New(cfg Config) (*Gateway, error) {
 func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveHTTP) }
 
 func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	g.served.Add(1)
 	if r.Method == http.MethodOptions && r.URL.Path == "*" {
 		// "OPTIONS *" asks the server itself, not a resource: answer it as Apache does.
 		w.WriteHeader(http.StatusOK)

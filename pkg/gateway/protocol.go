@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,13 +17,11 @@ import (
 
 // protocolClient is how a service talks to its backends: AJP13 or plain HTTP.
 type protocolClient interface {
-	// forward sends req to the backend of m. req belongs to the caller's current attempt and
-	// may be changed; fresh is false on a retry, when the previous attempt's request must not
-	// be touched again.
-	forward(req *http.Request, m member, fresh bool) (*http.Response, error)
-	// retryable reports whether req may go to another backend after err: the backend
-	// certainly never started on it, or it is idempotent and got no answer at all.
-	retryable(req *http.Request, err error) bool
+	// serve answers r from the backends of s: it chooses one, sends the request (trying
+	// others as the failure allows) and relays the answer to w. It reports whether the
+	// answer broke off after it began, when the client connection must be cut for the client
+	// to see an incomplete answer as such.
+	serve(s *service, cfg *serviceConfig, w http.ResponseWriter, r *http.Request) (broken bool)
 	// check runs one health check (spec.Health) against the backend of m.
 	check(ctx context.Context, spec admin.ServiceSpec, m member) error
 	// closeIdle releases pooled connections when the service's settings change.
@@ -36,12 +35,14 @@ const activationHeader = "X-Roll-Activation"
 // request does not allocate.
 var activationValues = [...][]string{admin.Active: {"ACT"}, admin.Draining: {"DIS"}, admin.Stopped: {"STP"}}
 
-// protocolClient returns the client for spec's protocol.
-func (g *Gateway) protocolClient(spec admin.ServiceSpec) protocolClient {
+// protocolClient returns the client of service s for spec's protocol.
+func (g *Gateway) protocolClient(s *service, spec admin.ServiceSpec) protocolClient {
 	if spec.Protocol == admin.AJP {
 		return g.newAJPClient(spec)
 	}
-	return &httpClient{rt: g.httpTransport, dialTimeout: g.cfg.DialTimeout}
+	c := &httpClient{rt: g.httpTransport, dialTimeout: g.cfg.DialTimeout}
+	c.proxy = g.newProxy(s, c)
+	return c
 }
 
 // newHTTPTransport is the one pooled transport of every HTTP service, tuned for a proxy:
@@ -60,12 +61,22 @@ func newHTTPTransport(cfg Config) *http.Transport {
 	}
 }
 
-// httpClient forwards to HTTP/1.1 backends through a shared http.Transport.
+// httpClient forwards to HTTP/1.1 backends through a shared http.Transport, with a
+// ReverseProxy whose Transport (roundTripper) chooses the backend of each attempt.
 type httpClient struct {
 	rt          *http.Transport
 	dialTimeout time.Duration
+	proxy       *httputil.ReverseProxy
 }
 
+func (c *httpClient) serve(_ *service, _ *serviceConfig, w http.ResponseWriter, r *http.Request) bool {
+	c.proxy.ServeHTTP(w, r)
+	return false
+}
+
+// forward sends req to the backend of m. req belongs to the caller's current attempt and may be
+// changed; fresh is false on a retry, when the previous attempt's request must not be touched
+// again.
 func (c *httpClient) forward(req *http.Request, m member, fresh bool) (*http.Response, error) {
 	if !fresh {
 		req = retryCopy(req)
@@ -81,10 +92,11 @@ func (c *httpClient) forward(req *http.Request, m member, fresh bool) (*http.Res
 	return c.rt.RoundTrip(req)
 }
 
-// retryable: a refused connection never reached the backend; an idempotent request that got
-// no response (the backend died or reset the connection) may safely run again elsewhere, as
-// mod_jk's recovery options for GET and HEAD do. Timeouts are not retried: the backend may
-// still be working, and another would only wait as long.
+// retryable reports whether req may go to another backend after err: a refused connection
+// never reached the backend; an idempotent request that got no response (the backend died or
+// reset the connection) may safely run again elsewhere, as mod_jk's recovery options for GET
+// and HEAD do. Timeouts are not retried: the backend may still be working, and another would
+// only wait as long.
 func (c *httpClient) retryable(req *http.Request, err error) bool {
 	if isDialError(err) {
 		return true

@@ -32,39 +32,6 @@ func (g *Gateway) newAJPClient(spec admin.ServiceSpec) protocolClient {
 	}}
 }
 
-// forward sends req over AJP with what Tomcat must know about the client connection and
-// the chosen backend (route, activation → JK_LB_ACTIVATION) in the request's context.
-func (c *ajpClient) forward(req *http.Request, m member, _ bool) (*http.Response, error) {
-	info := clientInfo(req)
-	if ip, ok := c.g.forwardedClient(req); ok {
-		info.RemoteAddr, info.RemotePort = ip, 0
-		if p := req.Header["X-Forwarded-Proto"]; len(p) == 1 && p[0] == "https" && !info.IsSSL {
-			info.IsSSL = true
-			if !strings.Contains(req.Host, ":") {
-				info.ServerPort = 443
-			}
-		}
-	}
-	// Over AJP the client's address, scheme and host travel in the request itself, as mod_jk
-	// sends them; a trusted proxy's X-Forwarded-*, read above, would only add fields Tomcat
-	// counts against its maxHeaderCount (rewrite adds none of its own over AJP).
-	delete(req.Header, "X-Forwarded-For")
-	delete(req.Header, "X-Forwarded-Host")
-	delete(req.Header, "X-Forwarded-Proto")
-	// httputil.ReverseProxy sets an empty User-Agent on requests without one, to keep Go's
-	// own from being sent; over AJP that would be a header the client never sent.
-	if ua := req.Header["User-Agent"]; len(ua) == 1 && ua[0] == "" {
-		delete(req.Header, "User-Agent")
-	}
-	info.Route = m.spec.Route
-	info.Activation = m.spec.Activation.JK()
-	r := req.WithContext(ajp.WithRequestInfo(req.Context(), info))
-	u := *req.URL
-	u.Scheme, u.Host = "ajp", m.spec.Address
-	r.URL = &u
-	return c.tr.RoundTrip(r)
-}
-
 // retryable: ajp.IsRetryable proves nothing past the first packet went out and nothing came
 // back; a non-idempotent request is still sent again only when the connection itself failed,
 // because a backend that died while serving it looks the same.
@@ -125,7 +92,7 @@ func clientInfo(r *http.Request) ajp.RequestInfo {
 		name, hport = splitHostPort(localHost(r))
 	}
 	info.ServerName = name
-	if p, err := strconv.Atoi(hport); err == nil {
+	if p, ok := parsePort(hport); ok {
 		info.ServerPort = p
 	} else if info.IsSSL {
 		info.ServerPort = 443
@@ -133,6 +100,16 @@ func clientInfo(r *http.Request) ajp.RequestInfo {
 		info.ServerPort = 80
 	}
 	return info
+}
+
+// parsePort parses a port number; "" (no port) is no number, without the allocation of
+// strconv's error.
+func parsePort(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	p, err := strconv.Atoi(s)
+	return p, err == nil
 }
 
 // lastLocalIP caches the text of the gateway's own address: it is the same for nearly every

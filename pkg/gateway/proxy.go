@@ -6,17 +6,16 @@ import (
 	"net/http/httputil"
 	"sync"
 
-	"github.com/rollcd/roll/pkg/admin"
 	"github.com/rollcd/roll/pkg/h1"
 )
 
-// newProxy builds the ReverseProxy of service s: s itself is the Transport, so backend
-// choice and failover happen per attempt, below the proxy.
-func (g *Gateway) newProxy(s *service) *httputil.ReverseProxy {
+// newProxy builds the ReverseProxy of HTTP client c of service s: its Transport chooses the
+// backend of each attempt, so failover happens below the proxy.
+func (g *Gateway) newProxy(s *service, c *httpClient) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
-		Rewrite:        func(pr *httputil.ProxyRequest) { g.rewrite(pr, s.cfg.Load().spec.Protocol == admin.AJP) },
+		Rewrite:        g.rewrite,
 		ModifyResponse: checkUpgrade,
-		Transport:      s,
+		Transport:      roundTripper{s: s, c: c},
 		BufferPool:     proxyBuffers,
 		ErrorHandler:   g.proxyError,
 		ErrorLog:       g.errorLog,

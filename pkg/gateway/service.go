@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"net/http/httputil"
 	"sync/atomic"
 	"time"
 
@@ -18,7 +17,6 @@ type service struct {
 	snap atomic.Pointer[snapshot]
 	rot  atomic.Uint32 // rotating start of the balancer's tie-break
 
-	proxy   *httputil.ReverseProxy
 	latency histogram
 
 	clientErrors atomic.Uint64 // requests that failed by the client's fault (see isClientError)
@@ -44,7 +42,6 @@ func (g *Gateway) newService(spec admin.ServiceSpec) *service {
 	s := &service{name: spec.Name, g: g}
 	s.snap.Store(&snapshot{})
 	s.setSpec(spec)
-	s.proxy = g.newProxy(s)
 	return s
 }
 
@@ -52,7 +49,7 @@ func (g *Gateway) newService(spec admin.ServiceSpec) *service {
 func (s *service) setSpec(spec admin.ServiceSpec) {
 	old := s.cfg.Swap(&serviceConfig{
 		spec:         spec,
-		client:       s.g.protocolClient(spec),
+		client:       s.g.protocolClient(s, spec),
 		sessionIdle:  time.Duration(spec.SessionIdle),
 		recoverAfter: time.Duration(spec.Health.RecoverAfter),
 	})
@@ -61,11 +58,22 @@ func (s *service) setSpec(spec admin.ServiceSpec) {
 	}
 }
 
-// ServeHTTP proxies one request that the routing table sent to this service.
+// ServeHTTP proxies one request that the routing table sent to this service. An answer that
+// broke off after it began aborts the client connection (http.ErrAbortHandler), so that the
+// client cannot take it for a whole one.
 func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serve(w, r) {
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// serve proxies r and observes its duration; it reports whether the answer broke off.
+func (s *service) serve(w http.ResponseWriter, r *http.Request) (broken bool) {
 	start := time.Now()
-	s.proxy.ServeHTTP(w, r)
+	cfg := s.cfg.Load()
+	broken = cfg.client.serve(s, cfg, w, r)
 	s.latency.observe(time.Since(start))
+	return broken
 }
 
 // admit counts a request in flight on b, then checks the snapshot again: if a switch or a

@@ -42,7 +42,8 @@ type conn struct {
 
 	head    []byte
 	lines   []int
-	pending []byte // body bytes written before the commit (response.Write)
+	pending []byte      // body bytes written before the commit (response.Write)
+	header  http.Header // the header map of the responses (responseHeader)
 
 	broken       bool      // a body failed: the connection cannot carry another request
 	hijacked     bool      // the handler took the connection
@@ -62,13 +63,12 @@ var (
 )
 
 func (c *conn) serve() {
-	c.br = getReader(c.nc)
-	c.bw = getWriter(connWriter{c})
 	defer func() {
 		if !c.hijacked {
 			c.nc.Close()
-			putReader(c.br)
-			putWriter(c.bw)
+			c.wmu.Lock()
+			c.releaseBuffers(true)
+			c.wmu.Unlock()
 		}
 		c.s.trackConn(c, false)
 	}()
@@ -79,6 +79,9 @@ func (c *conn) serve() {
 				_ = c.nc.SetReadDeadline(time.Now().Add(d))
 			}
 		}
+		if c.br == nil {
+			c.br = getReader(c.nc)
+		}
 		if _, err := c.br.Peek(1); err != nil {
 			return // closed, or silent: no request began
 		}
@@ -86,12 +89,20 @@ func (c *conn) serve() {
 		if !first {
 			_ = c.nc.SetReadDeadline(time.Now().Add(c.s.readHeaderTimeout()))
 		}
-		req, fr, err := c.readRequest()
+		// The request's context ends when its handler returned (serveRequest is done).
+		ctx, cancel := context.WithCancel(c.ctx)
+		req, fr, err := c.readRequest(ctx)
 		if err != nil {
+			cancel()
 			c.refuse(err)
 			return
 		}
-		if !c.serveRequest(req, fr) || c.s.closing.Load() {
+		if fr.contentLength == 0 {
+			c.releaseBuffers(false) // nothing more to read until the next request
+		}
+		keep := c.serveRequest(req, fr)
+		cancel()
+		if !keep || c.s.closing.Load() {
 			if !c.hijacked {
 				c.linger()
 			}
@@ -101,20 +112,18 @@ func (c *conn) serve() {
 	}
 }
 
-func (c *conn) readRequest() (*http.Request, framing, error) {
+// readRequest reads the next request, whose context is ctx.
+func (c *conn) readRequest(ctx context.Context) (*http.Request, framing, error) {
 	if err := c.readHead(); err != nil {
 		return nil, framing{}, err
 	}
-	return c.parseHead()
+	return c.parseHead(ctx)
 }
 
 // serveRequest runs the handler for one request and reports whether the connection may
 // carry another.
 func (c *conn) serveRequest(req *http.Request, fr framing) bool {
-	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
-	req = req.WithContext(ctx)
-	w := &response{c: c, req: req, header: make(http.Header), closeAfter: fr.close, keepAlive10: fr.keepAlive10, contentLength: -1}
+	w := &response{c: c, req: req, header: c.responseHeader(), closeAfter: fr.close, keepAlive10: fr.keepAlive10, contentLength: -1}
 	if fr.contentLength != 0 {
 		w.body = &body{c: c, chunked: fr.contentLength < 0, remaining: max(fr.contentLength, 0), expectContinue: fr.expectContinue}
 		req.Body = w.body
@@ -135,8 +144,55 @@ func (c *conn) serveRequest(req *http.Request, fr framing) bool {
 		}
 		w.body.Close()
 	}
+	c.wmu.Lock()
+	c.releaseBuffers(false) // the answer is out
+	c.wmu.Unlock()
 	return keep
 }
+
+// The read and write buffers (4 KiB each) are held only while they are used: the reader while a
+// request head or body is read, the writer while an answer is written. A connection waiting for
+// its backend holds neither, a keep-alive one between requests the reader only.
+
+// writer returns the write buffer, taking one from the pool when the connection has none.
+// Caller holds c.wmu.
+func (c *conn) writer() *bufio.Writer {
+	if c.bw == nil {
+		c.bw = getWriter(connWriter{c})
+	}
+	return c.bw
+}
+
+// releaseBuffers gives back the buffers that hold nothing: the writer, when it wrote all it had
+// (caller holds c.wmu), and the reader, when the client sent nothing past the request read (or
+// when all, at the connection's end).
+func (c *conn) releaseBuffers(all bool) {
+	if c.bw != nil && (all || c.bw.Buffered() == 0) {
+		putWriter(c.bw)
+		c.bw = nil
+	}
+	if c.br != nil && (all || c.br.Buffered() == 0) {
+		putReader(c.br)
+		c.br = nil
+	}
+}
+
+// responseHeader returns the empty header map of the next response. The connection keeps one
+// map for all its responses (two allocations less per request): a response's header is the
+// server's to read until the answer is finished, after its handler returned, so no handler
+// may touch it past that, and the next request's handler gets it only then. A map grown by a
+// long header is not kept.
+func (c *conn) responseHeader() http.Header {
+	if h := c.header; h != nil && len(h) <= maxKeptHeaderFields {
+		clear(h)
+		return h
+	}
+	c.header = make(http.Header)
+	return c.header
+}
+
+// maxKeptHeaderFields bounds the header map a connection keeps between its responses.
+const maxKeptHeaderFields = 16
 
 // runHandler calls the handler, turning a panic into a closed connection. It reports false
 // after a panic. http.ErrAbortHandler is a handler's way to abort; it is not logged.
@@ -162,10 +218,11 @@ func (c *conn) refuse(err error) {
 	c.s.logger().Debug("request refused", "remote", c.remoteAddr, "status", re.status, "reason", re.reason)
 	msg := strconv.Itoa(re.status) + " " + http.StatusText(re.status) + ": " + re.reason + "\n"
 	c.wmu.Lock()
-	_, _ = c.bw.WriteString("HTTP/1.1 " + strconv.Itoa(re.status) + " " + http.StatusText(re.status) + "\r\n" +
+	bw := c.writer()
+	_, _ = bw.WriteString("HTTP/1.1 " + strconv.Itoa(re.status) + " " + http.StatusText(re.status) + "\r\n" +
 		"Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n" +
 		"Content-Length: " + strconv.Itoa(len(msg)) + "\r\n\r\n" + msg)
-	_ = c.bw.Flush()
+	_ = bw.Flush()
 	c.wmu.Unlock()
 	c.linger()
 }
@@ -185,11 +242,15 @@ func (c *conn) linger() {
 func (c *conn) writeContinue() error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_, _ = c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
-	return c.bw.Flush()
+	bw := c.writer()
+	_, _ = bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+	return bw.Flush()
 }
 
 func (c *conn) writeErr() error {
+	if c.bw == nil {
+		return nil
+	}
 	_, err := c.bw.Write(nil)
 	return err
 }

@@ -360,3 +360,37 @@ func TestChunkedBodiesLikeLengthOnes(t *testing.T) {
 		}
 	}
 }
+
+// While its handler waits (for a backend), a connection holds no write buffer, and no read
+// buffer either when the request has no body and nothing was pipelined after it.
+func TestBuffersHeldOnlyWhileUsed(t *testing.T) {
+	type held struct{ reader, writer bool }
+	seen := make(chan held, 1)
+	var s *Server
+	s, addr := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		for c := range s.conns {
+			seen <- held{c.br != nil, c.bw != nil}
+		}
+		s.mu.Unlock()
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "ok")
+	}), nil)
+	c := dial(t, addr)
+	for _, tc := range []struct {
+		req  string
+		want held
+	}{
+		{"GET / HTTP/1.1\r\nHost: h\r\n\r\n", held{}},
+		{"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc", held{reader: true}},
+		{"GET / HTTP/1.1\r\nHost: h\r\n\r\n", held{}},
+	} {
+		c.send(tc.req)
+		if got := <-seen; got != tc.want {
+			t.Errorf("%q: the handler saw buffers %+v, want %+v", tc.req, got, tc.want)
+		}
+		if resp, body := c.answer(http.MethodGet); resp.StatusCode != 200 || body != "ok" {
+			t.Fatalf("%q: %d %q", tc.req, resp.StatusCode, body)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package h1
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -47,7 +48,7 @@ func FuzzRequestHead(f *testing.F) {
 		s := &Server{Handler: http.NotFoundHandler(), MaxHeaderBytes: 4096, MaxRequestLine: 1024}
 		c := s.newConn(&fakeConn{r: bytes.NewReader(in)}, t.Context())
 		c.br = bufio.NewReaderSize(c.nc, bufferSize)
-		req, fr, err := c.readRequest()
+		req, fr, err := c.readRequest(context.Background())
 		if err != nil {
 			var re *requestError
 			if errors.As(err, &re) && (re.status < 400 || re.status > 599) {

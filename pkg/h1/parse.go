@@ -1,6 +1,7 @@
 package h1
 
 import (
+	"context"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -15,10 +16,10 @@ type framing struct {
 	keepAlive10    bool // an HTTP/1.0 client asked for keep-alive
 }
 
-// parseHead checks the head c.readHead collected and builds the request from it. Every
-// string of the request is a slice of one copy of the head, so a request costs one string
-// allocation however many fields it has.
-func (c *conn) parseHead() (*http.Request, framing, error) {
+// parseHead checks the head c.readHead collected and builds the request from it, with
+// context ctx. Every string of the request is a slice of one copy of the head, so a request
+// costs one string allocation however many fields it has.
+func (c *conn) parseHead(ctx context.Context) (*http.Request, framing, error) {
 	var fr framing
 	head := string(c.head)
 	line := head[:c.lines[0]]
@@ -26,7 +27,8 @@ func (c *conn) parseHead() (*http.Request, framing, error) {
 	if err != nil {
 		return nil, fr, err
 	}
-	r := &http.Request{Method: method, Proto: proto, ProtoMajor: 1, RequestURI: target, RemoteAddr: c.remoteAddr}
+	// WithContext copies the literal, which stays on the stack: one allocation for the request.
+	r := (&http.Request{Method: method, Proto: proto, ProtoMajor: 1, RequestURI: target, RemoteAddr: c.remoteAddr}).WithContext(ctx)
 	if proto == "HTTP/1.1" {
 		r.ProtoMinor = 1
 	}

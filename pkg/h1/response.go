@@ -58,7 +58,7 @@ func (w *response) interim(code int) {
 	if code == http.StatusContinue || w.req.ProtoMinor == 0 {
 		return
 	}
-	bw := w.c.bw
+	bw := w.c.writer()
 	writeStatusLine(bw, code)
 	writeFields(bw, w.header)
 	_, _ = bw.WriteString("\r\n")
@@ -102,7 +102,7 @@ func (w *response) writeBody(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, err
 	}
-	bw := w.c.bw
+	bw := w.c.writer()
 	if w.chunked {
 		var hex [16]byte
 		_, _ = bw.Write(strconv.AppendInt(hex[:0], int64(len(p)), 16))
@@ -131,7 +131,7 @@ func (w *response) FlushError() error {
 	if !w.committed {
 		w.commit()
 	}
-	return w.c.bw.Flush()
+	return w.c.writer().Flush()
 }
 
 // finish ends the response after the handler returned.
@@ -145,17 +145,18 @@ func (w *response) finish() {
 		}
 		w.commit()
 	}
+	bw := w.c.writer()
 	if w.replaced {
-		_ = w.c.bw.Flush()
+		_ = bw.Flush()
 		return
 	}
 	if w.chunked {
-		_, _ = w.c.bw.WriteString("0\r\n\r\n")
+		_, _ = bw.WriteString("0\r\n\r\n")
 	}
 	if w.contentLength >= 0 && w.written < w.contentLength && w.bodyAllowed {
 		w.closeAfter = true // the body is short of its length: only a close tells the client
 	}
-	_ = w.c.bw.Flush()
+	_ = bw.Flush()
 }
 
 // pendingLimit is how much of a body is kept back before the commit, to learn its length.
@@ -213,7 +214,7 @@ func (w *response) commit() {
 	delete(h, "Connection")
 	delete(h, "Keep-Alive")
 
-	bw := w.c.bw
+	bw := w.c.writer()
 	writeStatusLine(bw, code)
 	if _, ok := h["Date"]; !ok {
 		_, _ = bw.WriteString("Date: ")
@@ -258,7 +259,7 @@ func (w *response) replace(status int) {
 	w.closeAfter = true
 	w.bodyAllowed = false
 	msg := strconv.Itoa(status) + " " + http.StatusText(status) + ": the request body did not arrive whole\n"
-	bw := w.c.bw
+	bw := w.c.writer()
 	writeStatusLine(bw, status)
 	_, _ = bw.WriteString("Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\nContent-Length: ")
 	_, _ = bw.WriteString(strconv.Itoa(len(msg)))
@@ -275,9 +276,12 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, http.ErrHijacked
 	}
 	if w.committed {
-		if err := w.c.bw.Flush(); err != nil {
+		if err := w.c.writer().Flush(); err != nil {
 			return nil, nil, err
 		}
+	}
+	if w.c.br == nil {
+		w.c.br = getReader(w.c.nc)
 	}
 	w.hijacked = true
 	w.c.hijacked = true

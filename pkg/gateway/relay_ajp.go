@@ -41,16 +41,14 @@ func (c *ajpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter,
 		// watcher per request; the reply timeout bounds the wait, as with mod_jk. (Were the
 		// server to end contexts when a client leaves, ctx would belong here.)
 		err := c.tr.Forward(context.Background(), m.spec.Address, r, info, rl)
-		retryable := c.retryable(r, err)
-		if rl.started {
-			if !rl.unanswered(err) { // the backend answered: its request ends with the relay
-				m.b.inFlight.Add(-1)
-				return rl.finish(err)
-			}
-			retryable = true
+		began := rl.started
+		if began && !rl.unanswered(err) { // the backend answered: its request ends with the relay
+			m.b.inFlight.Add(-1)
+			return rl.finish(err)
 		}
-		// An AJP failure is retryable only when the request body is untouched (ajp.IsRetryable).
-		if !a.failed(ctx, m, err, retryable, true) {
+		// No answer: a failure before the reply, retryable only when the request body is
+		// untouched (ajp.IsRetryable), or an answer that broke off before reaching the client.
+		if !a.failed(ctx, m, err, began || c.retryable(r, err), true) {
 			c.g.proxyError(w, r, a.err())
 			return false
 		}

@@ -67,4 +67,3 @@ func do(t *testing.T, method, url, cookie string) (*http.Response, string) {
 	}
 	return resp, strings.TrimSpace(string(b))
 }
-

@@ -105,7 +105,7 @@ type ajpRelay struct {
 	refused      bool  // and the answer was refused (101); nothing was written
 	committed    bool  // the status went to w (commit): the answer can no longer be taken back
 	clientFailed bool  // a write or flush to the client failed
-	status       int
+	status       int   // the answer's, written at commit
 	noContent    bool  // the client's answer has no content, whatever the backend sends
 	length       int64 // the answer's Content-Length, -1 when none
 	written      int64 // body bytes written to w

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -40,12 +41,14 @@ func (c *ajpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter,
 		// watcher per request; the reply timeout bounds the wait, as with mod_jk. (Were the
 		// server to end contexts when a client leaves, ctx would belong here.)
 		err := c.tr.Forward(context.Background(), m.spec.Address, r, info, rl)
-		if rl.started { // the backend answered: its request ends with the relay
+		began := rl.started
+		if began && !rl.unanswered(err) { // the backend answered: its request ends with the relay
 			m.b.inFlight.Add(-1)
 			return rl.finish(err)
 		}
-		// An AJP failure is retryable only when the request body is untouched (ajp.IsRetryable).
-		if !a.failed(ctx, m, err, c.retryable(r, err), true) {
+		// No answer: a failure before the reply, retryable only when the request body is
+		// untouched (ajp.IsRetryable), or an answer that broke off before reaching the client.
+		if !a.failed(ctx, m, err, began || c.retryable(r, err), true) {
 			c.g.proxyError(w, r, a.err())
 			return false
 		}
@@ -100,7 +103,9 @@ type ajpRelay struct {
 
 	started      bool  // WriteStatus was called: the backend answered
 	refused      bool  // and the answer was refused (101); nothing was written
+	committed    bool  // the status went to w (commit): the answer can no longer be taken back
 	clientFailed bool  // a write or flush to the client failed
+	status       int   // the answer's, written at commit
 	noContent    bool  // the client's answer has no content, whatever the backend sends
 	length       int64 // the answer's Content-Length, -1 when none
 	written      int64 // body bytes written to w
@@ -115,31 +120,59 @@ func (rl *ajpRelay) release() {
 
 func (rl *ajpRelay) Header() http.Header { return rl.w.Header() }
 
-// WriteStatus counts the answer and its sessions, then writes the status; the header fields
-// are in w.Header() already. A 101 is refused as ReverseProxy's ModifyResponse (checkUpgrade)
-// refused it: over AJP no protocol switch can be carried out.
+// WriteStatus takes the status; the header fields are in w.Header() already. The answer goes to
+// the client (commit) with its first body byte, a flush or its end, so that a backend that breaks
+// off before leaves nothing sent: another backend may answer instead (unanswered). A 101 is
+// refused, after its bookkeeping, as ReverseProxy's ModifyResponse (checkUpgrade) refused it: over
+// AJP no protocol switch can be carried out.
 func (rl *ajpRelay) WriteStatus(status int, length int64) error {
 	rl.started = true
-	h := rl.w.Header()
-	rl.s.answered(h, rl.m, rl.sid, rl.sticky, rl.cfg)
 	if status == http.StatusSwitchingProtocols {
+		h := rl.w.Header()
+		rl.s.answered(h, rl.m, rl.sid, rl.sticky, rl.cfg)
 		rl.refused = true
 		return refusedUpgrade(requestedUpgrade(rl.r.Header), upgradeType(h), false)
 	}
-	dropHopByHop(h)
-	rl.length = length
+	rl.status, rl.length = status, length
 	// RFC 9110: whatever the backend announces, these answers have no content for the client
 	// (Tomcat gives a 205 the length of the page it does not send).
 	rl.noContent = status == http.StatusNoContent || status == http.StatusResetContent ||
 		status == http.StatusNotModified || rl.r.Method == http.MethodHead
-	rl.w.WriteHeader(status)
 	return nil
+}
+
+// commit counts the answer and its sessions, drops its hop-by-hop fields and writes its status.
+func (rl *ajpRelay) commit() {
+	if rl.committed {
+		return
+	}
+	rl.committed = true
+	h := rl.w.Header()
+	rl.s.answered(h, rl.m, rl.sid, rl.sticky, rl.cfg)
+	dropHopByHop(h)
+	rl.w.WriteHeader(rl.status)
+}
+
+// unanswered reports whether an answer that began failed with err before any of it went to the
+// client, one that has content for the client (else the status was all of it), for a request
+// another backend may answer: of an idempotent method, without a body (so untouched), and not a
+// reply timeout (the backend may still be working: another would only wait as long). The
+// backend's fields are dropped, and the answer is as if it had not begun.
+func (rl *ajpRelay) unanswered(err error) bool {
+	if err == nil || rl.committed || rl.refused || rl.noContent || !idempotent(rl.r.Method) ||
+		(rl.r.Body != nil && rl.r.Body != http.NoBody) || errors.Is(err, ajp.ErrReplyTimeout) {
+		return false
+	}
+	clear(rl.w.Header())
+	rl.started = false
+	return true
 }
 
 // Write relays body bytes. Those of a status that has no body on the client's side (a 205:
 // Tomcat sends one, HTTP forbids it) are dropped, as ReverseProxy's copy ended there, and the
 // exchange reads on to its end.
 func (rl *ajpRelay) Write(p []byte) (int, error) {
+	rl.commit()
 	n, err := rl.w.Write(p)
 	rl.written += int64(n)
 	switch {
@@ -152,6 +185,7 @@ func (rl *ajpRelay) Write(p []byte) (int, error) {
 }
 
 func (rl *ajpRelay) Flush() error {
+	rl.commit()
 	var err error
 	switch f := rl.flusher.(type) {
 	case interface{ FlushError() error }:
@@ -172,6 +206,7 @@ func (rl *ajpRelay) Flush() error {
 func (rl *ajpRelay) finish(err error) (broken bool) {
 	switch {
 	case err == nil:
+		rl.commit() // an answer without a body
 		return false
 	case rl.refused:
 		clear(rl.w.Header()) // the backend's fields of the refused answer

@@ -167,6 +167,9 @@ func (ro *rollout) waitReady(ctx context.Context) error {
 		case <-ro.g.ctx.Done():
 			return errors.New("rollout stopped before the switch: the gateway is shutting down")
 		case <-pctx.Done():
+			if ctx.Err() != nil { // pctx ends with ctx too: select may have picked this case
+				return fmt.Errorf("rollout cancelled before the switch: %w", context.Cause(ctx))
+			}
 			return notReady()
 		case <-tick.C:
 		}

@@ -1,31 +1,37 @@
 #!/usr/bin/env bash
-# bench-gateway.sh — roll's gateway against Apache httpd + mod_jk and against Tomcat itself, in one run
-# on this machine, all on loopback:
+# bench-gateway.sh — roll's gateway against Apache httpd + mod_jk, nginx and Tomcat itself, in one
+# run on this machine, all on loopback:
 #
 #   scripts/bench-gateway.sh [ROUNDS] [DURATION]     # default 3 rounds of 10s runs
 #   scripts/bench-gateway.sh --http 5 10s            # also roll → Tomcat over HTTP
 #   scripts/bench-gateway.sh --profile 1 20s         # only roll (in-process, with pprof): where the CPU goes
 #
 # It builds roll (make build), starts two Tomcat 10.1 (own CATALINA_BASE, AJP with a secret, jvmRoute),
-# Apache + mod_jk (lb over both, sticky, ping_mode=CI) and `roll gateway` (AJP, set up through its admin
-# API), warms each up, then runs interleaved rounds of `wrk -t2 -c32 -d$DURATION --latency` on
-# /app/nosession.jsp, the order rotated every round. Each run records req/s, p50, p99 and CPU per request
-# of the front end's processes and of the JVMs (/proc/<pid>/stat). Then memory: RSS of roll and of
-# Apache while 1,000 keep-alive clients hammer them. It prints markdown tables of the medians and keeps
-# every raw output in $OUT. Everything it started is stopped on exit, by pid.
+# Apache + mod_jk twice (lb over both, sticky; one with ping_mode=CI, one with ping_mode=A), nginx
+# (HTTP to both Tomcats, keepalive 64) and `roll gateway` (AJP, set up through its admin API), warms
+# each up, then runs interleaved rounds of `wrk -t2 -c32 -d$DURATION --latency` on every page of
+# PAGES, the order of the front ends rotated every round. Each run records req/s, p50, p99 and CPU
+# per request of the front end's processes and of the JVMs (/proc/<pid>/stat). Then memory: RSS of
+# roll, Apache and nginx while 1,000 keep-alive clients hammer them. It prints markdown tables of the
+# medians and keeps every raw output in $OUT. Everything it started is stopped on exit, by pid.
 #
 # Environment (defaults):
 #   ROUNDS (3), DURATION (10s)   when not given as arguments
-#   WARMUP (5s)                  wrk run per front end before the rounds
-#   THREADS (2), CONNECTIONS (32), PAGE (/app/nosession.jsp)
+#   WARMUP (5s)                  wrk run per front end and page before the rounds
+#   THREADS (2), CONNECTIONS (32)
+#   PAGES (/app/nosession.jsp /app/hello.jsp)   nosession: no session; hello: a new HttpSession per
+#                                request (wrk keeps no cookies)
 #   HTTP_BACKENDS (0)            1 = --http: a second roll gateway, to Tomcat's HTTP connectors
 #   PROFILE (0)                  1 = --profile: scripts/bench/gwprof with pprof instead of the comparison
 #   MEM_CLIENTS (1000), MEM_SECONDS (20; 0 skips the memory part)
-#   APACHE_WORKERS (128)         the benchmarked Apache: 2 processes × 64 threads; the memory part adds
-#                                a second Apache with one worker per client
-#   JK_PING_MODE (CI)            mod_jk's ping_mode
+#   APACHE_WORKERS (128)         each benchmarked Apache: 2 processes × 64 threads; the memory part adds
+#                                a third Apache with one worker per client
+#   JK_PING_MODE (CI)            the ping_mode of the first mod_jk; the second always has A (it is
+#                                left out when JK_PING_MODE is A)
+#   NGINX (1)                    0 leaves nginx out
 #   TOMCAT_AJP_ATTRS ()          extra attributes of both Tomcats' AJP connector, e.g.
 #                                'maxThreads="4" minSpareThreads="4"'
+#   ROLL_ENV ()                  environment of the roll gateways, e.g. 'GOMAXPROCS=4'
 #   TOMCAT_HEAP (512m), OUT (build/bench/gateway-<time>), INSTALL (1: apt-get what is missing),
 #   SKIP_BUILD (0), KEEP_WORK (0: 1 keeps the temp dir with every config and log)
 #   HOLD (0)                     1 = start everything, print the URLs, measure nothing; Ctrl-C stops it
@@ -41,6 +47,8 @@ source "$BENCH_DIR/lib.sh"
 source "$BENCH_DIR/tomcat.sh"
 # shellcheck source=bench/apache.sh
 source "$BENCH_DIR/apache.sh"
+# shellcheck source=bench/nginx.sh
+source "$BENCH_DIR/nginx.sh"
 # shellcheck source=bench/roll.sh
 source "$BENCH_DIR/roll.sh"
 # shellcheck source=bench/measure.sh
@@ -67,7 +75,11 @@ DURATION=${args[1]:-${DURATION:-10s}}
 WARMUP=${WARMUP:-5s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
-PAGE=${PAGE:-/app/nosession.jsp}
+read -r -a PAGES <<<"${PAGES:-/app/nosession.jsp /app/hello.jsp}"
+((${#PAGES[@]})) || die "PAGES is empty"
+PAGE=${PAGES[0]}
+JK_PING_MODE=${JK_PING_MODE:-CI}
+NGINX=${NGINX:-1}
 MEM_CLIENTS=${MEM_CLIENTS:-1000}
 MEM_SECONDS=${MEM_SECONDS:-20}
 OUT=${OUT:-$ROOT/build/bench/gateway-$(date +%Y%m%d-%H%M%S)}
@@ -77,6 +89,7 @@ SECRET=bench-ajp-secret-$RANDOM$RANDOM
 # ------------------------------------------------------------------ what this machine needs
 install_missing() {
   local pkgs=(tomcat10 default-jre-headless apache2 libapache2-mod-jk wrk curl) missing=() p sudo=""
+  [[ $NGINX == 1 ]] && pkgs+=(nginx-light)
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   ((${#missing[@]})) || return 0
   [[ ${INSTALL:-1} == 1 ]] || die "missing packages: ${missing[*]} (install them, or run with INSTALL=1)"
@@ -104,7 +117,7 @@ cleanup() {
   local rc=$? pid pids=() i
   set +e
   for pid in $WRK_PID $HOLD_PID; do kill "$pid" 2>/dev/null; done
-  pids=("${ROLL_PIDS[@]}" "${APACHE_PIDS[@]}" "${TOMCAT_PIDS[@]}")
+  pids=("${ROLL_PIDS[@]}" "${APACHE_PIDS[@]}" "${NGINX_PIDS[@]}" "${TOMCAT_PIDS[@]}")
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${pids[@]}"; do
     for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -153,13 +166,27 @@ if [[ $PROFILE == 1 ]]; then
   exit 0
 fi
 APACHE_WORKERS=${APACHE_WORKERS:-128}
-apache_start mod_jk "$APACHE_PORT" "$APACHE_WORKERS" "$SECRET" "tomcat1:$AJP1" "tomcat2:$AJP2"
+apache_start mod_jk "$APACHE_PORT" "$APACHE_WORKERS" "$JK_PING_MODE" "$SECRET" "tomcat1:$AJP1" "tomcat2:$AJP2"
 wait_http "http://127.0.0.1:$APACHE_PORT$PAGE" 30 "${APACHE_PIDS[mod_jk]}" ||
   die "apache + mod_jk does not serve $PAGE; see $WORK/mod_jk/logs"
+FRONT_ENDS=(tomcat mod_jk)
+if [[ $JK_PING_MODE != A ]]; then
+  APACHE_A_PORT=$(free_port)
+  apache_start mod_jk-a "$APACHE_A_PORT" "$APACHE_WORKERS" A "$SECRET" "tomcat1:$AJP1" "tomcat2:$AJP2"
+  wait_http "http://127.0.0.1:$APACHE_A_PORT$PAGE" 30 "${APACHE_PIDS[mod_jk-a]}" ||
+    die "apache + mod_jk (ping_mode=A) does not serve $PAGE; see $WORK/mod_jk-a/logs"
+  FRONT_ENDS+=(mod_jk-a)
+fi
+if [[ $NGINX == 1 ]]; then
+  NGINX_PORT=$(free_port)
+  nginx_start nginx "$NGINX_PORT" "$HTTP1" "$HTTP2"
+  wait_http "http://127.0.0.1:$NGINX_PORT$PAGE" 30 "${NGINX_PIDS[nginx]}" ||
+    die "nginx does not serve $PAGE; see $WORK/nginx/logs"
+  FRONT_ENDS+=(nginx)
+fi
 roll_start roll "$ROLL_PORT" "$ROLL_ADMIN"
 roll_register "$ROLL_ADMIN" ajp "$SECRET" "tomcat1:$AJP1" "tomcat2:$AJP2"
-
-FRONT_ENDS=(tomcat mod_jk roll)
+FRONT_ENDS+=(roll)
 if [[ $HTTP_BACKENDS == 1 ]]; then
   ROLL_HTTP_PORT=$(free_port) ROLL_HTTP_ADMIN=$(free_port)
   roll_start roll-http "$ROLL_HTTP_PORT" "$ROLL_HTTP_ADMIN"
@@ -177,7 +204,7 @@ check_balanced() {
   done
   [[ $routes == *tomcat1* && $routes == *tomcat2* ]] || log "warning: $1 answered only from:$routes"
 }
-for fe in mod_jk roll ${ROLL_HTTP_PORT:+roll-http}; do check_balanced "$fe"; done
+for fe in "${FRONT_ENDS[@]:1}"; do check_balanced "$fe"; done
 
 describe_machine >"$OUT/machine.txt"
 log "machine: $(head -1 "$OUT/machine.txt")"
@@ -191,26 +218,31 @@ if [[ ${HOLD:-0} == 1 ]]; then # everything up, nothing measured: for poking by 
 fi
 
 # ------------------------------------------------------------------ warm-up and interleaved rounds
-for fe in "${FRONT_ENDS[@]}"; do
-  for r in 0 1; do # direct Tomcat alternates between the two JVMs: warm both
-    log "warm-up: $fe ($WARMUP)"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$(fe_url "$fe" "$r")" >"$OUT/warmup-$fe-$r.txt" 2>&1
-    [[ $fe == tomcat ]] || break
+for PAGE in "${PAGES[@]}"; do
+  for fe in "${FRONT_ENDS[@]}"; do
+    for r in 0 1; do # direct Tomcat alternates between the two JVMs: warm both
+      log "warm-up: $fe $PAGE ($WARMUP)"
+      wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$(fe_url "$fe" "$r")" >"$OUT/warmup-$fe-$(page_name)-$r.txt" 2>&1
+      [[ $fe == tomcat ]] || break
+    done
   done
 done
 
-printf 'round\tfront_end\tlabel\treq_s\tp50_ms\tp99_ms\tfront_us\ttomcat_us\terrors\tothers_pct\trequests\n' >"$OUT/runs.tsv"
+printf 'round\tpage\tfront_end\tlabel\treq_s\tp50_ms\tp99_ms\tfront_us\ttomcat_us\terrors\tothers_pct\trequests\n' >"$OUT/runs.tsv"
 n=${#FRONT_ENDS[@]}
 for ((r = 1; r <= ROUNDS; r++)); do
-  for ((k = 0; k < n; k++)); do
-    run_once "${FRONT_ENDS[$(((r - 1 + k) % n))]}" "$r"
+  for PAGE in "${PAGES[@]}"; do
+    for ((k = 0; k < n; k++)); do
+      run_once "${FRONT_ENDS[$(((r - 1 + k) % n))]}" "$r"
+    done
   done
 done
+PAGE=${PAGES[0]}
 
 {
   echo "### Throughput, latency and CPU: medians of $ROUNDS rounds"
   echo
-  echo "\`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency\` on \`$PAGE\`, order rotated every round."
+  echo "\`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency\` on each page, the order of the front ends rotated every round."
   echo
   awk -f "$BENCH_DIR/summary.awk" "$OUT/runs.tsv"
 } >"$OUT/results.md"
@@ -221,16 +253,16 @@ if ((MEM_SECONDS > 0)); then
     echo
     echo "### Memory with $MEM_CLIENTS concurrent keep-alive clients"
     echo
-    echo "\`wrk -t$THREADS -c$MEM_CLIENTS -d${MEM_SECONDS}s\`, sampled every second; Apache sums its processes."
+    echo "\`wrk -t$THREADS -c$MEM_CLIENTS -d${MEM_SECONDS}s\` on $PAGE, sampled every second; Apache and nginx sum their processes."
     echo
     echo "| front end | RSS before MiB | RSS peak MiB | PSS peak MiB | RSS after MiB | open fds peak | client conns peak | req/s | p99 ms | failed requests |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    for fe in roll mod_jk ${ROLL_HTTP_PORT:+roll-http}; do memory_once "$fe"; done
+    for fe in "${FRONT_ENDS[@]:1}"; do memory_once "$fe"; done
     # The benchmarked Apache has 128 workers and cannot hold MEM_CLIENTS busy clients; one
     # with a worker (and a pooled AJP connection) per client is the fair comparison.
     if ((MEM_CLIENTS > APACHE_WORKERS)); then
       APACHE_WIDE_PORT=$(free_port)
-      apache_start mod_jk-wide "$APACHE_WIDE_PORT" "$MEM_CLIENTS" "$SECRET" "tomcat1:$AJP1" "tomcat2:$AJP2"
+      apache_start mod_jk-wide "$APACHE_WIDE_PORT" "$MEM_CLIENTS" "$JK_PING_MODE" "$SECRET" "tomcat1:$AJP1" "tomcat2:$AJP2"
       wait_http "$(fe_url mod_jk-wide 0)" 30 "${APACHE_PIDS[mod_jk-wide]}" ||
         die "the wide apache + mod_jk does not serve $PAGE; see $WORK/mod_jk-wide/logs"
       memory_once mod_jk-wide

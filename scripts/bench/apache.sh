@@ -1,24 +1,23 @@
 # shellcheck shell=bash
 # apache.sh — the incumbent for scripts/bench-gateway.sh: a private Apache httpd 2.4 (event MPM)
 # with mod_jk balancing /app/* over both Tomcats by AJP13, sticky on jvmRoute, with the connector
-# secret and ping_mode=CI (CPing on connect and on idle connections, not per request; JK_PING_MODE
-# changes it). It reads nothing under /etc/apache2. Sourced, never run; needs lib.sh.
+# secret and a ping_mode: CI (CPing on connect and on idle connections, not per request) or A (a
+# CPing before every request too). It reads nothing under /etc/apache2. Sourced, never run; needs
+# lib.sh.
 
 APACHE_BIN=${APACHE_BIN:-/usr/sbin/apache2}
 APACHE_MODULES=${APACHE_MODULES:-/usr/lib/apache2/modules}
-# CI is what the benchmark is about; A (a CPing before every request too) is how the earlier
-# measurements quoted in docs/benchmarks.md ran mod_jk.
-JK_PING_MODE=${JK_PING_MODE:-CI}
 
-declare -A APACHE_PIDS
+declare -A APACHE_PIDS APACHE_PING
 
-# apache_start NAME PORT WORKERS SECRET ROUTE:AJP_PORT...: writes the configuration of instance
-# NAME under $WORK/NAME, checks it, and starts httpd in the foreground of a background job; the
-# parent's pid goes to APACHE_PIDS[NAME]. WORKERS is rounded up to processes of 64 threads, and
-# mod_jk keeps one pooled AJP connection per thread.
+# apache_start NAME PORT WORKERS PING_MODE SECRET ROUTE:AJP_PORT...: writes the configuration of
+# instance NAME under $WORK/NAME, checks it, and starts httpd in the foreground of a background
+# job; the parent's pid goes to APACHE_PIDS[NAME]. WORKERS is rounded up to processes of 64
+# threads, and mod_jk keeps one pooled AJP connection per thread.
 apache_start() {
-  local name=$1 port=$2 procs=$((($3 + 63) / 64)) secret=$4 dir="$WORK/$1" members="" m
-  shift 4
+  local name=$1 port=$2 procs=$((($3 + 63) / 64)) ping=$4 secret=$5 dir="$WORK/$1" members="" m
+  shift 5
+  APACHE_PING[$name]=$ping
   mkdir -p "$dir"/{logs,run}
   {
     echo "# written by scripts/bench-gateway.sh: one lb worker over the Tomcats"
@@ -27,7 +26,7 @@ apache_start() {
     echo "worker.member.host=127.0.0.1"
     echo "worker.member.secret=$secret"
     echo "worker.member.lbfactor=1"
-    echo "worker.member.ping_mode=$JK_PING_MODE"
+    echo "worker.member.ping_mode=$ping"
     echo "worker.member.ping_timeout=10000"
     echo "worker.member.socket_connect_timeout=2000"
     echo "worker.member.connection_pool_timeout=600"
@@ -88,7 +87,7 @@ EOF
   # -DFOREGROUND keeps the parent our child: SIGTERM to it stops its workers too.
   "$APACHE_BIN" -f "$dir/httpd.conf" -DFOREGROUND >"$dir/logs/console.log" 2>&1 </dev/null &
   APACHE_PIDS[$name]=$!
-  log "apache + mod_jk $name: pid $! on 127.0.0.1:$port, $procs processes × 64 threads"
+  log "apache + mod_jk $name: pid $! on 127.0.0.1:$port, $procs processes × 64 threads, ping_mode=$ping"
 }
 
 # apache_pids NAME: the parent and its worker processes, for memory and descriptor counts.

@@ -1,15 +1,16 @@
 # shellcheck shell=bash
 # measure.sh — one measured run of scripts/bench-gateway.sh, and what it knows about each front end:
 # its URL, its processes, their CPU and memory. Sourced, never run; needs lib.sh and the ports and
-# pids the main script set (HTTP1 HTTP2 APACHE_PORT APACHE_WIDE_PORT ROLL_PORT ROLL_HTTP_PORT,
-# TOMCAT_PIDS APACHE_PIDS ROLL_PIDS) and OUT.
+# pids the main script set (HTTP1 HTTP2 APACHE_PORT APACHE_A_PORT APACHE_WIDE_PORT NGINX_PORT
+# ROLL_PORT ROLL_HTTP_PORT, TOMCAT_PIDS APACHE_PIDS NGINX_PIDS ROLL_PIDS), PAGE and OUT.
 
 # fe_label FRONT_END: how the tables name it.
 fe_label() {
   case $1 in
   tomcat) echo "direct Tomcat HTTP" ;;
-  mod_jk) echo "Apache + mod_jk (AJP, ping_mode=$JK_PING_MODE)" ;;
+  mod_jk | mod_jk-a) echo "Apache + mod_jk (AJP, ping_mode=${APACHE_PING[$1]})" ;;
   mod_jk-wide) echo "Apache + mod_jk, $MEM_CLIENTS workers" ;;
+  nginx) echo "nginx → HTTP (keepalive 64)" ;;
   roll) echo "roll gateway (AJP)" ;;
   roll-http) echo "roll gateway (HTTP to Tomcat)" ;;
   esac
@@ -21,7 +22,9 @@ fe_port() {
   case $1 in
   tomcat) (($2 % 2)) && echo "$HTTP1" || echo "$HTTP2" ;;
   mod_jk) echo "$APACHE_PORT" ;;
+  mod_jk-a) echo "$APACHE_A_PORT" ;;
   mod_jk-wide) echo "$APACHE_WIDE_PORT" ;;
+  nginx) echo "$NGINX_PORT" ;;
   roll) echo "$ROLL_PORT" ;;
   roll-http) echo "$ROLL_HTTP_PORT" ;;
   esac
@@ -29,10 +32,14 @@ fe_port() {
 
 fe_url() { echo "http://127.0.0.1:$(fe_port "$1" "$2")$PAGE"; }
 
+# page_name: the measured page without its path, for file names and logs.
+page_name() { local p=${PAGE##*/}; echo "${p%.*}"; }
+
 # fe_pids FRONT_END: the processes that are the front end (none for direct Tomcat).
 fe_pids() {
   case $1 in
   mod_jk*) apache_pids "$1" ;;
+  nginx) nginx_pids "$1" ;;
   roll | roll-http) echo "${ROLL_PIDS[$1]}" ;;
   esac
 }
@@ -42,6 +49,7 @@ fe_ticks() {
   case $1 in
   tomcat) echo 0 ;;
   mod_jk*) tree_ticks "${APACHE_PIDS[$1]}" ;;
+  nginx) tree_ticks "${NGINX_PIDS[$1]}" ;;
   *) cpu_ticks "${ROLL_PIDS[$1]}" ;;
   esac
 }
@@ -60,7 +68,7 @@ per_request() { awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f",
 # that CPU taken by anything else during the run (other people's work on a shared machine) shows in
 # the others_pct column.
 run_once() {
-  local fe=$1 round=$2 out="$OUT/run-$2-$1.txt" f0 f1 j0 j1 s0 s1 b0 b1 t0 t1 wu ws
+  local fe=$1 round=$2 out="$OUT/run-$2-$1-$(page_name).txt" f0 f1 j0 j1 s0 s1 b0 b1 t0 t1 wu ws
   local reqs rps p50 p99 errs front_us tomcat_us others
   read -r b0 t0 < <(machine_ticks)
   f0=$(fe_ticks "$fe") j0=$(jvm_ticks) s0=$(softirq_ticks)
@@ -75,9 +83,9 @@ run_once() {
   tomcat_us=$(per_request $((j1 - j0)) "$reqs")
   others=$(awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) -v f=$((f1 - f0)) -v j=$((j1 - j0)) -v s=$((s1 - s0)) -v w="$wu $ws" -v hz="$CLK_TCK" '
     BEGIN { split(w, x, " "); o = b - f - j - s - (x[1] + x[2]) * hz; if (o < 0) o = 0; printf "%.0f", (t > 0) ? 100 * o / t : 0 }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$fe" "$(fe_label "$fe")" "$rps" "$p50" "$p99" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$PAGE" "$fe" "$(fe_label "$fe")" "$rps" "$p50" "$p99" \
     "$front_us" "$tomcat_us" "$errs" "$others" "$reqs" >>"$OUT/runs.tsv"
-  log "round $round $(printf '%-10s' "$fe") $rps req/s  p50 ${p50}ms  p99 ${p99}ms  front ${front_us}µs/req  tomcat ${tomcat_us}µs/req  failed $errs  others ${others}%"
+  log "round $round $(page_name) $(printf '%-10s' "$fe") $rps req/s  p50 ${p50}ms  p99 ${p99}ms  front ${front_us}µs/req  tomcat ${tomcat_us}µs/req  failed $errs  others ${others}%"
 }
 
 # mib KIB: KiB as MiB with one decimal.
@@ -131,6 +139,7 @@ describe_machine() {
   echo "roll: $("$WORK/bin/roll" --version 2>/dev/null || echo unknown) ($(go version 2>/dev/null | awk '{print $3}'))"
   echo "tomcat: $(dpkg-query -W -f='${Version}' tomcat10 2>/dev/null), $(java -version 2>&1 | head -1)"
   echo "apache: $("$APACHE_BIN" -v | awk -F': ' '/version/{print $2}'), mod_jk $(dpkg-query -W -f='${Version}' libapache2-mod-jk 2>/dev/null)"
+  echo "nginx: $("$NGINX_BIN" -v 2>&1 | awk -F/ '{print $2}')"
   echo "wrk: $(dpkg-query -W -f='${Version}' wrk 2>/dev/null)"
   echo "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 }

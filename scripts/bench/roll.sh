@@ -8,11 +8,13 @@ declare -A ROLL_PIDS
 
 # roll_start NAME PORT ADMIN_PORT: starts $WORK/bin/roll as gateway NAME in the background, with
 # its state file under $WORK/NAME; its pid goes to ROLL_PIDS[NAME]. Logs only warnings: the
-# gateway writes nothing per request unless --access-log.
+# gateway writes nothing per request unless --access-log. ROLL_ENV ('GOMAXPROCS=4 GOGC=200') is
+# its environment's additions.
 roll_start() {
-  local name=$1 port=$2 admin=$3 dir="$WORK/$1"
+  local name=$1 port=$2 admin=$3 dir="$WORK/$1" extra=()
   mkdir -p "$dir"
-  "$WORK/bin/roll" gateway --listen "127.0.0.1:$port" --admin "127.0.0.1:$admin" \
+  read -r -a extra <<<"${ROLL_ENV:-}"
+  env "${extra[@]}" "$WORK/bin/roll" gateway --listen "127.0.0.1:$port" --admin "127.0.0.1:$admin" \
     --admin-token "$ROLL_TOKEN" --state "$dir/state.json" --log-level warn \
     >"$dir/gateway.log" 2>&1 </dev/null &
   # shellcheck disable=SC2034 # read by the main script and measure.sh

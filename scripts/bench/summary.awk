@@ -1,22 +1,24 @@
-# summary.awk — the markdown table of scripts/bench-gateway.sh: one row per front end, the median
-# of its runs for every column, and each front end's throughput against Apache + mod_jk.
+# summary.awk — the markdown tables of scripts/bench-gateway.sh: per page, one row per front end,
+# the median of its runs for every column, and its throughput against Apache + mod_jk (both
+# ping modes) and nginx; then the lines that set roll against issue 8's goals.
 # Input: the runs.tsv the script writes (tab-separated, with a header line):
-#   round  front_end  label  req_s  p50_ms  p99_ms  front_us  tomcat_us  errors  others_pct  requests
-# A second table keeps only the quiet runs, those where the rest of the machine took at most
-# QUIET percent (default 5) of its CPU: on a shared machine they show the front ends undisturbed.
+#   round  page  front_end  label  req_s  p50_ms  p99_ms  front_us  tomcat_us  errors  others_pct  requests
+# A second table per page keeps only the quiet runs, those where the rest of the machine took at
+# most QUIET percent (default 5) of its CPU: on a shared machine they show the front ends undisturbed.
 # Portable awk (Debian's mawk has no asort).
 
 BEGIN { FS = "\t"; if (QUIET == "") QUIET = 5 }
 NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 {
-	fe = $col["front_end"]
+	pg = $col["page"]; fe = $col["front_end"]
+	if (!(pg in seen)) { seen[pg] = 1; pages[++np] = pg }
 	if (!(fe in label)) { order[++n] = fe; label[fe] = $col["label"] }
-	add(fe)
-	if ($col["others_pct"] + 0 <= QUIET) add("quiet:" fe)
-	errors[fe] += $col["errors"]
+	add(pg SUBSEP fe)
+	if ($col["others_pct"] + 0 <= QUIET) add("quiet" SUBSEP pg SUBSEP fe)
+	errors[pg, fe] += $col["errors"]
 }
 
-# add records the current line as one more run of key (a front end, or "quiet:" and a front end).
+# add records the current line as one more run of key (page and front end, quiet or not).
 function add(key,    k) {
 	k = ++runs[key]
 	v[key, "req_s", k] = $col["req_s"]
@@ -28,11 +30,11 @@ function add(key,    k) {
 	v[key, "others_pct", k] = $col["others_pct"]
 }
 
-# median of the runs of front end fe for one column; "-" when the column does not apply.
-function median(fe, name,    i, j, m, t, a) {
-	m = runs[fe]
-	if (v[fe, name, 1] == "-") return "-"
-	for (i = 1; i <= m; i++) a[i] = v[fe, name, i] + 0
+# median of the runs of key for one column; "-" when the column does not apply or key has no runs.
+function median(key, name,    i, j, m, t, a) {
+	m = runs[key]
+	if (m == 0 || v[key, name, 1] == "-") return "-"
+	for (i = 1; i <= m; i++) a[i] = v[key, name, i] + 0
 	for (i = 2; i <= m; i++) {
 		t = a[i]
 		for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]
@@ -43,47 +45,62 @@ function median(fe, name,    i, j, m, t, a) {
 
 function fmt(x, digits) { return (x == "-") ? "–" : sprintf("%." digits "f", x) }
 
-END {
-	for (i = 1; i <= n; i++) {
-		fe = order[i]
-		rps[fe] = median(fe, "req_s"); p99[fe] = median(fe, "p99_ms")
-	}
-	print "| front end | runs | req/s | p50 ms | p99 ms | front end CPU µs/req | Tomcat CPU µs/req | total CPU µs/req | req/s ÷ mod_jk | failed requests | others' CPU % |"
-	print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-	for (i = 1; i <= n; i++) {
-		fe = order[i]
-		ratio = ("mod_jk" in rps && rps["mod_jk"] > 0) ? sprintf("%.2f", rps[fe] / rps["mod_jk"]) : "–"
-		printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %d | %s |\n", label[fe], runs[fe],
-			fmt(rps[fe], 0), fmt(median(fe, "p50_ms"), 2), fmt(p99[fe], 2),
-			fmt(median(fe, "front_us"), 0), fmt(median(fe, "tomcat_us"), 0), fmt(median(fe, "total_us"), 0),
-			ratio, errors[fe], fmt(median(fe, "others_pct"), 0)
-	}
-	if (("roll" in rps) && ("mod_jk" in rps) && rps["mod_jk"] > 0) {
-		print ""
-		printf "roll ÷ mod_jk: throughput %.2f× (goal ≥ 2×), p99 %.2f ms vs %.2f ms (goal: lower)", \
-			rps["roll"] / rps["mod_jk"], p99["roll"], p99["mod_jk"]
-		if ("tomcat" in rps && rps["tomcat"] > 0) printf "; roll reaches %.0f%% of direct Tomcat's req/s", 100 * rps["roll"] / rps["tomcat"]
-		print "."
-	}
-	quiet_table()
+# ratio of the median req/s of front end a to b's on one page (prefix: "" or "quiet" SUBSEP).
+function ratio(prefix, pg, a, b,    x, y) {
+	x = median(prefix pg SUBSEP a, "req_s"); y = median(prefix pg SUBSEP b, "req_s")
+	return (x == "-" || y == "-" || y == 0) ? "–" : sprintf("%.2f", x / y)
 }
 
-# quiet_table prints the medians of the quiet runs, when every front end has some.
-function quiet_table(    i, fe, q, ratio) {
-	for (i = 1; i <= n; i++) if (runs["quiet:" order[i]] == 0) {
+# table prints one page's rows, of every run (prefix "") or of the quiet runs only.
+function table(prefix, pg,    i, fe, k) {
+	print "| front end | runs | req/s | p50 ms | p99 ms | front end CPU µs/req | Tomcat CPU µs/req | total CPU µs/req | ÷ mod_jk CI | ÷ mod_jk A | ÷ nginx | failed requests | others' CPU % |"
+	print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for (i = 1; i <= n; i++) {
+		fe = order[i]; k = prefix pg SUBSEP fe
+		if (runs[k] == 0) continue
+		printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", label[fe], runs[k],
+			fmt(median(k, "req_s"), 0), fmt(median(k, "p50_ms"), 2), fmt(median(k, "p99_ms"), 2),
+			fmt(median(k, "front_us"), 0), fmt(median(k, "tomcat_us"), 0), fmt(median(k, "total_us"), 0),
+			ratio(prefix, pg, fe, "mod_jk"), ratio(prefix, pg, fe, "mod_jk-a"), ratio(prefix, pg, fe, "nginx"),
+			(prefix == "") ? errors[pg, fe] + 0 : "–", fmt(median(k, "others_pct"), 0)
+	}
+}
+
+# goals prints roll against issue 8's goals on one page.
+function goals(pg,    r, m) {
+	r = pg SUBSEP "roll"; m = pg SUBSEP "mod_jk"
+	if (runs[r] == 0 || runs[m] == 0) return
+	print ""
+	printf "Goals on %s: roll → AJP %s× mod_jk CI (≥ 1.2), %s× mod_jk A (≥ 1.5); ", pg,
+		ratio("", pg, "roll", "mod_jk"), ratio("", pg, "roll", "mod_jk-a")
+	printf "roll CPU %s µs/req (≤ 45); Tomcat behind roll %s µs/req vs %s behind mod_jk CI; ",
+		fmt(median(r, "front_us"), 0), fmt(median(r, "tomcat_us"), 0), fmt(median(m, "tomcat_us"), 0)
+	printf "p99 %s ms vs mod_jk CI %s ms", fmt(median(r, "p99_ms"), 2), fmt(median(m, "p99_ms"), 2)
+	if (runs[pg SUBSEP "roll-http"] > 0 && runs[pg SUBSEP "nginx"] > 0)
+		printf "; roll → HTTP %s× nginx (≥ 0.8)", ratio("", pg, "roll-http", "nginx")
+	print "."
+}
+
+END {
+	for (p = 1; p <= np; p++) {
+		pg = pages[p]
+		print "#### " pg
 		print ""
-		printf "Not every front end had a run with others' CPU ≤ %d%%: no quiet-runs table.\n", QUIET
+		table("", pg)
+		goals(pg)
+		quiet_table(pg)
+		print ""
+	}
+}
+
+# quiet_table prints the medians of the quiet runs of one page, when every front end has some.
+function quiet_table(pg,    i) {
+	for (i = 1; i <= n; i++) if (runs["quiet" SUBSEP pg SUBSEP order[i]] == 0) {
+		print ""
+		printf "Not every front end had a run with others' CPU ≤ %d%% on %s: no quiet-runs table.\n", QUIET, pg
 		return
 	}
 	print ""
 	printf "Only the runs where others' CPU was ≤ %d%%:\n\n", QUIET
-	print "| front end | quiet runs | req/s | p50 ms | p99 ms | front end CPU µs/req | Tomcat CPU µs/req | total CPU µs/req | req/s ÷ mod_jk |"
-	print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-	for (i = 1; i <= n; i++) {
-		fe = order[i]; q = "quiet:" fe
-		ratio = sprintf("%.2f", median(q, "req_s") / median("quiet:mod_jk", "req_s"))
-		printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", label[fe], runs[q],
-			fmt(median(q, "req_s"), 0), fmt(median(q, "p50_ms"), 2), fmt(median(q, "p99_ms"), 2),
-			fmt(median(q, "front_us"), 0), fmt(median(q, "tomcat_us"), 0), fmt(median(q, "total_us"), 0), ratio
-	}
+	table("quiet" SUBSEP, pg)
 }

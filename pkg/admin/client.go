@@ -163,6 +163,15 @@ func (c *Client) RecordDeploy(ctx context.Context, rec DeployRecord) error {
 	return c.call(ctx, http.MethodPost, p+"/deploys", rec, nil, true)
 }
 
+// Handoff answers a rollout's StepHandoff event: the old containers stopped, or abort.
+func (c *Client) Handoff(ctx context.Context, service string, reply HandoffReply) error {
+	p, err := servicePath(service, "answering a handoff")
+	if err != nil {
+		return err
+	}
+	return c.call(ctx, http.MethodPost, p+"/handoff", reply, nil, true)
+}
+
 func servicePath(service, doing string) (string, error) {
 	if service == "" {
 		return "", withSentinel(ErrInvalid, "%s: no service name given", doing)

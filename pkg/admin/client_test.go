@@ -141,6 +141,7 @@ func TestClientRefusesEmptyNames(t *testing.T) {
 		"RemoveBackend": c.RemoveBackend(t.Context(), "", "x"),
 		"Deploys":       func() error { _, err := c.Deploys(t.Context(), ""); return err }(),
 		"RecordDeploy":  c.RecordDeploy(t.Context(), DeployRecord{ID: "x"}),
+		"Handoff":       c.Handoff(t.Context(), "", HandoffReply{Rollout: "x"}),
 		"Rollout":       func() error { _, err := c.Rollout(t.Context(), "", rolloutReq, nil); return err }(),
 	}
 	for method, err := range checks {

@@ -16,6 +16,7 @@ const (
 	DefaultRecoverAfter    = 30 * time.Second
 	DefaultDrainMode       = DrainSessions
 	DefaultDrainTimeout    = 10 * time.Minute
+	DefaultHandoffHold     = 15 * time.Second  // users wait this long at most while the old container stops
 	DefaultReadyTimeout    = 120 * time.Second // a JVM and its webapp may take a while
 	DefaultReadyInterval   = time.Second
 	DefaultWeight          = 1
@@ -50,12 +51,17 @@ const (
 	DrainSessions DrainMode = "sessions"
 	// DrainRequests waits until nothing is in flight.
 	DrainRequests DrainMode = "requests"
+	// DrainHandoff moves the old backends' sessions to the new ones: once nothing is in flight
+	// there, their sticky requests are held, the deploy stops the old containers (which write
+	// their sessions to a store the new ones read), and the requests go on to the new backends.
+	// A handoff that cannot be done falls back to DrainSessions.
+	DrainHandoff DrainMode = "handoff"
 )
 
 func (m DrainMode) String() string { return string(m) }
 
 // Valid reports whether m is one of the known modes.
-func (m DrainMode) Valid() bool { return m == DrainSessions || m == DrainRequests }
+func (m DrainMode) Valid() bool { return m == DrainSessions || m == DrainRequests || m == DrainHandoff }
 
 // Outcome is how a deploy ended, in a DeployRecord and in roll's result.
 type Outcome string

@@ -25,6 +25,8 @@ type fakeService struct {
 	rollout func(ctx context.Context, service string, req RolloutRequest, progress func(RolloutEvent)) (RolloutResult, error)
 	// lastPut is the last spec PutService accepted.
 	lastPut ServiceSpec
+	// handoffs are the replies Handoff accepted.
+	handoffs []HandoffReply
 }
 
 type fakeEntry struct {
@@ -291,6 +293,24 @@ func (f *fakeService) RecordDeploy(_ context.Context, rec DeployRecord) error {
 		return fmt.Errorf("deploy record of %q: id and outcome are required: %w", rec.Service, ErrInvalid)
 	}
 	f.deploys[rec.Service] = append([]DeployRecord{rec}, f.deploys[rec.Service]...)
+	return nil
+}
+
+// Handoff records the reply; the fake runs no rollout that could wait for one, so a reply
+// for a service that has none is what the gateway answers too: a conflict.
+func (f *fakeService) Handoff(_ context.Context, service string, reply HandoffReply) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter(); err != nil {
+		return err
+	}
+	if _, err := f.entry(service); err != nil {
+		return err
+	}
+	if reply.Rollout == "" {
+		return fmt.Errorf("handoff reply of %q names no rollout: %w", service, ErrInvalid)
+	}
+	f.handoffs = append(f.handoffs, reply)
 	return nil
 }
 

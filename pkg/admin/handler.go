@@ -86,6 +86,7 @@ func (h *handler) routes() {
 		{"PATCH /v1/services/{svc}/backends/{name}", h.updateBackend},
 		{"DELETE /v1/services/{svc}/backends/{name}", h.removeBackend},
 		{"POST /v1/services/{svc}/rollout", h.rollout},
+		{"POST /v1/services/{svc}/handoff", h.handoff},
 		{"GET /v1/services/{svc}/deploys", h.listDeploys},
 		{"POST /v1/services/{svc}/deploys", h.recordDeploy},
 		{"GET /healthz", h.healthz},

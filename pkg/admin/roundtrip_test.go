@@ -22,6 +22,7 @@ type api interface {
 	Rollout(ctx context.Context, service string, req RolloutRequest, progress func(RolloutEvent)) (RolloutResult, error)
 	Deploys(ctx context.Context, service string) ([]DeployRecord, error)
 	RecordDeploy(ctx context.Context, rec DeployRecord) error
+	Handoff(ctx context.Context, service string, reply HandoffReply) error
 }
 
 // local offers a Service as an api, as the handler shows it: without secrets.
@@ -52,6 +53,9 @@ func (l local) RemoveBackend(ctx context.Context, svc, b string) error {
 }
 func (l local) RecordDeploy(ctx context.Context, rec DeployRecord) error {
 	return l.svc.RecordDeploy(ctx, rec)
+}
+func (l local) Handoff(ctx context.Context, svc string, reply HandoffReply) error {
+	return l.svc.Handoff(ctx, svc, reply)
 }
 
 func (l local) AddBackend(ctx context.Context, svc string, spec BackendSpec) (BackendStatus, error) {
@@ -108,6 +112,9 @@ var calls = []call{
 	{"RecordDeploy", func(ctx context.Context, a api) (any, error) {
 		return nil, a.RecordDeploy(ctx, DeployRecord{ID: "d2", Service: "app", Started: fixedTime, Outcome: "failed", Message: "not ready"})
 	}},
+	{"Handoff", func(ctx context.Context, a api) (any, error) {
+		return nil, a.Handoff(ctx, "app", HandoffReply{Rollout: "d1", Stopped: []string{"app-1"}})
+	}},
 }
 
 // TestRoundTrip: every method through Client → Handler → Service gives what
@@ -125,7 +132,8 @@ func TestRoundTrip(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("through the wire:\n%#v\nin process:\n%#v", got, want)
 			}
-			if !reflect.DeepEqual(remote.statuses(), direct.statuses()) || !reflect.DeepEqual(remote.deploys, direct.deploys) {
+			if !reflect.DeepEqual(remote.statuses(), direct.statuses()) || !reflect.DeepEqual(remote.deploys, direct.deploys) ||
+				!reflect.DeepEqual(remote.handoffs, direct.handoffs) {
 				t.Errorf("the Service's state differs after the call through the wire")
 			}
 		})

@@ -16,6 +16,8 @@ type Service interface {
 	// Rollout runs a whole rollout, calling progress for every acknowledgement.
 	// Cancelling ctx before the switch removes the new backends; after the switch it has no effect.
 	Rollout(ctx context.Context, service string, req RolloutRequest, progress func(RolloutEvent)) (RolloutResult, error)
+	// Handoff answers the StepHandoff event of a running rollout (DrainHandoff).
+	Handoff(ctx context.Context, service string, reply HandoffReply) error
 	Deploys(ctx context.Context, service string) ([]DeployRecord, error)
 	RecordDeploy(ctx context.Context, rec DeployRecord) error
 }

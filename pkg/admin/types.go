@@ -125,9 +125,17 @@ type HealthSpec struct {
 
 // DrainSpec says when an old backend counts as drained.
 type DrainSpec struct {
-	// Mode is DrainSessions (the default) or DrainRequests.
+	// Mode is DrainSessions (the default), DrainRequests or DrainHandoff.
 	Mode    DrainMode `json:"mode,omitempty"`
 	Timeout Duration  `json:"timeout,omitempty"`
+	// Check is, in DrainHandoff mode, a path every old backend must answer with a 2xx before
+	// its sessions are handed off (the app's word that its session store is reachable); empty:
+	// no check.
+	Check string `json:"check,omitempty"`
+	// Hold bounds, in DrainHandoff mode, how long the old backends' sticky requests are held
+	// while their containers stop; past it the handoff is given up for the sticky drain.
+	// Default DefaultHandoffHold.
+	Hold Duration `json:"hold,omitempty"`
 }
 
 // BackendSpec is one backend of a service.
@@ -138,6 +146,9 @@ type BackendSpec struct {
 	Weight     int               `json:"weight,omitempty"` // lbfactor; default 1
 	Activation Activation        `json:"activation"`
 	Meta       map[string]string `json:"meta,omitempty"` // free-form, e.g. image, container id
+	// HandedRoutes are the routes of earlier backends whose sessions this one took over in a
+	// handoff: requests whose session id ends in one of them come here. Set by the gateway.
+	HandedRoutes []string `json:"handed_routes,omitempty"`
 }
 
 // BackendPatch changes some fields of a backend; nil fields stay as they are.
@@ -186,6 +197,7 @@ const (
 	StepReady    = "ready"    // every new backend passed its checks
 	StepSwitched = "switched" // new active, old draining, in one table swap
 	StepDraining = "draining" // drain progress: Old carries the counts
+	StepHandoff  = "handoff"  // DrainHandoff: Old are quiescent, their sticky requests held: stop their containers, then Handoff
 	StepDrained  = "drained"  // old backends idle (or the drain timeout passed) and stopped
 	StepReverted = "reverted" // the new backends failed after the switch; old active again
 	StepFailed   = "failed"   // the rollout ended without switching; old still serving
@@ -214,11 +226,24 @@ type RolloutResult struct {
 	// is then a StepDrained all the same, because this rollout's part is over and nothing
 	// failed, though its old backends still drain (under the newer rollout); the deploy
 	// record says OutcomeSuperseded.
-	Superseded    bool     `json:"superseded,omitempty"`
-	DrainTimedOut bool     `json:"drain_timed_out,omitempty"`
-	Reverted      bool     `json:"reverted,omitempty"`
-	ReadyAfter    Duration `json:"ready_after"`
-	DrainedAfter  Duration `json:"drained_after"`
+	Superseded    bool `json:"superseded,omitempty"`
+	DrainTimedOut bool `json:"drain_timed_out,omitempty"`
+	Reverted      bool `json:"reverted,omitempty"`
+	// HandedOff counts the live sessions whose backends were handed off to the new ones
+	// (DrainHandoff); HandoffFallback says why a handoff was given up for the sticky drain.
+	HandedOff       int64    `json:"handed_off,omitempty"`
+	HandoffFallback string   `json:"handoff_fallback,omitempty"`
+	ReadyAfter      Duration `json:"ready_after"`
+	DrainedAfter    Duration `json:"drained_after"`
+}
+
+// HandoffReply answers a StepHandoff event: the old backends' containers stopped (their
+// sessions are in the store), or the handoff is to be given up (Abort says why). Rollout is
+// the rollout's id.
+type HandoffReply struct {
+	Rollout string   `json:"rollout"`
+	Stopped []string `json:"stopped,omitempty"`
+	Abort   string   `json:"abort,omitempty"`
 }
 
 // DeployRecord is one entry of a service's deploy history.

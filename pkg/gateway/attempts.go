@@ -104,7 +104,12 @@ func (s *service) choose(route string, tried []*backend, now int64, recoverAfter
 	for range 8 { // admission loses only to a concurrent switch; then look again
 		snap := s.snap.Load()
 		if route != "" {
-			if m, ok := snap.byRoute(route); ok && m.spec.Activation != admin.Stopped && !excluded(m.b, tried) && m.b.usable(now) {
+			if m, ok := snap.byRoute(route); ok && m.held {
+				if h := s.hold.Load(); h != nil {
+					h.wait() // its sessions move to another backend: go there once they did
+					continue
+				}
+			} else if ok && m.spec.Activation != admin.Stopped && !excluded(m.b, tried) && m.b.usable(now) {
 				if m.b.claimProbe(now, recoverAfter) {
 					if m, ok := s.admit(m, true, snap); ok {
 						return m, true, true, append(tried, m.b)

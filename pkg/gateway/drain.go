@@ -23,11 +23,18 @@ type drain struct {
 	// minWait delays the end of a drain whose session counts are unknown (after a restart).
 	minWait time.Duration
 	emit    func(admin.RolloutEvent)
+	// handoff: hand the old backends' sessions off first (drain mode handoff, a deploy
+	// following the events); rolloutID names the rollout in the deploy's answer.
+	handoff   bool
+	rolloutID string
 }
 
 type drainOutcome struct {
-	timedOut bool
-	reverted bool
+	timedOut  bool
+	reverted  bool
+	handedOff bool   // the sessions moved to the new backends; the old ones stopped
+	handed    int64  // live sessions handed off
+	fallback  string // why a handoff was not done: the drain was a sticky drain
 }
 
 // run checks every drainEvery. Drained means no request in flight and, in "sessions" mode,
@@ -39,19 +46,37 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 	if since.IsZero() {
 		since = start
 	}
+	var out drainOutcome
+	if d.handoff && !d.idle(backendStatuses(d.s, d.old)) {
+		ho, err := d.handOff(ctx)
+		if err != nil {
+			return out, fmt.Errorf("drain stopped during the handoff of %s: %w", d.old, context.Cause(ctx))
+		}
+		if ho.fallback == "" {
+			return drainOutcome{handedOff: true, handed: ho.handed}, nil
+		}
+		out.fallback = ho.fallback
+		d.s.g.log.Warn("handoff not done, draining by sessions", "service", d.s.name, "old", d.old, "reason", ho.fallback)
+		if d.emit != nil {
+			d.emit(admin.RolloutEvent{Step: admin.StepDraining, Old: backendStatuses(d.s, d.old),
+				Message: "handoff not done: " + ho.fallback + "; the sticky drain goes on"})
+		}
+	}
 	tick := time.NewTicker(drainEvery)
 	defer tick.Stop()
 	for {
 		if d.newAllDown() {
 			d.revert()
-			return drainOutcome{reverted: true}, nil
+			out.reverted = true
+			return out, nil
 		}
 		old := backendStatuses(d.s, d.old)
 		idle := d.idle(old) && time.Since(start) >= d.minWait
 		timedOut := !idle && time.Since(since) >= d.timeout
 		if idle || timedOut {
 			d.stopOld()
-			return drainOutcome{timedOut: timedOut}, nil
+			out.timedOut = timedOut
+			return out, nil
 		}
 		if d.emit != nil {
 			d.emit(admin.RolloutEvent{Step: admin.StepDraining, Old: old, Message: drainMessage(old)})
@@ -65,7 +90,7 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 }
 
 func (d drain) idle(old []admin.BackendStatus) bool {
-	sessions := d.s.cfg.Load().spec.Drain.Mode == admin.DrainSessions
+	sessions := d.s.cfg.Load().spec.Drain.Mode != admin.DrainRequests // handoff falls back to sessions
 	for _, st := range old {
 		if st.Activation != admin.Draining {
 			continue // someone stopped it already

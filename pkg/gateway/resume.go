@@ -57,7 +57,8 @@ func (g *Gateway) resumeRollout(s *service, saved *stateRollout, sessionsKnown b
 	}
 	// Saved sessions are as of the last save: activity since is lost, bounded by the save
 	// interval (see saveSessions); without them at all the counts say nothing.
-	if cfg.spec.Drain.Mode == admin.DrainSessions && !sessionsKnown {
+	ro.resumed = true
+	if cfg.spec.Drain.Mode != admin.DrainRequests && !sessionsKnown {
 		ro.minWait = min(cfg.sessionIdle, ro.timeout)
 	}
 	if err := ro.claim(s); err != nil {

@@ -56,6 +56,7 @@ type rollout struct {
 	drainStarted time.Time
 	minWait      time.Duration
 	note         string                             // put before the recorded message: how a resumed rollout came to be
+	resumed      bool                               // a restart resumed it: nobody follows its events to hand sessions off
 	entry        *stateRollout                      // the service's switched entry while this rollout drains
 	drain        *drainHandle                       // set once the rollout drains, under the service's rollouts.mu
 	last         atomic.Pointer[admin.RolloutEvent] // its latest event, for the status

@@ -27,8 +27,10 @@ func (ro *rollout) ownDrain() (context.Context, context.CancelCauseFunc) {
 // rollout; then record the outcome and send the last event. It returns an error only when
 // ctx ended otherwise (the gateway closes): the backends stay draining, for the next start.
 func (ro *rollout) drainOut(ctx context.Context, res admin.RolloutResult) (admin.RolloutResult, error) {
-	d := drain{s: ro.s, old: ro.oldNames, news: ro.newNames, timeout: ro.timeout, since: ro.drainStarted, minWait: ro.minWait, emit: ro.emit}
+	d := drain{s: ro.s, old: ro.oldNames, news: ro.newNames, timeout: ro.timeout, since: ro.drainStarted, minWait: ro.minWait, emit: ro.emit,
+		rolloutID: ro.record.ID, handoff: ro.s.cfg.Load().spec.Drain.Mode == admin.DrainHandoff && !ro.resumed && ro.progress != nil}
 	out, err := d.run(ctx)
+	res.HandedOff, res.HandoffFallback = out.handed, out.fallback
 	res.DrainedAfter = admin.Duration(time.Since(ro.start))
 	switch {
 	case err != nil && errors.Is(context.Cause(ctx), errSuperseded):
@@ -47,7 +49,14 @@ func (ro *rollout) drainOut(ctx context.Context, res admin.RolloutResult) (admin
 	}
 	res.DrainTimedOut = out.timedOut
 	msg := "old backends drained and stopped"
-	if out.timedOut {
+	switch {
+	case out.handedOff:
+		msg = fmt.Sprintf("%d live sessions handed off to %s; old backends stopped", out.handed, ro.newNames)
+	case out.fallback != "" && out.timedOut:
+		msg = fmt.Sprintf("handoff not done (%s); drain timeout %s passed, old backends stopped with work left", out.fallback, ro.timeout)
+	case out.fallback != "":
+		msg = fmt.Sprintf("handoff not done (%s); old backends drained and stopped", out.fallback)
+	case out.timedOut:
 		msg = fmt.Sprintf("drain timeout %s passed; old backends stopped with work left", ro.timeout)
 	}
 	ro.end(admin.OutcomeSucceeded, admin.StepDrained, &res, msg)

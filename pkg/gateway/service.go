@@ -23,6 +23,9 @@ type service struct {
 
 	busy     atomic.Bool // a rollout is running (rollouts has it)
 	rollouts rolloutSlots
+	// hold is the hold of a handoff under way, handoff its wait for the deploy's answer.
+	hold    atomic.Pointer[handoffHold]
+	handoff atomic.Pointer[handoffWait]
 
 	deploys []admin.DeployRecord // newest first; guarded by g.mu
 	// switched is the rollout that switched and drains, as the state file keeps it, from

@@ -93,6 +93,31 @@ func (s *sessionSet) prune(now int64, idle time.Duration) {
 	s.mu.Unlock()
 }
 
+// absorb takes over the sessions of from (a backend handed off to this one), which forgets them.
+func (s *sessionSet) absorb(from *sessionSet) {
+	from.mu.Lock()
+	moved := from.lastSeen
+	from.lastSeen, from.changed = nil, true
+	from.mu.Unlock()
+	if len(moved) == 0 {
+		return
+	}
+	s.mu.Lock()
+	if s.lastSeen == nil {
+		s.lastSeen = make(map[string]int64, len(moved))
+	}
+	for id, t := range moved {
+		if len(s.lastSeen) >= maxSessionsPerBackend {
+			break
+		}
+		if t > s.lastSeen[id] {
+			s.lastSeen[id] = t
+		}
+	}
+	s.changed = true
+	s.mu.Unlock()
+}
+
 // reset forgets every session, used when a backend stops: its sessions are gone with it.
 func (s *sessionSet) reset() {
 	s.mu.Lock()

@@ -1,6 +1,10 @@
 package gateway
 
-import "github.com/rollcd/roll/pkg/admin"
+import (
+	"slices"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
 
 // member is a backend as one snapshot sees it.
 type member struct {
@@ -8,6 +12,9 @@ type member struct {
 	spec admin.BackendSpec // Name, Address, Route, Weight, Activation, Meta; defaults applied
 	// pending marks a backend added by a rollout that has not switched yet: a restart drops it.
 	pending bool
+	// held marks an old backend whose sessions are being handed off: requests for its route
+	// wait (handoffHold) instead of going there.
+	held bool
 }
 
 // snapshot is the immutable list of a service's backends. Changes build a new one and swap it
@@ -44,12 +51,25 @@ func (s *snapshot) retired(name string) bool {
 	return i < 0 || (s.members[i].spec.Activation == admin.Stopped && !s.members[i].pending)
 }
 
-// byRoute returns the member whose route is route.
+// byRoute returns the member whose route is route: its own, else the backend it was handed
+// to. A stopped backend's own route counts only when no other backend took it over.
 func (s *snapshot) byRoute(route string) (member, bool) {
-	for _, m := range s.members {
+	stopped := -1
+	for i, m := range s.members {
 		if m.spec.Route == route {
+			if m.spec.Activation != admin.Stopped {
+				return m, true
+			}
+			stopped = i
+		}
+	}
+	for _, m := range s.members {
+		if m.spec.Activation != admin.Stopped && slices.Contains(m.spec.HandedRoutes, route) {
 			return m, true
 		}
+	}
+	if stopped >= 0 {
+		return s.members[stopped], true
 	}
 	return member{}, false
 }
@@ -62,7 +82,8 @@ func (s *snapshot) with(fn func(ms []member) []member) *snapshot {
 }
 
 // admits reports whether a request may use a backend in state m: active ones take
-// everything, draining ones only requests that carry their session route.
+// everything, draining ones only requests that carry their session route, held ones (a
+// handoff under way) nothing.
 func admits(m member, sticky bool) bool {
-	return m.spec.Activation == admin.Active || (sticky && m.spec.Activation == admin.Draining)
+	return !m.held && (m.spec.Activation == admin.Active || (sticky && m.spec.Activation == admin.Draining))
 }

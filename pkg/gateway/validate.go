@@ -105,10 +105,14 @@ func normalizeService(spec admin.ServiceSpec) (admin.ServiceSpec, error) {
 		spec.Drain.Mode = admin.DefaultDrainMode
 	}
 	if !spec.Drain.Mode.Valid() {
-		return bad("drain mode %q: want sessions or requests", spec.Drain.Mode)
+		return bad("drain mode %q: want sessions, requests or handoff", spec.Drain.Mode)
 	}
 	defDuration(&spec.Drain.Timeout, admin.DefaultDrainTimeout)
-	for _, d := range []admin.Duration{spec.SessionIdle, h.Interval, h.Timeout, h.RecoverAfter, spec.Drain.Timeout} {
+	defDuration(&spec.Drain.Hold, admin.DefaultHandoffHold)
+	if c := spec.Drain.Check; c != "" && !strings.HasPrefix(c, "/") {
+		return bad("drain check %q: want a path starting with /", c)
+	}
+	for _, d := range []admin.Duration{spec.SessionIdle, h.Interval, h.Timeout, h.RecoverAfter, spec.Drain.Timeout, spec.Drain.Hold} {
 		if d <= 0 {
 			return bad("durations must be positive")
 		}
@@ -142,6 +146,14 @@ func normalizeBackend(service string, spec admin.BackendSpec) (admin.BackendSpec
 	}
 	if spec.Weight < 1 || spec.Weight > 100 {
 		return bad("weight %d: want 1..100", spec.Weight)
+	}
+	if len(spec.HandedRoutes) > maxHandedRoutes {
+		return bad("%d handed routes: at most %d", len(spec.HandedRoutes), maxHandedRoutes)
+	}
+	for _, r := range spec.HandedRoutes {
+		if r == "" || strings.ContainsAny(r, " ;,=\"") {
+			return bad("handed route %q is empty or contains a separator", r)
+		}
 	}
 	if spec.Activation < admin.Active || spec.Activation > admin.Stopped {
 		return bad("activation %d: want active, draining or stopped", int(spec.Activation))

@@ -1,0 +1,261 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// A handoff (drain mode "handoff") moves the sessions of a rollout's old backends to its new
+// ones instead of waiting for their users to go idle:
+//
+//  1. every old backend answers the drain's check path (the app's word that its session
+//     store is reachable); else the drain stays a sticky drain;
+//  2. the old backends are held: a request that carries one of their routes waits at the
+//     gateway instead of going there, and the requests in flight there finish;
+//  3. StepHandoff asks the deploy to stop the old containers (Tomcat's PersistentManager
+//     writes its sessions to the store as it stops); the deploy answers with Handoff;
+//  4. the old routes become handed routes of the new backends, the old backends stop, and
+//     the held requests go on to the new backends, which load each session from the store.
+//
+// Every wait is bounded by the drain's hold: past it, or when the deploy gives up, the held
+// requests go on where they would have gone and the drain stays a sticky drain.
+
+// maxHandedRoutes bounds the routes one backend carries for earlier ones; the oldest go
+// first (their sessions have had a deploy's worth of time to end).
+const maxHandedRoutes = 32
+
+// handoffHold is the hold of one handoff: requests for a held backend wait until released.
+type handoffHold struct {
+	released chan struct{}
+	until    time.Time // a request waits at most this long, whatever happens to the hold
+}
+
+// wait blocks a held request until the hold is released (or outlived its bound).
+func (h *handoffHold) wait() {
+	t := time.NewTimer(time.Until(h.until) + time.Second)
+	defer t.Stop()
+	select {
+	case <-h.released:
+	case <-t.C:
+	}
+}
+
+// handoffWait is a handoff waiting for the deploy's answer (Gateway.Handoff).
+type handoffWait struct {
+	rollout string
+	reply   chan admin.HandoffReply // buffered, one answer
+}
+
+// handoffOutcome is how a handoff ended: handed is the number of live sessions moved, or
+// fallback says why the drain goes on as a sticky drain.
+type handoffOutcome struct {
+	handed   int64
+	fallback string
+}
+
+// handOff runs a handoff of d's old backends to d's new ones. It returns with every held
+// request released. An error means ctx ended.
+func (d drain) handOff(ctx context.Context) (handoffOutcome, error) {
+	s := d.s
+	spec := s.cfg.Load().spec
+	hold := time.Duration(spec.Drain.Hold)
+	if len(d.news) == 0 || len(d.old) == 0 {
+		return handoffOutcome{fallback: "nothing to hand off"}, nil
+	}
+	if path := spec.Drain.Check; path != "" {
+		if err := d.checkStore(ctx, spec, path); err != nil {
+			return handoffOutcome{fallback: err.Error()}, ctx.Err()
+		}
+	}
+	h := &handoffHold{released: make(chan struct{}), until: time.Now().Add(hold)}
+	s.hold.Store(h)
+	d.setHeld(true)
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			d.setHeld(false)
+			close(h.released)
+			s.hold.CompareAndSwap(h, nil)
+		}
+	}
+	defer release()
+	deadline := time.NewTimer(hold)
+	defer deadline.Stop()
+
+	if err := d.quiesce(ctx, deadline.C); err != nil {
+		return handoffOutcome{fallback: err.Error()}, ctx.Err()
+	}
+	old := backendStatuses(s, d.old)
+	var sessions int64
+	for _, st := range old {
+		sessions += st.Sessions
+	}
+	w := &handoffWait{rollout: d.rolloutID, reply: make(chan admin.HandoffReply, 1)}
+	s.handoff.Store(w)
+	defer s.handoff.CompareAndSwap(w, nil)
+	if d.emit != nil {
+		d.emit(admin.RolloutEvent{Step: admin.StepHandoff, Old: old,
+			Message: fmt.Sprintf("nothing in flight on %s, %d live sessions, their requests held: stop the old containers", d.old, sessions)})
+	}
+	select {
+	case <-ctx.Done():
+		return handoffOutcome{fallback: "the drain ended during the handoff"}, ctx.Err()
+	case <-deadline.C:
+		return handoffOutcome{fallback: fmt.Sprintf("the old containers were not reported stopped within the hold of %s", hold)}, nil
+	case r := <-w.reply:
+		if r.Abort != "" {
+			return handoffOutcome{fallback: "the deploy gave the handoff up: " + r.Abort}, nil
+		}
+		if missing := missingFrom(d.old, r.Stopped); len(missing) > 0 {
+			return handoffOutcome{fallback: fmt.Sprintf("%s were not reported stopped", missing)}, nil
+		}
+	}
+	d.moveRoutes()
+	release()
+	s.g.log.Info("sessions handed off", "service", s.name, "from", d.old, "to", d.news, "sessions", sessions)
+	s.g.persist()
+	return handoffOutcome{handed: sessions}, nil
+}
+
+// checkStore asks every old backend for the check path; the first that does not answer
+// with a 2xx ends the handoff before anything was held.
+func (d drain) checkStore(ctx context.Context, spec admin.ServiceSpec, path string) error {
+	spec.Health.Check, spec.Health.Path = admin.CheckRequest, path
+	cfg := d.s.cfg.Load()
+	snap := d.s.snap.Load()
+	for _, name := range d.old {
+		i := snap.byName(name)
+		if i < 0 {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, time.Duration(spec.Health.Timeout))
+		err := cfg.client.check(cctx, spec, snap.members[i])
+		cancel()
+		if err != nil {
+			return fmt.Errorf("the handoff check %s failed on %s: %w", path, name, err)
+		}
+	}
+	return nil
+}
+
+// quiesce waits until nothing is in flight on the old backends, or the hold passed.
+func (d drain) quiesce(ctx context.Context, deadline <-chan time.Time) error {
+	tick := time.NewTicker(5 * time.Millisecond) // polling counters; no event to wait on
+	defer tick.Stop()
+	for {
+		busy := int64(0)
+		snap := d.s.snap.Load()
+		for _, name := range d.old {
+			if i := snap.byName(name); i >= 0 {
+				busy += snap.members[i].b.inFlight.Load()
+			}
+		}
+		if busy == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New("the drain ended during the handoff")
+		case <-deadline:
+			return fmt.Errorf("%d requests were still in flight on %s when the hold passed", busy, d.old)
+		case <-tick.C:
+		}
+	}
+}
+
+// setHeld marks the old backends held (or not) in one snapshot swap: a request admitted
+// concurrently sees the change in admit and waits.
+func (d drain) setHeld(held bool) {
+	g, s := d.s.g, d.s
+	g.mu.Lock()
+	s.snap.Store(s.snap.Load().with(func(ms []member) []member {
+		for i := range ms {
+			if slices.Contains(d.old, ms[i].spec.Name) {
+				ms[i].held = held
+			}
+		}
+		return ms
+	}))
+	g.mu.Unlock()
+}
+
+// moveRoutes gives the old backends' routes, with those handed to them before, to the new
+// ones (the i-th old to the (i mod n)-th new), moves their sessions along, and stops them,
+// in one snapshot swap.
+func (d drain) moveRoutes() {
+	g, s := d.s.g, d.s
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s.snap.Store(s.snap.Load().with(func(ms []member) []member {
+		k := 0
+		for i := range ms {
+			old := &ms[i]
+			if !slices.Contains(d.old, old.spec.Name) || old.spec.Activation != admin.Draining {
+				continue
+			}
+			j := indexOf(ms, d.news[k%len(d.news)])
+			k++
+			old.spec.Activation, old.held = admin.Stopped, false
+			if j < 0 {
+				continue
+			}
+			to := &ms[j]
+			routes := append(slices.Clone(to.spec.HandedRoutes), old.spec.HandedRoutes...)
+			routes = append(routes, old.spec.Route)
+			routes = slices.DeleteFunc(routes, func(r string) bool { return r == to.spec.Route })
+			if n := len(routes); n > maxHandedRoutes {
+				routes = routes[n-maxHandedRoutes:]
+			}
+			to.spec.HandedRoutes = routes
+			to.b.sessions.absorb(&old.b.sessions)
+			old.spec.HandedRoutes = nil
+		}
+		return ms
+	}))
+}
+
+func indexOf(ms []member, name string) int {
+	for i := range ms {
+		if ms[i].spec.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// missingFrom returns the names of want that got does not hold.
+func missingFrom(want, got []string) []string {
+	var out []string
+	for _, n := range want {
+		if !slices.Contains(got, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Handoff is the deploy's answer to a StepHandoff event of service's rollout.
+func (g *Gateway) Handoff(_ context.Context, service string, reply admin.HandoffReply) error {
+	g.mu.Lock()
+	s, err := g.lookupLocked(service, false)
+	g.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	w := s.handoff.Load()
+	if w == nil || w.rollout != reply.Rollout {
+		return fmt.Errorf("%w: service %q: no handoff of rollout %q waits for an answer", admin.ErrConflict, service, reply.Rollout)
+	}
+	select {
+	case w.reply <- reply:
+		return nil
+	default:
+		return fmt.Errorf("%w: service %q: the handoff of rollout %q was already answered", admin.ErrConflict, service, reply.Rollout)
+	}
+}

@@ -35,6 +35,8 @@ type run struct {
 	res     Result
 	// recorded is set once the gateway holds the deploy in its history (a rollout records itself).
 	recorded bool
+	// old are the containers the deploy replaces (the plan's), which a handoff stops.
+	old []Container
 }
 
 func (d *Deployer) now() time.Time {
@@ -113,6 +115,7 @@ func (r *run) execute(ctx context.Context) error {
 	if err := r.converge(ctx, plan); err != nil {
 		return err
 	}
+	r.old = plan.Old
 	if plan.Follow != "" {
 		news := plan.Serving
 		r.res.New = containerList(news)
@@ -151,6 +154,7 @@ func (r *run) afterSwitch(ctx context.Context, plan Plan, news []Container, end 
 	switch end.outcome {
 	case OutcomeSucceeded:
 		r.res.DrainTimedOut = end.drainTimedOut
+		r.res.SessionsHandedOff, r.res.HandoffFallback = end.handedOff, end.handoffFallback
 		return r.retire(ctx, plan.Old)
 	case OutcomeReverted:
 		err := r.rollBack(ctx, news, stepErr(StepSwitch, ErrNotReady, errors.New("the new container failed its health checks after the switch; the gateway switched back to the old one")))

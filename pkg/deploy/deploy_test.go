@@ -101,6 +101,16 @@ type fakeGateway struct {
 	// service, when set, runs before each Service answer: it may change the fake or fail.
 	service func(call int) error
 	calls   int
+	// handoffs receives every Handoff answer, when set.
+	handoffs chan admin.HandoffReply
+}
+
+func (g *fakeGateway) Handoff(_ context.Context, _ string, reply admin.HandoffReply) error {
+	if g.handoffs == nil {
+		return admin.ErrConflict
+	}
+	g.handoffs <- reply
+	return nil
 }
 
 func (g *fakeGateway) Service(context.Context, string) (admin.ServiceStatus, error) {

@@ -62,6 +62,8 @@ type Gateway interface {
 	AddBackend(ctx context.Context, service string, spec admin.BackendSpec) (admin.BackendStatus, error)
 	RemoveBackend(ctx context.Context, service, backend string) error
 	Rollout(ctx context.Context, service string, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error)
+	// Handoff answers a rollout's StepHandoff event.
+	Handoff(ctx context.Context, service string, reply admin.HandoffReply) error
 	Deploys(ctx context.Context, service string) ([]admin.DeployRecord, error)
 	RecordDeploy(ctx context.Context, rec admin.DeployRecord) error
 }

@@ -47,5 +47,9 @@ type Result struct {
 	FailedStep    Step          `json:"failed_step,omitempty"`
 	Error         string        `json:"error,omitempty"`
 	DrainTimedOut bool          `json:"drain_timed_out,omitempty"`
-	Durations     Durations     `json:"durations"`
+	// SessionsHandedOff counts the live sessions a handoff (drain mode handoff) moved to the
+	// new containers; HandoffFallback says why a handoff was given up for the sticky drain.
+	SessionsHandedOff int64     `json:"sessions_handed_off,omitempty"`
+	HandoffFallback   string    `json:"handoff_fallback,omitempty"`
+	Durations         Durations `json:"durations"`
 }

@@ -14,8 +14,10 @@ import (
 // switchEnd is how a rollout that switched ended, from its stream or, when the stream
 // broke, from the gateway's history.
 type switchEnd struct {
-	outcome       admin.Outcome // OutcomeSucceeded, OutcomeReverted or OutcomeSuperseded
-	drainTimedOut bool
+	outcome         admin.Outcome // OutcomeSucceeded, OutcomeReverted or OutcomeSuperseded
+	drainTimedOut   bool
+	handedOff       int64
+	handoffFallback string
 }
 
 func endOf(res admin.RolloutResult) switchEnd {
@@ -25,7 +27,7 @@ func endOf(res admin.RolloutResult) switchEnd {
 	case res.Superseded:
 		return switchEnd{outcome: OutcomeSuperseded}
 	}
-	return switchEnd{outcome: OutcomeSucceeded, drainTimedOut: res.DrainTimedOut}
+	return switchEnd{outcome: OutcomeSucceeded, drainTimedOut: res.DrainTimedOut, handedOff: res.HandedOff, handoffFallback: res.HandoffFallback}
 }
 
 // rollout asks the gateway to prove the new containers ready, switch to them in one step and
@@ -45,7 +47,7 @@ func (r *run) rollout(ctx, readyCtx context.Context, news []Container) (switchEn
 	if dl, ok := readyCtx.Deadline(); ok {
 		req.ReadyTimeout = admin.Duration(time.Until(dl))
 	}
-	phase := &rolloutPhase{run: r, container: containerNames(news), readyAt: r.d.now()}
+	phase := &rolloutPhase{run: r, ctx: ctx, container: containerNames(news), readyAt: r.d.now()}
 	rctx, stopRollout := context.WithCancelCause(ctx)
 	watchDone := make(chan struct{})
 	go func() {
@@ -96,6 +98,7 @@ var errExited = errors.New("the new container exited")
 // remembers how far the rollout got: before the switch a failure means roll back.
 type rolloutPhase struct {
 	run       *run
+	ctx       context.Context // the deploy's: a handoff's stops and answer follow it
 	container string
 	readyAt   time.Time
 	ready     atomic.Bool // written by the rollout callback, read by the exit watcher
@@ -138,6 +141,11 @@ func (p *rolloutPhase) event(ev admin.RolloutEvent) {
 		r.done(StepSwitch, p.container, fmt.Sprintf("%s active, %d old backend(s) draining", p.container, len(ev.Old)))
 	case admin.StepDraining:
 		r.emit(Event{Step: StepDrain, Status: StatusProgress, Counts: countsOf(ev.Old), Message: ev.Message})
+	case admin.StepHandoff:
+		r.emit(Event{Step: StepDrain, Status: StatusProgress, Counts: countsOf(ev.Old), Message: "handoff: " + ev.Message})
+		// In the stream's callback, not beside it: the gateway sends nothing more until it has
+		// the answer, and the deploy's events stay in one goroutine.
+		p.handOff(ev)
 	case admin.StepDrained:
 		r.res.Durations.Drain = now.Sub(r.stepAt)
 		status, msg := StatusDone, "old backends idle and stopped in the gateway"

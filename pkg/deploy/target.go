@@ -56,6 +56,6 @@ func ServiceSpec(s project.ServiceSettings) admin.ServiceSpec {
 			Timeout:      admin.Duration(s.Health.Timeout),
 			RecoverAfter: admin.Duration(s.Health.RecoverAfter),
 		},
-		Drain: admin.DrainSpec{Mode: s.Drain.Mode, Timeout: admin.Duration(s.Drain.Timeout)},
+		Drain: admin.DrainSpec{Mode: s.Drain.Mode, Timeout: admin.Duration(s.Drain.Timeout), Check: s.Drain.Check, Hold: admin.Duration(s.Drain.Hold)},
 	}
 }

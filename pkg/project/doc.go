@@ -28,7 +28,9 @@
 //	      sticky_path_param: jsessionid
 //	      session_idle: 30m
 //	      ready: {check: request, path: <first path>, timeout: 120s, interval: 1s}  # check: request | cping (ajp) | tcp
-//	      drain: {mode: sessions, timeout: 10m}        # mode: sessions | requests
+//	      drain: {mode: sessions, timeout: 10m}        # mode: sessions | requests | handoff
+//	      # handoff: sessions move to the new container through the app's session store:
+//	      # drain: {mode: handoff, check: /session-store.jsp, hold: 15s, timeout: 10m}
 //	      health: {interval: 5s, timeout: 2s, recover_after: 30s}
 //
 // Durations are Go durations (500ms, 30s, 10m). Unknown keys are errors. A

@@ -65,6 +65,7 @@ type DrainMode = admin.DrainMode
 const (
 	DrainSessions = admin.DrainSessions
 	DrainRequests = admin.DrainRequests
+	DrainHandoff  = admin.DrainHandoff
 )
 
 // Engine says what runs the project's containers: x-roll.engine.
@@ -157,6 +158,12 @@ type DrainSettings struct {
 	Mode DrainMode
 	// Timeout bounds the drain; after it the old container is stopped anyway.
 	Timeout time.Duration
+	// Check is, in handoff mode, the path every old container must answer with a 2xx before
+	// its sessions are handed off: the app's word that its session store is reachable.
+	Check string
+	// Hold bounds, in handoff mode, how long users' requests wait while the old containers
+	// stop; past it the drain falls back to the sticky drain.
+	Hold time.Duration
 }
 
 // HealthSettings are x-roll.health.
@@ -182,7 +189,7 @@ func defaultServiceSettings(name string) ServiceSettings {
 		StickyPathParam: DefaultStickyPathParam,
 		SessionIdle:     DefaultSessionIdle,
 		Ready:           ReadySettings{Check: ReadyRequest, Timeout: DefaultReadyTimeout, Interval: DefaultReadyInterval},
-		Drain:           DrainSettings{Mode: DrainSessions, Timeout: DefaultDrainTimeout},
+		Drain:           DrainSettings{Mode: DrainSessions, Timeout: DefaultDrainTimeout, Hold: admin.DefaultHandoffHold},
 		Health:          HealthSettings{Interval: DefaultHealthInterval, Timeout: DefaultHealthTimeout, RecoverAfter: DefaultHealthRecover},
 	}
 }

@@ -88,7 +88,7 @@ func TestSettingsDefaults(t *testing.T) {
 			StickyPathParam: "jsessionid",
 			SessionIdle:     30 * time.Minute,
 			Ready:           ReadySettings{Check: ReadyRequest, Path: "/", Timeout: 120 * time.Second, Interval: time.Second},
-			Drain:           DrainSettings{Mode: DrainSessions, Timeout: 10 * time.Minute},
+			Drain:           DrainSettings{Mode: DrainSessions, Timeout: 10 * time.Minute, Hold: 15 * time.Second},
 			Health:          HealthSettings{Interval: 5 * time.Second, Timeout: 2 * time.Second, RecoverAfter: 30 * time.Second},
 		}},
 	}
@@ -124,7 +124,7 @@ sticky_cookie: SID
 sticky_path_param: sid
 session_idle: 1h
 ready: {check: cping, path: /app/health, timeout: 30s, interval: 500ms}
-drain: {mode: requests, timeout: 2m}
+drain: {mode: handoff, timeout: 2m, check: /store, hold: 5s}
 health: {interval: 10s, timeout: 1s, recover_after: 1m}`
 	top := "x-roll:\n  gateway: gateway\n  admin_port: 9911\n  admin_token_env: TOKEN\n  engine: swarm"
 	compose := strings.Replace(rolled(xr, "", top), `"127.0.0.1:9901:9901"`, `"127.0.0.1::9911"`, 1)
@@ -137,7 +137,7 @@ health: {interval: 10s, timeout: 1s, recover_after: 1m}`
 		Hosts: []string{"example.com", "*.example.org"}, Weight: 7, Replicas: 1, AJPSecretEnv: "AJP_SECRET", AJPSecret: "ajp-secret",
 		PacketSize: 65536, StickyCookie: "SID", StickyPathParam: "sid", SessionIdle: time.Hour,
 		Ready:  ReadySettings{Check: ReadyCPing, Path: "/app/health", Timeout: 30 * time.Second, Interval: 500 * time.Millisecond},
-		Drain:  DrainSettings{Mode: DrainRequests, Timeout: 2 * time.Minute},
+		Drain:  DrainSettings{Mode: DrainHandoff, Timeout: 2 * time.Minute, Check: "/store", Hold: 5 * time.Second},
 		Health: HealthSettings{Interval: 10 * time.Second, Timeout: time.Second, RecoverAfter: time.Minute},
 	}
 	if !reflect.DeepEqual(s, want) {
@@ -173,7 +173,7 @@ func TestAdminPortNeedNotBePublished(t *testing.T) {
 func TestSettingsErrorLocatesFileAndLine(t *testing.T) {
 	_, _, err := loadDir(t, map[string]string{"compose.yaml": rolled("ajp_secret_env: AJP_SECRET\ndrain: {mode: slow}", "", "")}, Options{})
 	// Line 13 of rolled(): the second line of app's x-roll body.
-	want := `compose.yaml:13: services.app.x-roll.drain.mode: "slow" is not one of sessions, requests`
+	want := `compose.yaml:13: services.app.x-roll.drain.mode: "slow" is not one of sessions, requests, handoff`
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v\nwant  %s", err, want)
 	}
@@ -228,11 +228,12 @@ func TestSettingsValidation(t *testing.T) {
 		{"duration", rolled(secret+"session_idle: 30", "", ""), "services.app.x-roll.session_idle", "duration"},
 		{"duration unit", rolled(secret+"session_idle: thirty", "", ""), "services.app.x-roll.session_idle", "not a duration"},
 		{"negative duration", rolled(secret+"drain: {timeout: -1s}", "", ""), "services.app.x-roll.drain.timeout", "longer than zero"},
+		{"drain check not a path", rolled(secret+"drain: {mode: handoff, check: store.jsp}", "", ""), "services.app.x-roll.drain.check", `must start with "/"`},
 		{"ready check", rolled(secret+"ready: {check: ping}", "", ""), "services.app.x-roll.ready.check", "request, cping, tcp"},
 		{"ready path", rolled(secret+"ready: {path: health}", "", ""), "services.app.x-roll.ready.path", `must start with "/"`},
 		{"ready interval", rolled(secret+"ready: {timeout: 1s, interval: 2s}", "", ""), "services.app.x-roll.ready.interval", "single try"},
 		{"health timeout", rolled(secret+"health: {interval: 1s, timeout: 2s}", "", ""), "services.app.x-roll.health.timeout", "before the next"},
-		{"unknown nested key", rolled(secret+"drain: {mode: sessions, grace: 1s}", "", ""), "services.app.x-roll.drain.grace", "keys of services.app.x-roll.drain are mode, timeout"},
+		{"unknown nested key", rolled(secret+"drain: {mode: sessions, grace: 1s}", "", ""), "services.app.x-roll.drain.grace", "keys of services.app.x-roll.drain are check, hold, mode, timeout"},
 		{"ajp needs a secret", rolled("weight: 1", "", ""), "services.app.x-roll.ajp_secret_env", "secretRequired"},
 		{"secret variable unset", rolled("ajp_secret_env: NOPE", "", ""), "services.app.environment", "NOPE"},
 		{"secret env name", rolled("ajp_secret_env: 1BAD", "", ""), "services.app.x-roll.ajp_secret_env", "not an environment variable name"},

@@ -112,6 +112,9 @@ func (v *validator) routes(ss ServiceSettings) {
 				"%q is not a host name: write it in lower case, without scheme, port or path (example.com, *.example.com)", h)
 		}
 	}
+	if c := ss.Drain.Check; c != "" && !strings.HasPrefix(c, "/") {
+		v.d.addf(xroll(ss.Service, "drain", "check"), "%q must start with \"/\"", c)
+	}
 	if !strings.HasPrefix(ss.Ready.Path, "/") {
 		v.d.addf(xroll(ss.Service, "ready", "path"), "%q must start with \"/\"", ss.Ready.Path)
 	}

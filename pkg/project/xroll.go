@@ -111,9 +111,11 @@ func decodeService(d *decoder, name string, raw any) (ServiceSettings, map[strin
 	}
 	if dr := o.object("drain"); dr != nil {
 		mode := string(s.Drain.Mode)
-		dr.enum("mode", &mode, string(DrainSessions), string(DrainRequests))
+		dr.enum("mode", &mode, string(DrainSessions), string(DrainRequests), string(DrainHandoff))
 		s.Drain.Mode = DrainMode(mode)
 		dr.duration("timeout", &s.Drain.Timeout)
+		dr.string("check", &s.Drain.Check)
+		dr.duration("hold", &s.Drain.Hold)
 		dr.finish()
 	}
 	if h := o.object("health"); h != nil {

@@ -67,6 +67,14 @@ func (s *StepLines) summary(e deploy.Event) {
 		fmt.Fprintf(t.Out, "%s %s now serves %s (%s) in %s — start %s, ready %s, switch %s, drain %s, stop %s\n",
 			t.Green("deployed:"), r.Service, r.Image, strings.Join(r.New, ", "), fmtElapsed(d.Total),
 			fmtElapsed(d.Start), fmtElapsed(d.Ready), fmtElapsed(d.Switch), fmtElapsed(d.Drain), fmtElapsed(d.Stop))
+		if r.SessionsHandedOff > 0 {
+			fmt.Fprintf(t.Out, "%s %d live sessions moved to the new container through the session store; nobody had to log in again\n",
+				t.Green("handed off:"), r.SessionsHandedOff)
+		}
+		if r.HandoffFallback != "" {
+			fmt.Fprintf(t.Out, "%s the session handoff was not done (%s); the old container was drained by sessions instead\n",
+				t.Yellow("warning:"), r.HandoffFallback)
+		}
 		if r.DrainTimedOut {
 			fmt.Fprintf(t.Out, "%s the drain timeout passed with sessions still live on the old container; they were cut\n", t.Yellow("warning:"))
 		}

@@ -1,0 +1,68 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// handOff answers the gateway's StepHandoff event (drain mode handoff): nothing is in flight on
+// the old backends and their users' requests wait at the gateway, so the old containers are
+// stopped now — Tomcat writes its sessions to the store as it stops — and the gateway is told,
+// so that it sends those users on to the new containers. A container that will not stop, or
+// one the deploy does not know, gives the handoff up: the gateway then lets the requests go on
+// to the old backends and drains them the sticky way.
+func (p *rolloutPhase) handOff(ev admin.RolloutEvent) {
+	r := p.run
+	ctx := p.ctx
+	names := make([]string, 0, len(ev.Old))
+	for _, b := range ev.Old {
+		names = append(names, b.Name)
+	}
+	reply := admin.HandoffReply{Rollout: ev.ID}
+	if err := r.stopForHandoff(ctx, names); err != nil {
+		reply.Abort = err.Error()
+	} else {
+		reply.Stopped = names
+	}
+	if err := r.d.Gateway.Handoff(ctx, r.t.Service, reply); err != nil {
+		r.emit(Event{Step: StepDrain, Status: StatusWarn, Message: fmt.Sprintf("handoff: the gateway did not take the answer: %v", err)})
+		return
+	}
+	if reply.Abort != "" {
+		r.emit(Event{Step: StepDrain, Status: StatusWarn, Message: "handoff given up: " + reply.Abort})
+		return
+	}
+	r.emit(Event{Step: StepDrain, Status: StatusProgress, Message: fmt.Sprintf("handoff: stopped %s; their users go on to %s", strings.Join(names, ", "), p.container)})
+}
+
+// stopForHandoff stops the named old containers at once, each with its stop signal and grace
+// period.
+func (r *run) stopForHandoff(ctx context.Context, names []string) error {
+	var stop []Container
+	for _, n := range names {
+		i := slices.IndexFunc(r.old, func(c Container) bool { return c.Name == n })
+		if i < 0 {
+			return fmt.Errorf("the gateway asked to stop %s, which is not a container this deploy replaces", n)
+		}
+		stop = append(stop, r.old[i])
+	}
+	errs := make([]error, len(stop))
+	var wg sync.WaitGroup
+	for i, c := range stop {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.d.Engine.Stop(ctx, c.ID); err != nil {
+				errs[i] = fmt.Errorf("stopping %s: %w", c.Name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -88,6 +88,8 @@ type user struct {
 	Version   string `json:"version"`
 	Clicks    int    `json:"clicks"`
 	Kept      bool   `json:"kept"` // every click landed in the same session (hits counted up by one)
+	// Moved: the session went on on another version (a handoff), kept all the same.
+	Moved     bool   `json:"moved,omitempty"`
 	Problem   string `json:"problem,omitempty"`
 	LastHits  int    `json:"last_hits"`
 	StoppedAt string `json:"stopped_at,omitempty"`
@@ -107,7 +109,7 @@ func main() {
 	rps := flag.Int("rps", 200, "anonymous visitors per second (each without cookies)")
 	workers := flag.Int("workers", 16, "goroutines sharing the anonymous load")
 	users := flag.Int("users", 5, "users with a session who keep clicking until the new version has served for -linger")
-	linger := flag.Duration("linger", 3*time.Second, "how long users keep clicking after new visitors reach a new version, before going idle")
+	linger := flag.Duration("linger", 3*time.Second, "how long users keep clicking after new visitors reach a new version, before going idle; 0: never idle, they click until the end")
 	every := flag.Duration("progress", 3*time.Second, "print a progress line this often (0: never)")
 	out := flag.String("out", "", "write the summary as JSON to this file")
 	flag.Parse()
@@ -182,7 +184,8 @@ func main() {
 
 // clickUntilIdle clicks every 400 ms with one session; once new visitors have been
 // answered by a version other than this user's for linger, the user goes idle (the
-// session then expires on the old container, which lets the drain finish).
+// session then expires on the old container, which lets the drain finish). With linger 0
+// the user never goes idle: only a handoff keeps such a session through a deploy.
 func clickUntilIdle(ctx context.Context, st *stats, u *user, url string, linger time.Duration) {
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
@@ -214,6 +217,12 @@ func clickUntilIdle(ctx context.Context, st *stats, u *user, url string, linger 
 			u.Kept = false
 		}
 		u.LastHits = hits
+		if u.Kept && v != u.Version {
+			u.Moved = true
+		}
+		if linger == 0 {
+			continue
+		}
 		if nv, at := st.newest(); nv != "" && nv != u.Version && time.Since(at) > linger {
 			u.StoppedAt = time.Now().Format("15:04:05")
 			return

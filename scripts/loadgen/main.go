@@ -84,10 +84,10 @@ func (s *stats) line() string {
 
 // user is someone in the middle of a flow: the same session on every click.
 type user struct {
-	Route     string `json:"route"`
-	Version   string `json:"version"`
-	Clicks    int    `json:"clicks"`
-	Kept      bool   `json:"kept"` // every click landed in the same session (hits counted up by one)
+	Route   string `json:"route"`
+	Version string `json:"version"`
+	Clicks  int    `json:"clicks"`
+	Kept    bool   `json:"kept"` // every click landed in the same session (hits counted up by one)
 	// Moved: the session went on on another version (a handoff), kept all the same.
 	Moved     bool   `json:"moved,omitempty"`
 	Problem   string `json:"problem,omitempty"`

@@ -80,7 +80,9 @@ func TestWireRequests(t *testing.T) {
 	wireRequestGoldens(t, "ajp_requests.golden", [2]*testGateway{plain, trusted}, [2][]wireRecorder{wireRecorders(plainBackends), wireRecorders(trustedBackends)})
 }
 
-func trustLoopback(c *Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")} }
+func trustLoopback(c *Config) {
+	c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+}
 
 // wireRecorder is a scripted backend: what reached it, rendered.
 type wireRecorder interface{ requests() []string }

@@ -19,6 +19,9 @@ type httpWireCase struct {
 	// or "hang" until the gateway closes it.
 	after     string
 	halfClose bool // the client half-closes after its request (a body that breaks off)
+	// differs says how and why the direct relay's answer differs from what the ReverseProxy
+	// path gave, which the golden file first recorded; "" when it is the same.
+	differs string
 }
 
 const (
@@ -60,25 +63,35 @@ var httpWireCases = []httpWireCase{
 	{name: "AJP instead of HTTP", reply: "AB\x00\x02\x05\x01", after: "close"},
 	{name: "status of two digits", reply: "HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n", after: "close"},
 	{name: "status 1000", reply: "HTTP/1.1 1000 OK\r\nContent-Length: 0\r\n\r\n", after: "close"},
-	{name: "HTTP/2.0 status line", reply: "HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n", after: "close"},
-	{name: "bare LF line ends", reply: "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", after: "close"},
-	{name: "obs-fold", reply: okHead + "X-A: 1\r\n 2\r\nContent-Length: 0\r\n\r\n", after: "close"},
-	{name: "space before the colon", reply: okHead + "X-A : 1\r\nContent-Length: 0\r\n\r\n", after: "close"},
+	{name: "HTTP/2.0 status line", reply: "HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n", after: "close",
+		differs: "was 200: net/http reads any HTTP/x.y line; an HTTP/1 connection that says HTTP/2.0 is a backend in doubt, 502"},
+	{name: "bare LF line ends", reply: "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", after: "close",
+		differs: "was 200: net/http accepts bare LF; the relay is as strict with backends as pkg/h1 with clients, 502"},
+	{name: "obs-fold", reply: okHead + "X-A: 1\r\n 2\r\nContent-Length: 0\r\n\r\n", after: "close",
+		differs: "was 200 with the lines unfolded; obs-fold is refused as pkg/h1 refuses it from clients, 502"},
+	{name: "space before the colon", reply: okHead + "X-A : 1\r\nContent-Length: 0\r\n\r\n", after: "close",
+		differs: "was 200 with the field dropped; whitespace before a colon is a smuggling pattern (RFC 9112 §5.1), 502"},
 	{name: "NUL in a value", reply: okHead + "X-A: a\x00b\r\nContent-Length: 0\r\n\r\n", after: "close"},
 	{name: "a line without a colon", reply: okHead + "X-A\r\nContent-Length: 0\r\n\r\n", after: "close"},
-	{name: "a head over 64 KiB", reply: okHead + bigField + strings.Repeat("b", 70000) + "\r\nContent-Length: 0\r\n\r\n", after: "close"},
+	{name: "a head over 64 KiB", reply: okHead + bigField + strings.Repeat("b", 70000) + "\r\nContent-Length: 0\r\n\r\n", after: "close",
+		differs: "was 200: net/http allows 10 MiB of response head; the relay bounds it as pkg/h1 bounds a request head (64 KiB), 502"},
 	{name: "negative Content-Length", reply: okHead + "Content-Length: -1\r\n\r\n", after: "close"},
 	{name: "Content-Length not a number", reply: okHead + "Content-Length: 1x\r\n\r\n", after: "close"},
 	{name: "two different Content-Lengths", reply: okHead + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nok", after: "close"},
-	{name: "Content-Length and Transfer-Encoding", reply: okHead + "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", after: "close"},
+	{name: "Content-Length and Transfer-Encoding", reply: okHead + "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", after: "close",
+		differs: "was 200, chunked believed; both at once is the smuggling pattern pkg/h1 refuses from clients, 502"},
 	{name: "unknown transfer coding", reply: okHead + "Transfer-Encoding: gzip\r\n\r\nok", after: "close"},
 	{name: "gzip, chunked", reply: okHead + "Transfer-Encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", after: "close"},
-	{name: "malformed chunk size", reply: okHead + "Transfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n", after: "close"},
-	{name: "chunk longer than its size", reply: okHead + "Transfer-Encoding: chunked\r\n\r\n2\r\nokay\r\n0\r\n\r\n", after: "close"},
+	{name: "malformed chunk size", reply: okHead + "Transfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n", after: "close",
+		differs: "was 200 with an empty body that looked complete; now 502 (nothing of the body had reached the client)"},
+	{name: "chunk longer than its size", reply: okHead + "Transfer-Encoding: chunked\r\n\r\n2\r\nokay\r\n0\r\n\r\n", after: "close",
+		differs: "was a complete-looking \"ok\": the bad chunk ended the body in silence; now the client sees it break off"},
 	{name: "body longer than its length", reply: okHead + "Content-Length: 2\r\n\r\nokay", after: "close"},
 	{name: "close mid-body with a length", reply: okHead + "Content-Length: 10\r\n\r\nhello", after: "close"},
-	{name: "close mid-body chunked", reply: okHead + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", after: "close"},
-	{name: "close mid-chunk", reply: okHead + "Transfer-Encoding: chunked\r\n\r\na\r\nhello", after: "close"},
+	{name: "close mid-body chunked", reply: okHead + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", after: "close",
+		differs: "was a complete-looking \"hello\": ReverseProxy under pkg/h1 could not abort (no http.ServerContextKey); now the client sees it break off"},
+	{name: "close mid-chunk", reply: okHead + "Transfer-Encoding: chunked\r\n\r\na\r\nhello", after: "close",
+		differs: "was a complete-looking \"hello\", as above; now the client sees it break off"},
 	{name: "close mid-head", reply: okHead + "Content-Le", after: "close"},
 	{name: "close before any reply", after: "close"},
 	{name: "POST, close before any reply", raw: "POST /app/p HTTP/1.1\r\nHost: app.test\r\nContent-Length: 0\r\n\r\n", after: "close"},
@@ -118,6 +131,9 @@ func TestHTTPWireReplies(t *testing.T) {
 		names = append(names, wc.name)
 		got[wc.name] = answer + "\n" + counters + " client_errors " + strconv.FormatUint(clientErrorsOf(t, g, "app"), 10) +
 			" backend_requests " + strconv.Itoa(len(backends[0].requests()))
+		if wc.differs != "" {
+			got[wc.name] += "\ndiffers from the ReverseProxy path on purpose: " + wc.differs
+		}
 	}
 	golden(t, "http_replies.golden", names, got)
 }

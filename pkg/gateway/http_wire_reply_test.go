@@ -112,25 +112,10 @@ func TestHTTPWireReplies(t *testing.T) {
 			if _, err := io.WriteString(c, wc.reply); err != nil {
 				return false
 			}
-			switch wc.after {
-			case "close":
-				return false
-			case "hang":
-				_, _ = io.Copy(io.Discard, br) // until the gateway closes the connection
-				return false
-			}
-			return true
+			return keepServing(wc.after, br)
 		})
-		raw := wc.raw
-		if raw == "" {
-			raw = rawGet("/app/x", "")
-		}
-		method, _, _ := strings.Cut(raw, " ")
-		answer := wireExchangeInterim(t, g, method, raw, wc.halfClose, true)
-		counters := settled(t, g, "app", "a")
 		names = append(names, wc.name)
-		got[wc.name] = answer + "\n" + counters + " client_errors " + strconv.FormatUint(clientErrorsOf(t, g, "app"), 10) +
-			" backend_requests " + strconv.Itoa(len(backends[0].requests()))
+		got[wc.name] = replyCase(t, g, wc.raw, wc.halfClose, true, backends[0])
 		if wc.differs != "" {
 			got[wc.name] += "\ndiffers from the ReverseProxy path on purpose: " + wc.differs
 		}

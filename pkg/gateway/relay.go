@@ -38,6 +38,14 @@ type relay struct {
 
 var relayPool = sync.Pool{New: func() any { return new(relay) }}
 
+// newRelay takes a relay from the pool for r, to be released when its answer is done.
+func newRelay(s *service, cfg *serviceConfig, w http.ResponseWriter, r *http.Request, sid string) *relay {
+	rl := relayPool.Get().(*relay)
+	rl.s, rl.cfg, rl.w, rl.r, rl.sid, rl.length = s, cfg, w, r, sid, -1
+	rl.flusher = flusherOf(w)
+	return rl
+}
+
 func (rl *relay) release() {
 	*rl = relay{}
 	relayPool.Put(rl)
@@ -77,6 +85,24 @@ func (rl *relay) commit() {
 	rl.s.answered(h, rl.m, rl.sid, rl.sticky, rl.cfg)
 	dropHopByHop(h)
 	rl.w.WriteHeader(rl.status)
+}
+
+// settle ends the attempt at rl.m that Forward ended with err. done says the request is over:
+// the backend answered (its in-flight count ends; broken as finish says), or it got no answer
+// and may go nowhere else, and the client got the error answer (proxyError). Otherwise the next
+// attempt follows: the failure was retryable (a failure before the reply, or an answer that broke
+// off before reaching the client, see unanswered) and the body untouched.
+func (rl *relay) settle(a *attempts, err error, retryable func(*http.Request, error) bool, untouched bool) (done, broken bool) {
+	began := rl.started
+	if began && !rl.unanswered(err) {
+		rl.m.b.inFlight.Add(-1)
+		return true, rl.finish(err)
+	}
+	if !a.failed(rl.r.Context(), rl.m, err, began || retryable(rl.r, err), untouched) {
+		rl.s.g.proxyError(rl.w, rl.r, a.err())
+		return true, false
+	}
+	return false, false
 }
 
 // unanswered reports whether an answer that began failed with err before any of it went to the

@@ -20,11 +20,8 @@ func (c *ajpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter,
 	}
 	sid := stickyID(r, cfg.spec.StickyCookie, cfg.spec.StickyPathParam)
 	info := c.g.ajpRequest(r)
-	rl := relayPool.Get().(*relay)
+	rl := newRelay(s, cfg, w, r, sid)
 	defer rl.release()
-	rl.s, rl.cfg, rl.w, rl.r, rl.sid, rl.length = s, cfg, w, r, sid, -1
-	rl.flusher = flusherOf(w)
-	ctx := r.Context()
 	a := s.attempts(cfg, routeOf(sid))
 	for {
 		m, sticky, ok := a.next()
@@ -39,16 +36,10 @@ func (c *ajpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter,
 		// watcher per request; the reply timeout bounds the wait, as with mod_jk. (Were the
 		// server to end contexts when a client leaves, ctx would belong here.)
 		err := c.tr.Forward(context.Background(), m.spec.Address, r, info, rl)
-		began := rl.started
-		if began && !rl.unanswered(err) { // the backend answered: its request ends with the relay
-			m.b.inFlight.Add(-1)
-			return rl.finish(err)
-		}
-		// No answer: a failure before the reply, retryable only when the request body is
-		// untouched (ajp.IsRetryable), or an answer that broke off before reaching the client.
-		if !a.failed(ctx, m, err, began || c.retryable(r, err), true) {
-			c.g.proxyError(w, r, a.err())
-			return false
+		// A failure before the reply is retryable only when the request body is untouched
+		// (ajp.IsRetryable).
+		if done, broken := rl.settle(&a, err, c.retryable, true); done {
+			return broken
 		}
 	}
 }

@@ -21,12 +21,9 @@ func (c *httpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter
 		return false
 	}
 	sid := stickyID(r, cfg.spec.StickyCookie, cfg.spec.StickyPathParam)
-	rl := relayPool.Get().(*relay)
+	rl := newRelay(s, cfg, w, r, sid)
 	defer rl.release()
-	rl.s, rl.cfg, rl.w, rl.r, rl.sid, rl.length = s, cfg, w, r, sid, -1
-	rl.flusher = flusherOf(w)
 	activation := c.g.httpRequest(r, rl)
-	ctx := r.Context()
 	a := s.attempts(cfg, routeOf(sid))
 	for {
 		m, sticky, ok := a.next()
@@ -38,14 +35,8 @@ func (c *httpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter
 		activation.Value = activationValues[m.spec.Activation][0]
 		// Not ctx, for the reason serve over AJP gives; the reply timeout bounds the wait.
 		err := c.cl.Forward(context.Background(), m.spec.Address, &rl.out, rl)
-		began := rl.started
-		if began && !rl.unanswered(err) { // the backend answered: its request ends with the relay
-			m.b.inFlight.Add(-1)
-			return rl.finish(err)
-		}
-		if !a.failed(ctx, m, err, began || c.retryable(r, err), !rl.guard.touched.Load()) {
-			c.g.proxyError(w, r, a.err())
-			return false
+		if done, broken := rl.settle(&a, err, c.retryable, !rl.guard.touched.Load()); done {
+			return broken
 		}
 	}
 }

@@ -10,25 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/internal/tomcattest"
 )
-
-// tomcatHTTPService routes /app to the Tomcats' HTTP connectors: the direct HTTP relay
-// against a real servlet container.
-func tomcatHTTPService(t *testing.T, g *testGateway, addrs map[string]string) {
-	t.Helper()
-	spec := httpService("app")
-	spec.PathPrefixes = []string{"/app"}
-	spec.Health.Path = "/app/health.jsp"
-	spec.Health.Interval = admin.Duration(200 * time.Millisecond)
-	spec.Health.Timeout = admin.Duration(5 * time.Second)
-	mustPut(t, g, spec)
-	for route, addr := range addrs {
-		mustAdd(t, g, "app", admin.BackendSpec{Name: route, Route: route, Address: addr})
-	}
-}
 
 // Over HTTP to real Tomcats: sessions stick to the Tomcat that issued them, bodies with a
 // length and chunked ones arrive whole, the forwarding fields are the gateway's, and a page
@@ -36,7 +20,7 @@ func tomcatHTTPService(t *testing.T, g *testGateway, addrs map[string]string) {
 func TestTomcatOverHTTP(t *testing.T) {
 	t1, t2 := sharedTomcats(t)
 	g := newTestGateway(t, nil)
-	tomcatHTTPService(t, g, map[string]string{t1.Route(): t1.HTTPAddr(), t2.Route(): t2.HTTPAddr()})
+	putTomcats(t, g, httpService("app"), []*tomcattest.Tomcat{t1, t2}, (*tomcattest.Tomcat).HTTPAddr)
 
 	t.Run("sticky sessions", func(t *testing.T) {
 		page, cookie := tomcatGet(t, g.URL+"/app/hello.jsp", "")

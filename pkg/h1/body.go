@@ -178,9 +178,17 @@ func parseChunkSize(line []byte) (size int64, problem string) {
 
 // trailers reads and drops the trailer fields after the last chunk, up to the empty line.
 func (b *body) trailers() error {
+	return skipTrailers(b.line, errBadTrailer)
+}
+
+var errBadTrailer = fmt.Errorf("%w: bad trailer field", ErrBodyMalformed)
+
+// skipTrailers reads trailer fields with next (a line reader bounded by limit) up to the empty
+// line, at most maxTrailerBytes in all, and drops them; a field that is not one is bad.
+func skipTrailers(next func(limit int) ([]byte, error), bad error) error {
 	total := 0
 	for {
-		line, err := b.line(maxTrailerBytes - total)
+		line, err := next(maxTrailerBytes - total)
 		if err != nil {
 			return err
 		}
@@ -189,7 +197,7 @@ func (b *body) trailers() error {
 		}
 		total += len(line) + 2
 		if _, _, err := splitField(string(line)); err != nil {
-			return fmt.Errorf("%w: bad trailer field", ErrBodyMalformed)
+			return bad
 		}
 	}
 }

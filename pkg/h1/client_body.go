@@ -109,20 +109,10 @@ func (b *bodyRelay) copyChunked() error {
 }
 
 func (b *bodyRelay) trailers() error {
-	for total := 0; ; {
-		line, err := b.line(maxTrailerBytes - total)
-		if err != nil {
-			return err
-		}
-		if len(line) == 0 {
-			return nil
-		}
-		total += len(line) + 2
-		if _, _, err := splitField(string(line)); err != nil {
-			return fmt.Errorf("%w: a trailer field: %w", ErrBadResponse, err)
-		}
-	}
+	return skipTrailers(b.line, errBadAnswerTrailer)
 }
+
+var errBadAnswerTrailer = badResponse("a trailer field is not one")
 
 // line reads one CRLF-terminated line of at most limit bytes, without the CRLF.
 func (b *bodyRelay) line(limit int) ([]byte, error) {

@@ -27,7 +27,7 @@ func (c *Client) Forward(ctx context.Context, addr string, out *Outgoing, rw Rep
 		if err != nil {
 			return err
 		}
-		err, again := c.exchange(cc, out, rw)
+		again, err := c.exchange(cc, out, rw)
 		if !again || !reused {
 			if err != nil {
 				return fmt.Errorf("HTTP backend %s: %w", addr, err)
@@ -48,23 +48,23 @@ func idempotentMethod(m string) bool {
 // exchange sends the request on cc and relays the answer; cc goes back to the pool or is
 // closed. again says that the request may be sent again on a new connection, had cc been
 // reused: nothing was answered and it has no body, and it is idempotent or was not written.
-func (c *Client) exchange(cc *clientConn, out *Outgoing, rw ReplyWriter) (err error, again bool) {
+func (c *Client) exchange(cc *clientConn, out *Outgoing, rw ReplyWriter) (again bool, err error) {
 	expect := expectsContinue(out)
 	if err := c.send(cc, out, !expect); err != nil {
 		cc.close()
 		var be *clientBodyError
 		if errors.As(err, &be) {
-			return be.err, false
+			return false, be.err
 		}
-		return fmt.Errorf("sending the request: %w", err), out.Body == nil
+		return out.Body == nil, fmt.Errorf("sending the request: %w", err)
 	}
-	reuse, err, again := c.receive(cc, out, rw, expect)
+	reuse, again, err := c.receive(cc, out, rw, expect)
 	if reuse {
 		cc.pool.put(c, cc)
 	} else {
 		cc.close()
 	}
-	return err, again
+	return again, err
 }
 
 // send writes the request head and, with body, its body, in as few writes as the buffer allows.
@@ -92,7 +92,7 @@ func (c *Client) sendBody(cc *clientConn, out *Outgoing) error {
 
 // receive reads the answer's heads (skipping 100 Continue, passing other 1xx on) and relays
 // the final one and its body. reuse tells whether cc can carry another request.
-func (c *Client) receive(cc *clientConn, out *Outgoing, rw ReplyWriter, bodyPending bool) (reuse bool, err error, again bool) {
+func (c *Client) receive(cc *clientConn, out *Outgoing, rw ReplyWriter, bodyPending bool) (reuse, again bool, err error) {
 	replyDeadline := func() {
 		if c.ReplyTimeout > 0 {
 			_ = cc.nc.SetReadDeadline(time.Now().Add(c.ReplyTimeout))
@@ -104,10 +104,10 @@ func (c *Client) receive(cc *clientConn, out *Outgoing, rw ReplyWriter, bodyPend
 		if _, err := cc.br.Peek(1); err != nil {
 			var ne net.Error
 			if !errors.As(err, &ne) || !ne.Timeout() {
-				return false, fmt.Errorf("waiting for 100 Continue: %w", err), false
+				return false, false, fmt.Errorf("waiting for 100 Continue: %w", err)
 			}
 			if err := c.sendBody(cc, out); err != nil {
-				return false, sendError(err), false
+				return false, false, sendError(err)
 			}
 			bodyPending = false
 		}
@@ -123,14 +123,14 @@ func (c *Client) receive(cc *clientConn, out *Outgoing, rw ReplyWriter, bodyPend
 			if !received && !errors.Is(err, ErrBadResponse) {
 				err = fmt.Errorf("waiting for the answer: %w", err)
 			}
-			return false, err, !received && !timeout && out.Body == nil && idempotentMethod(out.Req.Method)
+			return false, !received && !timeout && out.Body == nil && idempotentMethod(out.Req.Method), err
 		}
 		switch {
 		case ah.status == http.StatusContinue:
 			clear(h)
 			if bodyPending {
 				if err := c.sendBody(cc, out); err != nil {
-					return false, sendError(err), false
+					return false, false, sendError(err)
 				}
 				bodyPending = false
 				replyDeadline()
@@ -138,12 +138,12 @@ func (c *Client) receive(cc *clientConn, out *Outgoing, rw ReplyWriter, bodyPend
 			continue
 		case ah.status == http.StatusSwitchingProtocols:
 			if err := rw.WriteStatus(ah.status, -1); err != nil {
-				return false, err, false
+				return false, false, err
 			}
-			return false, badResponse("a protocol switch cannot be relayed"), false
+			return false, false, badResponse("a protocol switch cannot be relayed")
 		case ah.status < 200:
 			if interim++; interim > maxInterim {
-				return false, badResponse("more than %d interim answers", maxInterim), false
+				return false, false, badResponse("more than %d interim answers", maxInterim)
 			}
 			rw.Interim(ah.status)
 			clear(h)
@@ -155,14 +155,14 @@ func (c *Client) receive(cc *clientConn, out *Outgoing, rw ReplyWriter, bodyPend
 }
 
 // relayFinal relays a final answer and its body.
-func (c *Client) relayFinal(cc *clientConn, out *Outgoing, rw ReplyWriter, ah answerHead, bodyPending bool) (reuse bool, err error, again bool) {
+func (c *Client) relayFinal(cc *clientConn, out *Outgoing, rw ReplyWriter, ah answerHead, bodyPending bool) (reuse, again bool, err error) {
 	body := hasBody(out.Req.Method, ah.status)
 	length := ah.length
 	if err := rw.WriteStatus(ah.status, length); err != nil {
-		return false, err, false
+		return false, false, err
 	}
 	if !body {
-		return !ah.close && !bodyPending && cc.br.Buffered() == 0, nil, false
+		return !ah.close && !bodyPending && cc.br.Buffered() == 0, false, nil
 	}
 	b := bodyRelay{br: cc.br, rw: rw}
 	switch {
@@ -171,9 +171,9 @@ func (c *Client) relayFinal(cc *clientConn, out *Outgoing, rw ReplyWriter, ah an
 	case length >= 0:
 		err = b.copyN(length)
 	default:
-		return false, b.copyToEOF(), false
+		return false, false, b.copyToEOF()
 	}
-	return err == nil && !ah.close && !bodyPending && cc.br.Buffered() == 0, err, false
+	return err == nil && !ah.close && !bodyPending && cc.br.Buffered() == 0, false, err
 }
 
 func sendError(err error) error {

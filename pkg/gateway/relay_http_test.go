@@ -144,3 +144,75 @@ func TestHTTPBackendConnectionsAreReused(t *testing.T) {
 		})
 	}
 }
+
+// twoHTTPBackends serves app over backends a (first choice: the requests carry its route) and
+// b, answering with their own scripts.
+func twoHTTPBackends(t *testing.T, a, b func(c net.Conn, br *bufio.Reader)) (g *testGateway, aConns, bConns *atomic.Int32) {
+	t.Helper()
+	aAddr, aConns := rawHTTPBackend(t, a)
+	bAddr, bConns := rawHTTPBackend(t, b)
+	g = newTestGateway(t, func(c *Config) { c.ReplyTimeout = 2 * time.Second })
+	spec := httpService("app")
+	spec.Health.Check = admin.CheckTCP
+	spec.Health.Interval = admin.Duration(time.Hour)
+	mustPut(t, g, spec)
+	mustAdd(t, g, "app", admin.BackendSpec{Name: "a", Route: "a", Address: aAddr})
+	mustAdd(t, g, "app", admin.BackendSpec{Name: "b", Route: "b", Address: bAddr})
+	return g, aConns, bConns
+}
+
+func answerOK(c net.Conn, br *bufio.Reader) {
+	for {
+		if _, err := readHTTPHead(br); err != nil {
+			return
+		}
+		if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); err != nil {
+			return
+		}
+	}
+}
+
+func getWithRoute(t *testing.T, g *testGateway, method string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, g.URL+"/app/x", nil)
+	req.Header.Set("Cookie", "JSESSIONID=S.a")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s: reading the answer: %v", method, err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// An answer that breaks off before any of it reached the client is as good as none: a GET
+// goes to the other backend, and the client gets that one's whole answer.
+func TestHTTPAnswerBrokenBeforeTheClientGotAnyIsRetried(t *testing.T) {
+	g, _, _ := twoHTTPBackends(t, func(c net.Conn, br *bufio.Reader) {
+		if _, err := readHTTPHead(br); err == nil {
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n") // and nothing more
+		}
+	}, answerOK)
+	if status, body := getWithRoute(t, g, http.MethodGet); status != 200 || body != "ok" {
+		t.Fatalf("GET: %d %q, want b's 200 \"ok\"", status, body)
+	}
+	if st := backendOf(t, g, "app", "a"); st.Errors != 1 {
+		t.Errorf("a has %d errors, want 1", st.Errors)
+	}
+}
+
+// A POST that reached a backend is never sent again: the backend may have acted on it.
+func TestHTTPPostThatReachedABackendIsNotRepeated(t *testing.T) {
+	g, _, bConns := twoHTTPBackends(t, func(c net.Conn, br *bufio.Reader) {
+		_, _ = readHTTPHead(br) // then close without an answer
+	}, answerOK)
+	if status, _ := getWithRoute(t, g, http.MethodPost); status != http.StatusBadGateway {
+		t.Fatalf("POST: %d, want 502", status)
+	}
+	if n := bConns.Load(); n != 0 {
+		t.Errorf("b got %d connections, want none: the POST must not be repeated", n)
+	}
+}

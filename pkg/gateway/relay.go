@@ -87,6 +87,18 @@ func (rl *relay) commit() {
 	rl.w.WriteHeader(rl.status)
 }
 
+// next admits the request at the backend of its next attempt (rl.m, rl.sticky). When there is
+// none, the client gets the error answer (proxyError) and next reports false.
+func (rl *relay) next(a *attempts) bool {
+	m, sticky, ok := a.next()
+	if !ok {
+		rl.s.g.proxyError(rl.w, rl.r, a.err())
+		return false
+	}
+	rl.m, rl.sticky = m, sticky
+	return true
+}
+
 // settle ends the attempt at rl.m that Forward ended with err. done says the request is over:
 // the backend answered (its in-flight count ends; broken as finish says), or it got no answer
 // and may go nowhere else, and the client got the error answer (proxyError). Otherwise the next

@@ -23,14 +23,9 @@ func (c *ajpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter,
 	rl := newRelay(s, cfg, w, r, sid)
 	defer rl.release()
 	a := s.attempts(cfg, routeOf(sid))
-	for {
-		m, sticky, ok := a.next()
-		if !ok {
-			c.g.proxyError(w, r, a.err())
-			return false
-		}
+	for rl.next(&a) {
+		m := rl.m
 		info.Route, info.Activation = m.spec.Route, m.spec.Activation.JK()
-		rl.m, rl.sticky = m, sticky
 		// Not ctx: the public server (pkg/h1) ends a request's context only once its handler
 		// returned, so watching it could never end an exchange early and would cost a context
 		// watcher per request; the reply timeout bounds the wait, as with mod_jk. (Were the
@@ -42,6 +37,7 @@ func (c *ajpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter,
 			return broken
 		}
 	}
+	return false // no backend left: rl.next answered
 }
 
 // ajpRequest readies r to go to Tomcat as it is, as rewrite and ReverseProxy did: it returns

@@ -25,13 +25,8 @@ func (c *httpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter
 	defer rl.release()
 	activation := c.g.httpRequest(r, rl)
 	a := s.attempts(cfg, routeOf(sid))
-	for {
-		m, sticky, ok := a.next()
-		if !ok {
-			c.g.proxyError(w, r, a.err())
-			return false
-		}
-		rl.m, rl.sticky = m, sticky
+	for rl.next(&a) {
+		m := rl.m
 		activation.Value = activationValues[m.spec.Activation][0]
 		// Not ctx, for the reason serve over AJP gives; the reply timeout bounds the wait.
 		err := c.cl.Forward(context.Background(), m.spec.Address, &rl.out, rl)
@@ -39,6 +34,7 @@ func (c *httpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter
 			return broken
 		}
 	}
+	return false // no backend left: rl.next answered
 }
 
 // httpRequest readies r to go to an HTTP backend as rewrite and ReverseProxy shaped it: the

@@ -303,3 +303,49 @@ func readHead(br *bufio.Reader) (string, error) {
 		}
 	}
 }
+
+// The pool keeps at most MaxIdleConnsPerHost idle connections and closes an idle one after
+// IdleTimeout.
+func TestClientPoolBounds(t *testing.T) {
+	var closed atomic.Int32
+	release := make(chan struct{})
+	addr, conns := scriptedBackend(t, func(i int, c net.Conn, br *bufio.Reader) bool {
+		if _, err := readRequest(br); err != nil {
+			closed.Add(1) // the client closed the connection
+			return false
+		}
+		<-release // both requests are in flight at once
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		return true
+	})
+	c := &Client{MaxIdleConnsPerHost: 1, IdleTimeout: 200 * time.Millisecond}
+	done := make(chan error, 2)
+	for range 2 {
+		go func() { done <- c.Forward(context.Background(), addr, get("/x"), &recordingWriter{h: http.Header{}}) }()
+	}
+	for conns.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for closed.Load() < 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := closed.Load(); n != 1 {
+		t.Fatalf("%d connections closed after both answers, want 1: the pool keeps one idle", n)
+	}
+	for closed.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := closed.Load(); n != 2 {
+		t.Fatalf("the idle connection was not closed after IdleTimeout (%d closed)", n)
+	}
+	if c.idle.Load() != 0 {
+		t.Errorf("the pool counts %d idle connections, want 0", c.idle.Load())
+	}
+}

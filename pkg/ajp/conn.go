@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/rollcd/roll/pkg/internal/idlecheck"
 )
 
 // clientConn is one connection to a backend. It is owned either by the pool (idle) or by exactly
@@ -16,7 +18,7 @@ type clientConn struct {
 	idleSince time.Time   // when it went back to the pool
 	idleTimer *time.Timer // closes it after IdleTimeout in the pool
 	deadline  bool        // a read deadline may be set: clear it before the next idle check
-	peeker    idlePeeker
+	peeker    idlecheck.Peeker
 	sh        SendHeaders // parse target, reused so its header slice is allocated once
 }
 
@@ -45,7 +47,7 @@ func (c *clientConn) idleOK() bool {
 	if c.pr.Buffered() > 0 {
 		return false
 	}
-	return c.peeker.check(c.nc)
+	return c.peeker.Alive(c.nc)
 }
 
 // ping sends CPING and waits up to timeout for CPONG. Only an idle connection may be pinged.

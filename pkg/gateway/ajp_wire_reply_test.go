@@ -130,6 +130,33 @@ var wireCases = []wireCase{
 		halfClose: true, reply: [][]byte{headers(200, "Content-Length", "2"), chunk("ok"), endReuse}},
 }
 
+// keepServing does what a scripted backend does after its reply (after): keep serving the
+// connection (""), "close" it, or "hang" reading conn until the gateway closes it.
+func keepServing(after string, conn io.Reader) bool {
+	switch after {
+	case "close":
+		return false
+	case "hang":
+		_, _ = io.Copy(io.Discard, conn)
+		return false
+	}
+	return true
+}
+
+// replyCase sends raw (a GET of /app/x when "") and renders the answer (with its 1xx answers
+// when showInterim) and what the gateway and backend a counted.
+func replyCase(t *testing.T, g *testGateway, raw string, halfClose, showInterim bool, a wireRecorder) string {
+	t.Helper()
+	if raw == "" {
+		raw = rawGet("/app/x", "")
+	}
+	method, _, _ := strings.Cut(raw, " ")
+	answer := wireExchangeInterim(t, g, method, raw, halfClose, showInterim)
+	counters := settled(t, g, "app", "a")
+	return answer + "\n" + counters + " client_errors " + strconv.FormatUint(clientErrorsOf(t, g, "app"), 10) +
+		" backend_requests " + strconv.Itoa(len(a.requests()))
+}
+
 func manyFields(n int) []byte {
 	var pairs []string
 	for i := range n {
@@ -148,25 +175,10 @@ func TestWireReplies(t *testing.T) {
 			if c.Send(wc.reply...) != nil {
 				return false
 			}
-			switch wc.after {
-			case "close":
-				return false
-			case "hang":
-				_, _ = io.Copy(io.Discard, c) // until the gateway closes the connection
-				return false
-			}
-			return true
+			return keepServing(wc.after, c)
 		})
-		raw := wc.raw
-		if raw == "" {
-			raw = rawGet("/app/x", "")
-		}
-		method, _, _ := strings.Cut(raw, " ")
-		answer := wireExchange(t, g, method, raw, wc.halfClose)
-		counters := settled(t, g, "app", "a")
 		names = append(names, wc.name)
-		got[wc.name] = answer + "\n" + counters + " client_errors " + strconv.FormatUint(clientErrorsOf(t, g, "app"), 10) +
-			" backend_requests " + strconv.Itoa(len(backends[0].requests()))
+		got[wc.name] = replyCase(t, g, wc.raw, wc.halfClose, false, backends[0])
 	}
 	golden(t, "ajp_replies.golden", names, got)
 }

@@ -76,22 +76,43 @@ var wireRequests = []wireRequest{
 func TestWireRequests(t *testing.T) {
 	ok := func(c *ajptest.Conn, f *ajp.ForwardRequest) bool { return c.Respond(200, "ok", true) == nil }
 	plain, plainBackends := wireGateway(t, nil, ok)
-	trusted, trustedBackends := wireGateway(t, func(c *Config) {
-		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-	}, ok)
+	trusted, trustedBackends := wireGateway(t, trustLoopback, ok)
+	wireRequestGoldens(t, "ajp_requests.golden", [2]*testGateway{plain, trusted}, [2][]wireRecorder{wireRecorders(plainBackends), wireRecorders(trustedBackends)})
+}
+
+func trustLoopback(c *Config) {
+	c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+}
+
+// wireRecorder is a scripted backend: what reached it, rendered.
+type wireRecorder interface{ requests() []string }
+
+func wireRecorders[B wireRecorder](bs []B) []wireRecorder {
+	out := make([]wireRecorder, len(bs))
+	for i, b := range bs {
+		out[i] = b
+	}
+	return out
+}
+
+// wireRequestGoldens sends every request of the table to gateways[0], or gateways[1] when it
+// comes from a trusted proxy, and pins what their backends saw and what the client got.
+func wireRequestGoldens(t *testing.T, file string, gateways [2]*testGateway, backendsOf [2][]wireRecorder) {
+	t.Helper()
 	got := map[string]string{}
 	var names []string
 	for _, rq := range wireRequests {
-		g, backends := plain, plainBackends
+		i := 0
 		if rq.trusted {
-			g, backends = trusted, trustedBackends
+			i = 1
 		}
-		before := map[*wireBackend]int{}
+		g, backends := gateways[i], backendsOf[i]
+		before := map[wireRecorder]int{}
 		for _, wb := range backends {
 			before[wb] = len(wb.requests())
 		}
 		method, _, _ := strings.Cut(rq.raw, " ")
-		answer := wireExchange(t, g, method, rq.raw, false)
+		answer := wireExchangeInterim(t, g, method, rq.raw, false, strings.HasPrefix(file, "http"))
 		var b strings.Builder
 		for _, wb := range backends {
 			for _, r := range wb.requests()[before[wb]:] {
@@ -101,9 +122,10 @@ func TestWireRequests(t *testing.T) {
 		if b.Len() == 0 {
 			b.WriteString("no request reached a backend\n")
 		}
-		b.WriteString(strings.ReplaceAll(answer, strings.TrimPrefix(g.URL, "http://127.0.0.1:"), "<gateway port>"))
+		b.WriteString(answer)
+		port := strings.TrimPrefix(g.URL, "http://127.0.0.1:")
 		names = append(names, rq.name)
-		got[rq.name] = strings.ReplaceAll(b.String(), "server_port "+strings.TrimPrefix(g.URL, "http://127.0.0.1:"), "server_port <gateway port>")
+		got[rq.name] = strings.ReplaceAll(strings.ReplaceAll(b.String(), "server_port "+port, "server_port <gateway port>"), port, "<gateway port>")
 	}
-	golden(t, "ajp_requests.golden", names, got)
+	golden(t, file, names, got)
 }

@@ -199,28 +199,42 @@ func renderBody(body []byte) string {
 // and e, each a wireBackend answering with reply. Health checks are a CPing an hour.
 func wireGateway(t *testing.T, mod func(*Config), reply wireReply) (*testGateway, []*wireBackend) {
 	t.Helper()
-	g := newTestGateway(t, mod)
 	var backends []*wireBackend
+	g := wireServices(t, mod, ajpService, func(name string) string {
+		wb := startWireBackend(t, name, reply)
+		backends = append(backends, wb)
+		return wb.Addr
+	})
+	return g, backends
+}
+
+// wireServices serves "app" on /app over backend a, and "drain" on /drain over d (draining)
+// and e, services of spec, each backend started by start, which returns its address. Health
+// checks are a TCP connect (AJP: a CPing) an hour.
+func wireServices(t *testing.T, mod func(*Config), spec func(string) admin.ServiceSpec, start func(name string) string) *testGateway {
+	t.Helper()
+	g := newTestGateway(t, mod)
 	for _, svc := range []struct {
 		name, prefix string
 		members      []string
 	}{{"app", "/app", []string{"a"}}, {"drain", "/drain", []string{"d", "e"}}} {
-		spec := ajpService(svc.name)
+		spec := spec(svc.name)
 		spec.PathPrefixes = []string{svc.prefix}
-		spec.Health.Check = admin.CheckCPing
+		spec.Health.Check = admin.CheckTCP
+		if spec.Protocol == admin.AJP {
+			spec.Health.Check = admin.CheckCPing
+		}
 		spec.Health.Interval = admin.Duration(time.Hour)
 		mustPut(t, g, spec)
 		for _, name := range svc.members {
-			wb := startWireBackend(t, name, reply)
-			backends = append(backends, wb)
 			act := admin.Active
 			if name == "d" {
 				act = admin.Draining
 			}
-			mustAdd(t, g, svc.name, admin.BackendSpec{Name: name, Address: wb.Addr, Activation: act})
+			mustAdd(t, g, svc.name, admin.BackendSpec{Name: name, Address: start(name), Activation: act})
 		}
 	}
-	return g, backends
+	return g
 }
 
 // wireExchange sends raw bytes on a new connection to the gateway, reads one answer (to a
@@ -228,6 +242,13 @@ func wireGateway(t *testing.T, mod func(*Config), reply wireReply) (*testGateway
 // gateway kept the connection. The answer is rendered without Date, and with its body
 // decoded: complete says whether the body arrived whole by its framing.
 func wireExchange(t *testing.T, g *testGateway, method, raw string, halfClose bool) string {
+	t.Helper()
+	return wireExchangeInterim(t, g, method, raw, halfClose, false)
+}
+
+// wireExchangeInterim is wireExchange that, with showInterim, also renders the 1xx answers
+// before the final one.
+func wireExchangeInterim(t *testing.T, g *testGateway, method, raw string, halfClose, showInterim bool) string {
 	t.Helper()
 	nc, err := net.Dial("tcp", strings.TrimPrefix(g.URL, "http://"))
 	if err != nil {
@@ -246,27 +267,20 @@ func wireExchange(t *testing.T, g *testGateway, method, raw string, halfClose bo
 	if err != nil {
 		return fmt.Sprintf("no answer: %v", err)
 	}
+	var b strings.Builder
 	for resp.StatusCode/100 == 1 && resp.StatusCode != http.StatusSwitchingProtocols {
 		interim := resp.Status
+		if showInterim {
+			fmt.Fprintf(&b, "interim %d\n", resp.StatusCode)
+			writeFieldsSorted(&b, resp.Header)
+		}
 		if resp, err = http.ReadResponse(br, &http.Request{Method: method}); err != nil {
-			return fmt.Sprintf("interim %s, then no answer: %v", interim, err)
+			return b.String() + fmt.Sprintf("interim %s, then no answer: %v", interim, err)
 		}
 	}
 	body, err := io.ReadAll(resp.Body)
-	var b strings.Builder
 	fmt.Fprintf(&b, "status %d\n", resp.StatusCode)
-	keys := make([]string, 0, len(resp.Header))
-	for k := range resp.Header {
-		if k != "Date" && k != "Content-Length" {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		for _, v := range resp.Header[k] {
-			fmt.Fprintf(&b, "header %s: %q\n", k, v)
-		}
-	}
+	writeFieldsSorted(&b, resp.Header)
 	fmt.Fprintf(&b, "body %s complete %v\n", renderBody(body), err == nil)
 	kept := false
 	if err == nil && !halfClose {
@@ -277,6 +291,27 @@ func wireExchange(t *testing.T, g *testGateway, method, raw string, halfClose bo
 	}
 	fmt.Fprintf(&b, "connection kept %v", kept)
 	return b.String()
+}
+
+// writeFieldsSorted renders header fields by name, without Date and Content-Length (the
+// framing is the decoded body's).
+func writeFieldsSorted(b *strings.Builder, h http.Header) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		if k != "Date" && k != "Content-Length" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			if len(v) > 200 {
+				fmt.Fprintf(b, "header %s: %d bytes\n", k, len(v))
+				continue
+			}
+			fmt.Fprintf(b, "header %s: %q\n", k, v)
+		}
+	}
 }
 
 // settled renders a backend's counters once nothing is in flight there any more.

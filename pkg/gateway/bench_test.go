@@ -108,11 +108,6 @@ func BenchmarkStickyParse(b *testing.B) {
 // counts the gateway's own work. It answers CPING too.
 func cannedAJPBackend(b *testing.B) string {
 	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Close() })
 	sh := ajp.SendHeaders{Status: 200, Reason: "200", Headers: []ajp.Header{
 		{Name: "Content-Type", Value: "text/html;charset=UTF-8"}, {Name: "Content-Length", Value: "5"}}}
 	reply, err := sh.AppendPacket(nil, ajp.DefaultPacketSize)
@@ -121,6 +116,32 @@ func cannedAJPBackend(b *testing.B) string {
 	}
 	reply = ajp.AppendEndResponse(ajp.AppendBodyChunk(reply, []byte("hello")), true)
 	cpong := ajp.AppendCPong(nil)
+	return cannedBackend(b, func(nc net.Conn) {
+		pr := ajp.NewPacketReader(nc, ajp.MagicToContainer, ajp.DefaultPacketSize)
+		for {
+			p, err := pr.Next()
+			if err != nil {
+				return
+			}
+			out := reply
+			if len(p) == 1 && ajp.MessageType(p[0]) == ajp.TypeCPing {
+				out = cpong
+			}
+			if _, err := nc.Write(out); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// cannedBackend serves each connection of a loopback listener with serve, which need not close it.
+func cannedBackend(b *testing.B, serve func(nc net.Conn)) string {
+	b.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
 	go func() {
 		for {
 			nc, err := l.Accept()
@@ -129,20 +150,7 @@ func cannedAJPBackend(b *testing.B) string {
 			}
 			go func() {
 				defer nc.Close()
-				pr := ajp.NewPacketReader(nc, ajp.MagicToContainer, ajp.DefaultPacketSize)
-				for {
-					p, err := pr.Next()
-					if err != nil {
-						return
-					}
-					out := reply
-					if len(p) == 1 && ajp.MessageType(p[0]) == ajp.TypeCPing {
-						out = cpong
-					}
-					if _, err := nc.Write(out); err != nil {
-						return
-					}
-				}
+				serve(nc)
 			}()
 		}
 	}()
@@ -152,10 +160,20 @@ func cannedAJPBackend(b *testing.B) string {
 // BenchmarkGatewayAJP is the gateway's own cost per AJP request: one request (reused, with a
 // cancellable context like the server's) through routing, balancing and the AJP relay to a
 // canned backend, into a discarding writer.
-func BenchmarkGatewayAJP(b *testing.B) {
+func BenchmarkGatewayAJP(b *testing.B) { benchGateway(b, ajpService("app"), cannedAJPBackend(b)) }
+
+// BenchmarkFrontDoorAJP is one keep-alive request per iteration through the whole gateway as
+// it runs: the public server (pkg/h1) on loopback, routing, the AJP relay, a canned backend.
+// The client writes a fixed request and reads the answer without allocating, so allocs/op is
+// the gateway's: its server's and its AJP path's.
+func BenchmarkFrontDoorAJP(b *testing.B) { benchFrontDoor(b, ajpService("app"), cannedAJPBackend(b)) }
+
+// benchGateway measures the gateway's own work per request of service spec ("app") with one
+// backend at addr; see BenchmarkGatewayAJP.
+func benchGateway(b *testing.B, spec admin.ServiceSpec, addr string) {
 	g := newTestGateway(b, nil)
-	mustPut(b, g, ajpService("app"))
-	mustAdd(b, g, "app", admin.BackendSpec{Name: "a", Address: cannedAJPBackend(b)})
+	mustPut(b, g, spec)
+	mustAdd(b, g, "app", admin.BackendSpec{Name: "a", Address: addr})
 	h := g.Handler()
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}))
 	defer cancel()
@@ -178,14 +196,12 @@ func BenchmarkGatewayAJP(b *testing.B) {
 	}
 }
 
-// BenchmarkFrontDoorAJP is one keep-alive request per iteration through the whole gateway as
-// it runs: the public server (pkg/h1) on loopback, routing, the AJP relay, a canned backend.
-// The client writes a fixed request and reads the answer without allocating, so allocs/op is
-// the gateway's: its server's and its AJP path's.
-func BenchmarkFrontDoorAJP(b *testing.B) {
+// benchFrontDoor measures one keep-alive request through the whole gateway to service spec
+// ("app") with one backend at addr; see BenchmarkFrontDoorAJP.
+func benchFrontDoor(b *testing.B, spec admin.ServiceSpec, addr string) {
 	g := newTestGateway(b, nil)
-	mustPut(b, g, ajpService("app"))
-	mustAdd(b, g, "app", admin.BackendSpec{Name: "a", Address: cannedAJPBackend(b)})
+	mustPut(b, g, spec)
+	mustAdd(b, g, "app", admin.BackendSpec{Name: "a", Address: addr})
 	const request = "GET /app/nosession.jsp HTTP/1.1\r\nHost: app.test\r\nUser-Agent: wrk\r\nCookie: JSESSIONID=ABC.a\r\n\r\n"
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

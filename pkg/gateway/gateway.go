@@ -27,7 +27,8 @@ type Gateway struct {
 	log      *slog.Logger
 	errorLog *log.Logger // net/http's own complaints, routed to slog
 
-	httpTransport *http.Transport
+	httpTransport *http.Transport // health checks and protocol switches (ReverseProxy) of HTTP services
+	h1Client      *h1.Client      // the direct HTTP relay's pooled connections
 
 	mu       sync.Mutex          // serialises changes to services and their snapshots
 	services map[string]*service // guarded by mu
@@ -56,6 +57,7 @@ func New(cfg Config) (*Gateway, error) {
 		log:           cfg.Logger,
 		errorLog:      slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 		httpTransport: newHTTPTransport(cfg),
+		h1Client:      newH1Client(cfg),
 		services:      map[string]*service{},
 		started:       time.Now(),
 	}
@@ -173,6 +175,7 @@ func (g *Gateway) Close() {
 	g.wg.Wait()
 	g.persist()
 	g.httpTransport.CloseIdleConnections()
+	g.h1Client.CloseIdleConnections()
 	g.mu.Lock()
 	for _, s := range g.services {
 		s.cfg.Load().client.closeIdle()

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/h1"
 )
 
 // protocolClient is how a service talks to its backends: AJP13 or plain HTTP.
@@ -40,7 +41,7 @@ func (g *Gateway) protocolClient(s *service, spec admin.ServiceSpec) protocolCli
 	if spec.Protocol == admin.AJP {
 		return g.newAJPClient(spec)
 	}
-	c := &httpClient{rt: g.httpTransport, dialTimeout: g.cfg.DialTimeout}
+	c := &httpClient{rt: g.httpTransport, cl: g.h1Client, g: g}
 	c.proxy = g.newProxy(s, c)
 	return c
 }
@@ -61,17 +62,27 @@ func newHTTPTransport(cfg Config) *http.Transport {
 	}
 }
 
-// httpClient forwards to HTTP/1.1 backends through a shared http.Transport, with a
-// ReverseProxy whose Transport (roundTripper) chooses the backend of each attempt.
-type httpClient struct {
-	rt          *http.Transport
-	dialTimeout time.Duration
-	proxy       *httputil.ReverseProxy
+// newH1Client is the one pooled client of the direct HTTP relay of every HTTP service, with
+// the settings of newHTTPTransport, each in the same meaning.
+func newH1Client(cfg Config) *h1.Client {
+	return &h1.Client{
+		DialTimeout:           cfg.DialTimeout,
+		ReplyTimeout:          cfg.ReplyTimeout,
+		ExpectContinueTimeout: time.Second,
+		IdleTimeout:           90 * time.Second,
+		MaxIdleConnsPerHost:   cfg.MaxIdleConnsPerHost,
+		MaxIdleConns:          cfg.MaxIdleConnsPerHost * 16,
+	}
 }
 
-func (c *httpClient) serve(_ *service, _ *serviceConfig, w http.ResponseWriter, r *http.Request) bool {
-	c.proxy.ServeHTTP(w, r)
-	return false
+// httpClient forwards to HTTP/1.1 backends: directly through the shared h1.Client (serve), and
+// requests that ask for a protocol switch through a ReverseProxy on the shared http.Transport,
+// whose Transport (roundTripper) chooses the backend of each attempt.
+type httpClient struct {
+	rt    *http.Transport
+	cl    *h1.Client
+	g     *Gateway
+	proxy *httputil.ReverseProxy
 }
 
 // forward sends req to the backend of m. req belongs to the caller's current attempt and may be

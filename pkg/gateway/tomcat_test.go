@@ -23,13 +23,20 @@ func tomcatService(t *testing.T, g *testGateway, tcs ...*tomcattest.Tomcat) {
 	t.Helper()
 	spec := ajpService("app")
 	spec.Secret = tomcatSecret
+	putTomcats(t, g, spec, tcs, (*tomcattest.Tomcat).AJPAddr)
+}
+
+// putTomcats routes /app of spec to the Tomcats at the address addr gives of each,
+// health-checked on a real page.
+func putTomcats(t *testing.T, g *testGateway, spec admin.ServiceSpec, tcs []*tomcattest.Tomcat, addr func(*tomcattest.Tomcat) string) {
+	t.Helper()
 	spec.PathPrefixes = []string{"/app"}
 	spec.Health.Path = "/app/health.jsp"
 	spec.Health.Interval = admin.Duration(200 * time.Millisecond)
 	spec.Health.Timeout = admin.Duration(5 * time.Second)
 	mustPut(t, g, spec)
 	for _, tc := range tcs {
-		mustAdd(t, g, "app", admin.BackendSpec{Name: tc.Route(), Address: tc.AJPAddr()})
+		mustAdd(t, g, "app", admin.BackendSpec{Name: tc.Route(), Route: tc.Route(), Address: addr(tc)})
 	}
 }
 

@@ -130,26 +130,35 @@ func (b *body) readChunked(p []byte) (int, error) {
 	return n, nil
 }
 
-// chunkHeader reads "hex-size [; ext] CRLF". Extensions are allowed and ignored; the size
-// has at most 15 hex digits, so it cannot overflow.
+// chunkHeader reads "hex-size [; ext] CRLF".
 func (b *body) chunkHeader() (int64, error) {
 	line, err := b.line(maxChunkLine)
 	if err != nil {
 		return 0, err
 	}
+	size, problem := parseChunkSize(line)
+	if problem != "" {
+		return 0, fmt.Errorf("%w: %s", ErrBodyMalformed, problem)
+	}
+	return size, nil
+}
+
+// parseChunkSize reads the line "hex-size [; ext]" of a chunk (CRLF removed): extensions are
+// allowed and ignored; the size has at most 15 hex digits, so it cannot overflow. problem says
+// what is wrong with a line that is not one, else "".
+func parseChunkSize(line []byte) (size int64, problem string) {
 	sizeText := line
 	if i := indexAny(line, ";"); i >= 0 {
 		sizeText = line[:i]
 		for _, c := range line[i:] {
 			if c < ' ' && c != '\t' || c == 0x7f {
-				return 0, fmt.Errorf("%w: control byte in a chunk extension", ErrBodyMalformed)
+				return 0, "control byte in a chunk extension"
 			}
 		}
 	}
 	if len(sizeText) == 0 || len(sizeText) > 15 {
-		return 0, fmt.Errorf("%w: chunk size %q", ErrBodyMalformed, sizeText)
+		return 0, fmt.Sprintf("chunk size %q", sizeText)
 	}
-	var size int64
 	for _, c := range sizeText {
 		var d byte
 		switch {
@@ -160,18 +169,26 @@ func (b *body) chunkHeader() (int64, error) {
 		case 'A' <= c && c <= 'F':
 			d = c - 'A' + 10
 		default:
-			return 0, fmt.Errorf("%w: chunk size %q", ErrBodyMalformed, sizeText)
+			return 0, fmt.Sprintf("chunk size %q", sizeText)
 		}
 		size = size<<4 | int64(d)
 	}
-	return size, nil
+	return size, ""
 }
 
 // trailers reads and drops the trailer fields after the last chunk, up to the empty line.
 func (b *body) trailers() error {
+	return skipTrailers(b.line, errBadTrailer)
+}
+
+var errBadTrailer = fmt.Errorf("%w: bad trailer field", ErrBodyMalformed)
+
+// skipTrailers reads trailer fields with next (a line reader bounded by limit) up to the empty
+// line, at most maxTrailerBytes in all, and drops them; a field that is not one is bad.
+func skipTrailers(next func(limit int) ([]byte, error), bad error) error {
 	total := 0
 	for {
-		line, err := b.line(maxTrailerBytes - total)
+		line, err := next(maxTrailerBytes - total)
 		if err != nil {
 			return err
 		}
@@ -180,7 +197,7 @@ func (b *body) trailers() error {
 		}
 		total += len(line) + 2
 		if _, _, err := splitField(string(line)); err != nil {
-			return fmt.Errorf("%w: bad trailer field", ErrBodyMalformed)
+			return bad
 		}
 	}
 }

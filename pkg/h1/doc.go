@@ -1,4 +1,6 @@
-// Package h1 is the strict HTTP/1.1 server of roll's public listener: the gateway's front door.
+// Package h1 is the strict HTTP/1.1 server of roll's public listener, the gateway's front door,
+// and the client side of its HTTP relay (Client), which forwards a request the server took to an
+// HTTP/1.1 backend and checks the backend's answer as strictly as the server checks a client's.
 //
 // It serves an http.Handler, as net/http does, but it decides the framing questions a proxy in
 // front of Tomcat must not leave to chance, the way Apache httpd does or more strictly:

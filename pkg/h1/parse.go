@@ -213,7 +213,7 @@ func parseTarget(method, target string) (*url.URL, string, error) {
 // line, optional whitespace around the value, no control bytes in it.
 func splitField(field string) (name, value string, err error) {
 	if field[0] == ' ' || field[0] == '\t' {
-		return "", "", refuse(http.StatusBadRequest, "the request head has a folded header line (obs-fold)")
+		return "", "", refuse(http.StatusBadRequest, "a header line is folded (obs-fold)")
 	}
 	colon := strings.IndexByte(field, ':')
 	if colon <= 0 {

@@ -42,7 +42,10 @@ func rawHTTPBackend(t *testing.T, answer func(c net.Conn, br *bufio.Reader)) (ad
 func httpGateway(t *testing.T, addr string) *testGateway {
 	t.Helper()
 	g := newTestGateway(t, func(c *Config) { c.ReplyTimeout = 2 * time.Second })
-	mustPut(t, g, httpService("app"))
+	spec := httpService("app")
+	// No health checks during the test: their connections would count as the relay's.
+	spec.Health.Interval = admin.Duration(time.Hour)
+	mustPut(t, g, spec)
 	mustAdd(t, g, "app", admin.BackendSpec{Name: "a", Address: addr})
 	return g
 }

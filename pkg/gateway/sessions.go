@@ -1,25 +1,42 @@
 package gateway
 
 import (
-	"strings"
 	"sync"
 	"time"
 )
 
 // maxSessionsPerBackend bounds the memory one backend's session tracking can take
-// (roughly 100 bytes an entry). Past it, new ids are not tracked until pruning frees room,
-// which can only make a drain end early, never hang.
+// (about 40 bytes an entry: a key and a time in a map without pointers, which the garbage
+// collector does not scan). Past it, new ids are not tracked until pruning frees room, which
+// can only make a drain end early, never hang.
 const maxSessionsPerBackend = 200_000
 
 // maxSessionIDLength is the longest session id tracked: Tomcat's are 32 hex digits, a dot
 // and a jvmRoute. A longer one is not a session Tomcat issued.
 const maxSessionIDLength = 128
 
-// sessionSet holds the sticky session ids seen for one backend and when each was last used.
+// sessionKey stands for a session id: its 64-bit FNV-1a hash. A backend's sessions are counted,
+// never listed, so the id itself need not be kept: neither in memory (a map of ids is a heap of
+// pointers for the garbage collector to scan, ~100 bytes an entry) nor in the state file, where a
+// live session id would be a credential at rest. Two ids of one backend that hash alike count
+// once, which can only end a drain early.
+type sessionKey uint64
+
+func keyOf(id string) sessionKey {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
+		h *= prime
+	}
+	return sessionKey(h)
+}
+
+// sessionSet holds the sticky sessions seen for one backend and when each was last used.
 // A session is live until it has been idle for the service's SessionIdle.
 type sessionSet struct {
 	mu       sync.Mutex
-	lastSeen map[string]int64 // unix nanoseconds
+	lastSeen map[sessionKey]int64 // unix nanoseconds
 	// changed is set when a session was issued, used or forgotten since the state file last
 	// took the set (export); the session saver writes the file only then.
 	changed bool
@@ -32,15 +49,16 @@ func (s *sessionSet) issued(id string, now int64) {
 	if len(id) > maxSessionIDLength {
 		return
 	}
+	k := keyOf(id)
 	s.mu.Lock()
-	if _, ok := s.lastSeen[id]; ok {
-		s.lastSeen[id] = now
+	if _, ok := s.lastSeen[k]; ok {
+		s.lastSeen[k] = now
 		s.changed = true
 	} else if len(s.lastSeen) < maxSessionsPerBackend {
 		if s.lastSeen == nil {
-			s.lastSeen = make(map[string]int64)
+			s.lastSeen = make(map[sessionKey]int64)
 		}
-		s.lastSeen[strings.Clone(id)] = now
+		s.lastSeen[k] = now
 		s.changed = true
 	}
 	s.mu.Unlock()
@@ -49,9 +67,10 @@ func (s *sessionSet) issued(id string, now int64) {
 // used records a request of a known session at now; an id the backend never issued is
 // ignored. It does not allocate.
 func (s *sessionSet) used(id string, now int64) {
+	k := keyOf(id)
 	s.mu.Lock()
-	if _, ok := s.lastSeen[id]; ok {
-		s.lastSeen[id] = now
+	if _, ok := s.lastSeen[k]; ok {
+		s.lastSeen[k] = now
 		s.changed = true
 	}
 	s.mu.Unlock()
@@ -59,9 +78,10 @@ func (s *sessionSet) used(id string, now int64) {
 
 // forget drops a session the backend ended (a Set-Cookie that deletes it).
 func (s *sessionSet) forget(id string) {
+	k := keyOf(id)
 	s.mu.Lock()
-	if _, ok := s.lastSeen[id]; ok {
-		delete(s.lastSeen, id)
+	if _, ok := s.lastSeen[k]; ok {
+		delete(s.lastSeen, k)
 		s.changed = true
 	}
 	s.mu.Unlock()
@@ -104,14 +124,14 @@ func (s *sessionSet) absorb(from *sessionSet) {
 	}
 	s.mu.Lock()
 	if s.lastSeen == nil {
-		s.lastSeen = make(map[string]int64, len(moved))
+		s.lastSeen = make(map[sessionKey]int64, len(moved))
 	}
-	for id, t := range moved {
+	for k, t := range moved {
 		if len(s.lastSeen) >= maxSessionsPerBackend {
 			break
 		}
-		if t > s.lastSeen[id] {
-			s.lastSeen[id] = t
+		if t > s.lastSeen[k] {
+			s.lastSeen[k] = t
 		}
 	}
 	s.changed = true

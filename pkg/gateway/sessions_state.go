@@ -12,15 +12,16 @@ import (
 )
 
 // export returns the live sessions, each with when it was last used in unix milliseconds,
-// for the state file, and clears the changed flag: the file now says what the set says.
+// for the state file, and clears the changed flag: the file now says what the set says. A
+// session is written as its key ("#" and 16 hex digits), never as its id.
 func (s *sessionSet) export(now int64, idle time.Duration) map[string]int64 {
 	cutoff := now - int64(idle)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[string]int64, len(s.lastSeen))
-	for id, t := range s.lastSeen {
+	for k, t := range s.lastSeen {
 		if t > cutoff {
-			out[id] = t / int64(time.Millisecond)
+			out[k.String()] = t / int64(time.Millisecond)
 		}
 	}
 	s.changed = false
@@ -34,8 +35,22 @@ func (s *sessionSet) dirty() bool {
 	return s.changed
 }
 
+// String is how the state file writes a key.
+func (k sessionKey) String() string { return fmt.Sprintf("#%016x", uint64(k)) }
+
+// parseKey reads a state file's session entry: a key as String writes it, or, in a file from
+// before keys, the session id itself.
+func parseKey(s string) sessionKey {
+	if len(s) == 17 && s[0] == '#' {
+		if v, err := strconv.ParseUint(s[1:], 16, 64); err == nil {
+			return sessionKey(v)
+		}
+	}
+	return keyOf(s)
+}
+
 // load replaces the set with sessions read back from the state file (see decodeSessions).
-func (s *sessionSet) load(lastSeen map[string]int64) {
+func (s *sessionSet) load(lastSeen map[sessionKey]int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastSeen = lastSeen
@@ -45,14 +60,14 @@ func (s *sessionSet) load(lastSeen map[string]int64) {
 	s.changed = false
 }
 
-// decodeSessions reads a backend's saved sessions, a JSON object of session id → last-seen
-// unix milliseconds, into last-seen unix nanoseconds. The file is untrusted input: an entry
+// decodeSessions reads a backend's saved sessions, a JSON object of session key (or, in an
+// older file, id) → last-seen unix milliseconds, into last-seen unix nanoseconds. The file is untrusted input: an entry
 // whose id is empty or longer than maxSessionIDLength, whose time is not an integer, or that
 // comes past limit sessions is skipped and counted; one idle for longer than idle at
 // now is dropped as a pruning would; a time after now counts as now, so no entry outlives
 // idle from the restart. Nothing (or null) is no session. It fails only when raw is not
 // an object.
-func decodeSessions(raw json.RawMessage, now time.Time, idle time.Duration, limit int) (lastSeen map[string]int64, skipped int, err error) {
+func decodeSessions(raw json.RawMessage, now time.Time, idle time.Duration, limit int) (lastSeen map[sessionKey]int64, skipped int, err error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, 0, nil
 	}
@@ -62,7 +77,7 @@ func decodeSessions(raw json.RawMessage, now time.Time, idle time.Duration, limi
 	}
 	nowMs := now.UnixMilli()
 	cutoffMs := (now.UnixNano() - int64(idle)) / int64(time.Millisecond)
-	lastSeen = map[string]int64{}
+	lastSeen = map[sessionKey]int64{}
 	for dec.More() {
 		key, err := dec.Token()
 		if err != nil {
@@ -74,7 +89,8 @@ func decodeSessions(raw json.RawMessage, now time.Time, idle time.Duration, limi
 		}
 		id, _ := key.(string) // an object's keys are strings
 		ms, perr := strconv.ParseInt(string(val), 10, 64)
-		_, known := lastSeen[id]
+		k := parseKey(id)
+		_, known := lastSeen[k]
 		if perr != nil || id == "" || len(id) > maxSessionIDLength || (!known && len(lastSeen) >= limit) {
 			skipped++
 			continue
@@ -82,7 +98,7 @@ func decodeSessions(raw json.RawMessage, now time.Time, idle time.Duration, limi
 		if ms <= cutoffMs {
 			continue // idle: no longer a live session (and no overflow below)
 		}
-		lastSeen[id] = max(lastSeen[id], min(ms, nowMs)*int64(time.Millisecond))
+		lastSeen[k] = max(lastSeen[k], min(ms, nowMs)*int64(time.Millisecond))
 	}
 	return lastSeen, skipped, nil
 }

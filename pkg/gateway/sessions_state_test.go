@@ -42,13 +42,23 @@ func savedSessionsOf(t *testing.T, path, svc, backend string) map[string]int64 {
 	return nil
 }
 
-// trackedSessions returns the ids a backend tracks, sorted.
-func trackedSessions(g *testGateway, svc, backend string) []string {
+// trackedSessions returns the keys of the sessions a backend tracks, sorted.
+func trackedSessions(g *testGateway, svc, backend string) []sessionKey {
 	snap := g.services[svc].snap.Load()
 	b := snap.members[snap.byName(backend)].b
 	b.sessions.mu.Lock()
 	defer b.sessions.mu.Unlock()
 	return slices.Sorted(maps.Keys(b.sessions.lastSeen))
+}
+
+// keysOf returns the keys of session ids, sorted.
+func keysOf(ids ...string) []sessionKey {
+	out := make([]sessionKey, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, keyOf(id))
+	}
+	slices.Sort(out)
+	return out
 }
 
 // The state file is read as untrusted input: a session entry that cannot be one the
@@ -64,14 +74,14 @@ func TestSavedSessionsAreReadAsUntrusted(t *testing.T) {
 	path := switchedState{newAddr: next.addr(), oldAddr: old.addr(), drainStarted: now, timeout: time.Hour,
 		oldExtra: withSavedSessions(sessions)}.write(t)
 	g := newTestGateway(t, func(c *Config) { c.StatePath = path })
-	if got := trackedSessions(g, "app", "old"); !slices.Equal(got, []string{"S1.old", "future.old"}) {
+	if got := trackedSessions(g, "app", "old"); !slices.Equal(got, keysOf("S1.old", "future.old")) {
 		t.Fatalf("restored sessions %q, want S1.old and future.old", got)
 	}
 	if b := backendOf(t, g, "app", "old"); b.Sessions != 2 || b.Activation != admin.Draining {
 		t.Fatalf("old after the restore: %+v", b)
 	}
 	snap := g.services["app"].snap.Load()
-	if seen := snap.members[snap.byName("old")].b.sessions.lastSeen["future.old"]; seen > time.Now().UnixNano() {
+	if seen := snap.members[snap.byName("old")].b.sessions.lastSeen[keyOf("future.old")]; seen > time.Now().UnixNano() {
 		t.Fatalf("a session seen in the future stays live past SessionIdle: last seen %s", time.Unix(0, seen))
 	}
 
@@ -97,8 +107,8 @@ func TestSavedSessionsAreBounded(t *testing.T) {
 		t.Fatalf("decoded %v, skipped %d, %v: want 3 kept (a duplicate is no new one), 1 skipped", got, skipped, err)
 	}
 	for _, id := range []string{"a.x", "b.x", "c.x"} {
-		if got[id] != now.UnixMilli()*int64(time.Millisecond) {
-			t.Errorf("%s last seen %d", id, got[id])
+		if got[keyOf(id)] != now.UnixMilli()*int64(time.Millisecond) {
+			t.Errorf("%s last seen %d", id, got[keyOf(id)])
 		}
 	}
 }
@@ -134,12 +144,12 @@ func TestSessionsAreSavedWhileServing(t *testing.T) {
 	id := strings.TrimPrefix(cookie, "JSESSIONID=")
 	var first int64
 	eventually(t, 10*time.Second, "the session in the state file", func() bool {
-		first = savedSessionsOf(t, path, "app", "a")[id]
+		first = savedSessionsOf(t, path, "app", "a")[keyOf(id).String()]
 		return first != 0
 	})
 	eventually(t, 10*time.Second, "a later use of the session in the state file", func() bool {
 		get(t, g.URL+"/page", cookie)
-		return savedSessionsOf(t, path, "app", "a")[id] > first
+		return savedSessionsOf(t, path, "app", "a")[keyOf(id).String()] > first
 	})
 }
 
@@ -158,7 +168,30 @@ func TestCloseSavesTheSessions(t *testing.T) {
 		t.Fatalf("saved before Close: %v", s)
 	}
 	g.Close()
-	if s := savedSessionsOf(t, path, "app", "a"); s[strings.TrimPrefix(cookie, "JSESSIONID=")] == 0 {
+	if s := savedSessionsOf(t, path, "app", "a"); s[keyOf(strings.TrimPrefix(cookie, "JSESSIONID=")).String()] == 0 {
 		t.Fatalf("Close did not save the session: %v", s)
+	}
+}
+
+// The state file keeps sessions by key, never by id (a live id is a credential), and a key
+// read back is the same session as the id it stands for, as is an id from an older file.
+func TestSessionKeysInTheStateFile(t *testing.T) {
+	var s sessionSet
+	now := time.Now().UnixNano()
+	s.issued("ABC123.tomcat1", now)
+	out := s.export(now, time.Hour)
+	if len(out) != 1 {
+		t.Fatalf("exported %v", out)
+	}
+	for k := range out {
+		if strings.Contains(k, "ABC123") || len(k) != 17 || k[0] != '#' {
+			t.Fatalf("exported key %q: want # and 16 hex digits, no id", k)
+		}
+		if parseKey(k) != keyOf("ABC123.tomcat1") {
+			t.Fatalf("key %q reads back as another session", k)
+		}
+	}
+	if parseKey("ABC123.tomcat1") != keyOf("ABC123.tomcat1") || parseKey("#zz") != keyOf("#zz") {
+		t.Fatal("an id from an older file is not read as its key")
 	}
 }

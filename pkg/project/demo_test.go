@@ -32,3 +32,31 @@ func TestDemoProjectLoads(t *testing.T) {
 		t.Error("the demo must not set APP_VERSION: it would hide the version baked into each image")
 	}
 }
+
+// examples/tomcat/compose.sessions.yaml is the recipe for sessions that outlive the container:
+// it must load, its app rolled, with the file store on a named volume.
+func TestSessionsExampleLoads(t *testing.T) {
+	t.Setenv("ROLL_ADMIN_TOKEN", "t")
+	t.Setenv("AJP_SECRET", "s")
+	dir, err := filepath.Abs("../../examples/tomcat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(context.Background(), Options{ProjectDir: dir, Files: []string{filepath.Join(dir, "compose.sessions.yaml")}})
+	if err != nil {
+		t.Fatalf("examples/tomcat/compose.sessions.yaml: %v", err)
+	}
+	if app, ok := p.Rolled("app"); !ok || app.Ready.Path != "/health.jsp" {
+		t.Fatalf("app settings: %+v", app)
+	}
+	svc, err := p.Service("app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := svc.Environment["SESSION_STORE"]; v == nil || *v != "file" {
+		t.Errorf("SESSION_STORE %v, want file", v)
+	}
+	if len(svc.Volumes) != 1 || svc.Volumes[0].Target != "/sessions" {
+		t.Errorf("volumes %+v, want one on /sessions", svc.Volumes)
+	}
+}

@@ -9,14 +9,7 @@ import (
 // The project in compose/ is what `make demo` and a newcomer start from: it must load, and
 // its app must be rolled the way the README says.
 func TestDemoProjectLoads(t *testing.T) {
-	dir, err := filepath.Abs("../../compose")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Load(context.Background(), Options{ProjectDir: dir, Files: []string{filepath.Join(dir, "compose.yaml")}})
-	if err != nil {
-		t.Fatalf("compose/compose.yaml: %v", err)
-	}
+	p := loadRepoFile(t, "compose/compose.yaml")
 	if p.Name != "rolldemo" || p.Settings.Gateway != "gateway" || p.Settings.AdminToken == "" {
 		t.Fatalf("project %q, gateway %q, token set %v", p.Name, p.Settings.Gateway, p.Settings.AdminToken != "")
 	}
@@ -38,14 +31,7 @@ func TestDemoProjectLoads(t *testing.T) {
 func TestSessionsExampleLoads(t *testing.T) {
 	t.Setenv("ROLL_ADMIN_TOKEN", "t")
 	t.Setenv("AJP_SECRET", "s")
-	dir, err := filepath.Abs("../../examples/tomcat")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Load(context.Background(), Options{ProjectDir: dir, Files: []string{filepath.Join(dir, "compose.sessions.yaml")}})
-	if err != nil {
-		t.Fatalf("examples/tomcat/compose.sessions.yaml: %v", err)
-	}
+	p := loadRepoFile(t, "examples/tomcat/compose.sessions.yaml")
 	if app, ok := p.Rolled("app"); !ok || app.Ready.Path != "/health.jsp" {
 		t.Fatalf("app settings: %+v", app)
 	}
@@ -59,4 +45,18 @@ func TestSessionsExampleLoads(t *testing.T) {
 	if len(svc.Volumes) != 1 || svc.Volumes[0].Target != "/sessions" {
 		t.Errorf("volumes %+v, want one on /sessions", svc.Volumes)
 	}
+}
+
+// loadRepoFile loads a compose file of this repository, named from its root, in its own directory.
+func loadRepoFile(t *testing.T, name string) *Project {
+	t.Helper()
+	file, err := filepath.Abs(filepath.Join("../..", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(context.Background(), Options{ProjectDir: filepath.Dir(file), Files: []string{file}})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return p
 }

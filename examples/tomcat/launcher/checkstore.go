@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 )
 
 // checkStore proves the configured store reachable and writable, as a deploy
@@ -15,8 +16,10 @@ func checkStore(s sessionStore) error {
 		return ErrNoStore
 	case storeFile:
 		return checkDir(s.dir)
+	case storeJDBC:
+		return pgStartup(s.db, 5*time.Second)
 	default:
-		return fmt.Errorf("SESSION_STORE=%s: checking this store is not built yet", s.kind)
+		return fmt.Errorf("SESSION_STORE=%s: no check for this store", s.kind)
 	}
 }
 

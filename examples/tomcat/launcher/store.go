@@ -24,13 +24,20 @@ var ErrNoStore = errors.New("no session store is configured: SESSION_STORE is em
 // sessionStore is what the environment says about session persistence.
 type sessionStore struct {
 	kind string
-	dir  string // file: the FileStore's directory
+	dir  string   // file: the FileStore's directory
+	db   pgTarget // jdbc: the PostgreSQL server, database and user
 }
 
 func sessionStoreOf(getenv func(string) string) (sessionStore, error) {
 	s := sessionStore{kind: getenv("SESSION_STORE")}
 	switch s.kind {
-	case storeNone, storeJDBC:
+	case storeNone:
+	case storeJDBC:
+		db, err := pgTargetOf(getenv("SESSION_DB_URL"), getenv("SESSION_DB_USER"))
+		if err != nil {
+			return sessionStore{}, err
+		}
+		s.db = db
 	case storeFile:
 		s.dir = orDefault(getenv("SESSION_DIR"), defaultSessionDir)
 	default:

@@ -84,8 +84,9 @@ stage_base_root() {
   (cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$root/usr/local/bin/tomcat-launcher" ./examples/tomcat/launcher)
 
   # What glibc and the JVM expect of a system: users, name resolution order, a /tmp.
-  mkdir -p "$root/etc" "$root/tmp"
-  chmod 1777 "$root/tmp"
+  mkdir -p "$root/etc" "$root/tmp" "$root/sessions"
+  # /sessions: SESSION_STORE=file's directory; a named volume mounted there starts with this mode.
+  chmod 1777 "$root/tmp" "$root/sessions"
   printf 'root:x:0:0:root:/root:/sbin/nologin\ntomcat:x:%d:%d:tomcat:/usr/local/tomcat:/sbin/nologin\n' "$TOMCAT_UID" "$TOMCAT_UID" >"$root/etc/passwd"
   printf 'root:x:0:\ntomcat:x:%d:\n' "$TOMCAT_UID" >"$root/etc/group"
   printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"

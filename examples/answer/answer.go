@@ -11,6 +11,7 @@ import (
 var (
 	versionRe = regexp.MustCompile(`version=(\S+)`)
 	routeRe   = regexp.MustCompile(`route=(\S+)`)
+	sessionRe = regexp.MustCompile(`session=(\S+)`)
 	hitsRe    = regexp.MustCompile(`hits=(\d+)`)
 )
 
@@ -18,6 +19,7 @@ var (
 type Answer struct {
 	Version string // the release that answered
 	Route   string // the instance (jvmRoute) that answered
+	Session string // the session id, <id>.<route>
 	Hits    int    // requests counted in the caller's session, 1 for a new session
 }
 
@@ -29,6 +31,9 @@ func Parse(body []byte) Answer {
 	}
 	if m := routeRe.FindSubmatch(body); m != nil {
 		a.Route = string(m[1])
+	}
+	if m := sessionRe.FindSubmatch(body); m != nil {
+		a.Session = string(m[1])
 	}
 	if m := hitsRe.FindSubmatch(body); m != nil {
 		a.Hits, _ = strconv.Atoi(string(m[1]))

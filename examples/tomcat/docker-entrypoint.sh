@@ -15,5 +15,13 @@ case $JVM_ROUTE in
   *[.\;\ ]*) echo "jvmRoute \"$JVM_ROUTE\": a route cannot contain '.', ';' or spaces, they end the session id" >&2; exit 2 ;;
 esac
 export JVM_ROUTE
+# SESSION_STORE=file|jdbc: sessions written to a store at stop and read by the next container.
+ctx=/usr/local/tomcat/conf/Catalina/localhost/ROOT.xml
+case ${SESSION_STORE:-} in
+  "") rm -f "$ctx" ;;
+  file | jdbc) mkdir -p "${ctx%/*}"; cp "/usr/local/tomcat/conf/sessions/$SESSION_STORE.xml" "$ctx" ;;
+  *) echo "SESSION_STORE \"$SESSION_STORE\" is not one of file, jdbc (or empty for none)" >&2; exit 2 ;;
+esac
+export SESSION_DIR=${SESSION_DIR:-/sessions}
 export CATALINA_OPTS="${CATALINA_OPTS:-} -Dorg.apache.tomcat.util.digester.PROPERTY_SOURCE=org.apache.tomcat.util.digester.EnvironmentPropertySource"
 exec "$@"

@@ -10,6 +10,8 @@ ARG BASE=roll-tomcat-base:10.1
 FROM ${BASE}
 
 COPY conf/server.xml conf/logging.properties /usr/local/tomcat/conf/
+# SESSION_STORE=file|jdbc installs one of these as conf/Catalina/localhost/ROOT.xml (README: sessions).
+COPY conf/sessions/ /usr/local/tomcat/conf/sessions/
 COPY webapp/ /usr/local/tomcat/webapps/ROOT/
 
 # Baked in so v1 and v2 answer differently; the compose file may override it.

@@ -31,6 +31,7 @@ type command struct {
 	setEnv       map[string]string // added to the inherited environment
 	route        string
 	catalinaBase string
+	store        sessionStore // installed into catalinaBase before the exec
 }
 
 // tomcatCommand builds the java command line of catalina.sh run from the
@@ -43,7 +44,15 @@ func tomcatCommand(getenv func(string) string, hostname func() (string, error)) 
 	home := orDefault(getenv("CATALINA_HOME"), defaultCatalinaHome)
 	base := orDefault(getenv("CATALINA_BASE"), home)
 
-	c := command{path: filepath.Join(javaHome, "bin", "java"), setEnv: map[string]string{}, catalinaBase: base}
+	store, err := sessionStoreOf(getenv)
+	if err != nil {
+		return command{}, err
+	}
+	c := command{path: filepath.Join(javaHome, "bin", "java"), setEnv: map[string]string{}, catalinaBase: base, store: store}
+	if store.kind == storeFile && getenv("SESSION_DIR") == "" {
+		// The context file reads ${SESSION_DIR}.
+		c.setEnv["SESSION_DIR"] = store.dir
+	}
 	c.route = getenv("JVM_ROUTE")
 	if c.route == "" {
 		// One route per container: the hostname is the container id unless

@@ -82,7 +82,8 @@ func images(t *testing.T, which ...string) {
 // project is a compose project of one test in its own directory, with its own name and ports.
 type project struct {
 	t         *testing.T
-	swarm     bool // the project runs as Swarm services
+	swarm     bool     // the project runs as Swarm services
+	volumes   []string // its named volumes besides state
 	Dir       string
 	Name      string
 	HTTPPort  int
@@ -100,9 +101,13 @@ type projectSpec struct {
 	SessionIdle string
 	DrainMode   string
 	DrainTime   string
+	DrainCheck  string // drain.check (handoff mode)
+	DrainHold   string // drain.hold (handoff mode)
 	ReadyTime   string
 	Env         map[string]string // more environment variables of the app
 	Extra       string            // more service-level compose keys for the app, indented 4 spaces
+	Services    string            // more services, indented 2 spaces
+	Volumes     []string          // more named volumes of the project
 	NoAdminPort bool              // the gateway does not publish its admin port: roll reaches it through Docker
 	// Swarm runs the project as Swarm services (engine: swarm): the gateway publishes its HTTP
 	// port in host mode on every address (Swarm cannot bind one) and not its admin port.
@@ -157,12 +162,21 @@ services:
       drain:
         mode: {{.Spec.DrainMode}}
         timeout: {{.Spec.DrainTime}}
+{{- if .Spec.DrainCheck}}
+        check: {{.Spec.DrainCheck}}
+{{- end}}
+{{- if .Spec.DrainHold}}
+        hold: {{.Spec.DrainHold}}
+{{- end}}
       health:
         interval: 1s
         timeout: 1s
         recover_after: 5s
-volumes:
+{{.Spec.Services}}volumes:
   state:
+{{- range .Spec.Volumes}}
+  {{.}}:
+{{- end}}
 `
 
 // newProject writes a project for spec and registers its removal (containers, network, volumes).
@@ -192,6 +206,7 @@ func newProject(t *testing.T, spec projectSpec) *project {
 	p := &project{
 		t:         t,
 		swarm:     spec.Swarm,
+		volumes:   spec.Volumes,
 		Dir:       t.TempDir(),
 		Name:      "rolle2e" + randHex(4),
 		HTTPPort:  freePort(t),
@@ -244,6 +259,9 @@ func (p *project) remove() {
 	}
 	_ = exec.Command("docker", "network", "rm", p.Name+"_default").Run()
 	_ = exec.Command("docker", "volume", "rm", p.Name+"_state").Run()
+	for _, v := range p.volumes {
+		_ = exec.Command("docker", "volume", "rm", p.Name+"_"+v).Run()
+	}
 }
 
 // result of one roll invocation.

@@ -119,7 +119,7 @@ func TestTomcatHandoffFileStoreKeepsActiveUsers(t *testing.T) {
 
 func TestTomcatHandoffStoreUnreachableFallsBack(t *testing.T) {
 	spec := handoffSpec("file")
-	spec.Env["SESSION_STORE_DIR"] = "/missing" // nothing is mounted there: the check fails
+	spec.Extra = "    volumes:\n      - sessions:/sessions:ro\n" // the store cannot be written: the check fails
 	spec.DrainTime = "6s"
 	spec.SessionIdle = "2s"
 	p := upTomcat(t, spec)

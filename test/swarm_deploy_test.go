@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,17 +177,40 @@ func TestSwarmGatewayTaskRestarted(t *testing.T) {
 }
 
 // TestSwarmRefusesWhatItCannotHonour: a compose key that a Swarm service cannot honour stops
-// roll up before anything is created, exit 3, naming the file, the line and the key.
+// roll up before anything is created, exit 3, naming the file, the line and the key. On a
+// project that runs, the same key stops roll deploy the same way, and only commands that
+// create: roll status shows the project and roll down removes it.
 func TestSwarmRefusesWhatItCannotHonour(t *testing.T) {
 	requireSwarm(t)
 	images(t, "gateway", "goapp")
-	p := newProject(t, projectSpec{Swarm: true, AppImage: "roll-example-goapp:v1", Extra: "    privileged: true\n"})
-	res := p.roll("up")
-	if res.Code != 3 || !strings.Contains(res.Stderr, "compose.yaml:") || !strings.Contains(res.Stderr, "services.app.privileged: is not supported on Swarm") {
+	const privileged = "    privileged: true\n"
+	refused := func(res result) bool {
+		return res.Code == 3 && strings.Contains(res.Stderr, "compose.yaml:") && strings.Contains(res.Stderr, "services.app.privileged: is not supported on Swarm")
+	}
+	fresh := newProject(t, projectSpec{Swarm: true, AppImage: "roll-example-goapp:v1", Extra: privileged})
+	if res := fresh.roll("up"); !refused(res) {
 		t.Errorf("roll up: exit %d, stderr %q; want 3 naming compose.yaml, the line and services.app.privileged", res.Code, res.Stderr)
 	}
-	if s := p.services(""); len(s) > 0 {
+	if s := fresh.services(""); len(s) > 0 {
 		t.Errorf("a refused project got services %v", s)
 	}
-	p.write("compose.yaml", strings.Replace(mustRead(t, p.Dir+"/compose.yaml"), "    privileged: true\n", "", 1)) // so that the clean-up can run
+
+	p := upSwarmApp(t, projectSpec{})
+	before := p.services("")
+	compose := mustRead(t, p.Dir+"/compose.yaml")
+	p.write("compose.yaml", strings.Replace(compose, "    x-roll:\n      protocol:", privileged+"    x-roll:\n      protocol:", 1))
+	if res := p.roll("deploy", "app", "--image", "roll-example-goapp:v2"); !refused(res) {
+		t.Errorf("roll deploy: exit %d, stderr %q; want 3 naming compose.yaml, the line and services.app.privileged", res.Code, res.Stderr)
+	}
+	if now := p.services(""); !slices.Equal(now, before) {
+		t.Errorf("the refused deploy changed the services from %v to %v", before, now)
+	}
+	if names, _ := p.status().active("app"); len(names) != 1 { // status --json runs on the refused file
+		t.Errorf("roll status: active %v, want the app's one service", names)
+	}
+	waitServing(t, p, "v1")
+	p.must("down", "--volumes")
+	if left := p.services(""); len(left) > 0 {
+		t.Errorf("roll down left services %v", left)
+	}
 }

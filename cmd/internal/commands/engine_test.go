@@ -68,3 +68,25 @@ func TestTheEngineIsChosenFromTheSettingAndTheSwarmState(t *testing.T) {
 		t.Errorf("engine: swarm on a worker: %v; want it to say the engine is a worker", err)
 	}
 }
+
+// TestOnlyCommandsThatCreateCheckTheSwarmKeys: up, deploy and rollback create or change
+// containers and refuse a key Swarm cannot honour; status and down only read or remove and
+// must work on such a project. Every registered command is in the table, so a new one gets
+// a decision here; one the table does not know is checked.
+func TestOnlyCommandsThatCreateCheckTheSwarmKeys(t *testing.T) {
+	want := map[string]bool{"up": true, "deploy": true, "rollback": true, "status": false, "down": false,
+		"gateway": true, "dial": true, "completion": true} // the last three open no project
+	for _, c := range commandList() {
+		w, ok := want[c.Name]
+		if !ok {
+			t.Errorf("command %s: decide whether it creates containers (createsNothing) and add it here", c.Name)
+			continue
+		}
+		if got := checksSwarmKeys(c.Name); got != w {
+			t.Errorf("command %s: checks the Swarm keys %v, want %v", c.Name, got, w)
+		}
+	}
+	if !checksSwarmKeys("a-new-command") {
+		t.Error("a command nobody classified skips the Swarm key check; it must be checked")
+	}
+}

@@ -90,6 +90,8 @@ func TestSwarmThreeReplicasAndARescheduledTask(t *testing.T) {
 	if n := strings.Count(res.Stdout, `"step":"start","status":"done"`); n != 3 {
 		t.Errorf("%d services started, want 3:\n%s", n, res.Stdout)
 	}
+	_, result := events(t, res.Stdout)
+	t.Logf("swarm deploy of 3 replicas: durations (ms) %v", result["durations"]) // docs/benchmarks.md, On Swarm
 	p.convergedTo("roll-example-goapp:v2", 3)
 
 	victim := p.containers("app")[0]

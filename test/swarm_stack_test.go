@@ -105,16 +105,7 @@ func TestSwarmAdoptsAStack(t *testing.T) {
 	}
 	dep := p.start(nil, "deploy", "app", "--image", "roll-example-goapp:v2", "--json")
 	clickThroughTheSwitch(t, u, dep, route, hits) // the route is the stack task's container id
-	code, out := dep.wait(t)
-	time.Sleep(time.Second)
-	rep := l.report()
-	t.Logf("load: %s", rep)
-	if code != 0 {
-		t.Fatalf("deploy exit %d:\n%s", code, out)
-	}
-	if len(rep.Failures) > 0 {
-		t.Errorf("%d failed requests, first: %v", len(rep.Failures), rep.Failures[:min(5, len(rep.Failures))])
-	}
+	_, rep := endUnderLoad(t, dep, l)
 	if rep.Versions["v1"] == 0 || rep.Versions["v2"] == 0 || rep.OldAfterNew {
 		t.Errorf("versions seen %v (old after new: %v), want v1 then v2 at once", rep.Versions, rep.OldAfterNew)
 	}

@@ -1,32 +1,22 @@
 package commands
 
 import (
-	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rollcd/roll/pkg/dockerx"
 	"github.com/rollcd/roll/pkg/project"
+	"github.com/rollcd/roll/pkg/project/projecttest"
 )
 
 func engineProject(t *testing.T, engine string) *project.Project {
 	t.Helper()
-	dir := t.TempDir()
 	compose := "services:\n  web:\n    image: web:1\n"
 	if engine != "" {
 		compose = "x-roll:\n  engine: " + engine + "\n" + compose
 	}
-	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := project.Load(context.Background(), project.Options{ProjectDir: dir, Files: []string{filepath.Join(dir, "compose.yaml")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return projecttest.Load(t, compose)
 }
 
 // TestTheEngineIsChosenFromTheSettingAndTheSwarmState: auto runs on Swarm exactly when the

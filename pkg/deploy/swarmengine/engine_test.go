@@ -1,15 +1,12 @@
 package swarmengine
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rollcd/roll/pkg/deploy"
 	"github.com/rollcd/roll/pkg/dockerx"
-	"github.com/rollcd/roll/pkg/project"
+	"github.com/rollcd/roll/pkg/project/projecttest"
 )
 
 // TestAServiceIsTheContainerOfItsCurrentTask: the core sees the service's current task (the
@@ -44,7 +41,7 @@ func TestAServiceIsTheContainerOfItsCurrentTask(t *testing.T) {
 // address on the project's network, its route its container's default host name; a task
 // Swarm no longer wants running is not one. Its id leads back to the stack's service.
 func TestAStacksRunningTasksAreItsContainers(t *testing.T) {
-	p := stackProject(t)
+	p := projecttest.Load(t, "name: shop\nservices:\n  app:\n    image: shop:41\n")
 	s := dockerx.Service{ID: "svc9", Name: "shop_app", Service: "app", Stack: "shop", Image: "shop:41", Replicas: 2, Tasks: []dockerx.Task{
 		{ID: "t2", Slot: 2, State: "running", Desired: "running", Node: "n1", ContainerID: "0123456789abcdef",
 			Addresses: map[string]string{"ingress": "10.0.0.7", "shop_default": "10.0.1.7"}},
@@ -62,18 +59,4 @@ func TestAStacksRunningTasksAreItsContainers(t *testing.T) {
 	if _, ok := stackService("svc9"); ok {
 		t.Error("roll's own service id is taken for a stack's task")
 	}
-}
-
-func stackProject(t *testing.T) *project.Project {
-	t.Helper()
-	dir := t.TempDir()
-	compose := "name: shop\nservices:\n  app:\n    image: shop:41\n"
-	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := project.Load(context.Background(), project.Options{ProjectDir: dir, Files: []string{filepath.Join(dir, "compose.yaml")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

@@ -196,3 +196,21 @@ func clickThroughTheSwitch(t *testing.T, u *user, dep *background, route string,
 		time.Sleep(300 * time.Millisecond)
 	}
 }
+
+// endUnderLoad waits for the deploy dep to end, lets the load run one more second and
+// reports it: the deploy must exit 0 and no request may have failed. It returns the deploy's
+// output and the load's report.
+func endUnderLoad(t *testing.T, dep *background, l *load) (string, loadReport) {
+	t.Helper()
+	code, out := dep.wait(t)
+	time.Sleep(time.Second)
+	rep := l.report()
+	t.Logf("load: %s", rep)
+	if code != 0 {
+		t.Fatalf("deploy exit %d:\n%s", code, out)
+	}
+	if len(rep.Failures) > 0 {
+		t.Errorf("%d failed requests, first: %v", len(rep.Failures), rep.Failures[:min(5, len(rep.Failures))])
+	}
+	return out, rep
+}

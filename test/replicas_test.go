@@ -23,16 +23,7 @@ func TestThreeReplicasDeployUnderLoad(t *testing.T) {
 	time.Sleep(time.Second)
 	dep := p.start(nil, "deploy", "app", "--image", "roll-example-goapp:v2", "--json")
 	clickThroughTheSwitch(t, u, dep, route, hits)
-	code, out := dep.wait(t) // the user went idle: the drain ends by itself
-	time.Sleep(time.Second)
-	rep := l.report()
-	t.Logf("load: %s", rep)
-	if code != 0 {
-		t.Fatalf("deploy exit %d:\n%s", code, out)
-	}
-	if len(rep.Failures) > 0 {
-		t.Errorf("%d failed requests, first: %v", len(rep.Failures), rep.Failures[:min(5, len(rep.Failures))])
-	}
+	out, rep := endUnderLoad(t, dep, l) // the user went idle: the drain ends by itself
 	if rep.OldAfterNew {
 		t.Error("new visitors reached v1 after v2 answered: the three did not switch at once")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 
 	"github.com/rollcd/roll/pkg/admin"
@@ -58,16 +59,20 @@ func adopt(ctx context.Context, gw Gateway, t Target, cs []Container) error {
 	return nil
 }
 
-// backendFor is the gateway backend of container c: reached by name on the project network,
+// backendFor is the gateway backend of container c: reached by name (or its Address) on the project network,
 // sticky by its hostname (the jvmRoute each container derives from it).
 func backendFor(t Target, c Container) admin.BackendSpec {
 	route := c.Hostname
 	if route == "" {
 		route = c.Name
 	}
+	host := c.Name
+	if c.Address != "" {
+		host = c.Address
+	}
 	return admin.BackendSpec{
 		Name:    c.Name,
-		Address: c.Name + ":" + strconv.Itoa(t.Port),
+		Address: net.JoinHostPort(host, strconv.Itoa(t.Port)),
 		Route:   route,
 		Weight:  max(t.Weight, admin.DefaultWeight),
 		Meta:    map[string]string{"image": c.Image, "container_id": c.ID},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,11 @@ type fakeEngine struct {
 	calls      []string
 	startErr   error
 	failStart  map[int]error // by container number: WaitStarted fails for that one
+	// stopTogether, when set, makes every Stop wait until that many Stops run at once
+	// (allStopping is closed then), and fail after 2 s alone.
+	stopTogether int
+	stopping     atomic.Int32
+	allStopping  chan struct{}
 }
 
 func (f *fakeEngine) log(s string, a ...any) {
@@ -75,7 +81,21 @@ func (f *fakeEngine) WaitStarted(ctx context.Context, id string) (Container, err
 	return c, f.startErr
 }
 
-func (f *fakeEngine) Stop(_ context.Context, id string) error { f.log("stop %s", id); return nil }
+func (f *fakeEngine) Stop(_ context.Context, id string) error {
+	f.log("stop %s", id)
+	if f.stopTogether == 0 {
+		return nil
+	}
+	if f.stopping.Add(1) == int32(f.stopTogether) {
+		close(f.allStopping)
+	}
+	select {
+	case <-f.allStopping:
+		return nil
+	case <-time.After(2 * time.Second):
+		return fmt.Errorf("stopping %s: the other old containers were not being stopped meanwhile", id)
+	}
+}
 
 func (f *fakeEngine) Remove(_ context.Context, id string) error {
 	f.log("remove %s", id)

@@ -19,6 +19,12 @@ type Container struct {
 	Health   string    `json:"health,omitempty"` // healthy, unhealthy, starting, or "" without a healthcheck
 	Node     string    `json:"node,omitempty"`   // the Swarm node its task runs on; "" on plain Docker
 	Created  time.Time `json:"created"`
+	// Address is where the gateway reaches the container when its name does not resolve to
+	// it (a task of a stack's service, by its IP on the project's network); "" means by name.
+	Address string `json:"address,omitempty"`
+	// Stack names the stack (`docker stack deploy`) whose service runs this container's task:
+	// roll adopted it rather than created it, so roll down leaves it (see Remainder).
+	Stack string `json:"stack,omitempty"`
 }
 
 // Running reports whether the container's process is up.
@@ -53,6 +59,14 @@ type ProjectEngine interface {
 	EnsureShared(ctx context.Context) error
 	// RemoveShared removes the project's networks and, with volumes, its named volumes.
 	RemoveShared(ctx context.Context, volumes bool) error
+}
+
+// Remainder is implemented by a ProjectEngine that adopts what another tool made for the
+// project (on Swarm: a stack of `docker stack deploy`). Down removes only what roll created
+// and tells the person what it left and how to remove it.
+type Remainder interface {
+	// Remainder describes what of the project roll did not create and leaves in place; "" when nothing.
+	Remainder(ctx context.Context) (string, error)
 }
 
 // Gateway is the part of the gateway's admin API a deploy uses. admin.Client provides it.

@@ -52,6 +52,28 @@ func TestDeployOfThreeReplicasSwitchesAllAtOnce(t *testing.T) {
 	}
 }
 
+// TestTheOldReplicasStopTogether: the drained replicas are stopped at once, not one after
+// another (on Swarm each stop waits seconds for the cluster), and all are removed.
+func TestTheOldReplicasStopTogether(t *testing.T) {
+	e, g := threeOld()
+	e.stopTogether, e.allStopping = 3, make(chan struct{})
+	three := target
+	three.Replicas = 3
+	g.rollout = func(_ context.Context, _ admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error) {
+		switched(progress)
+		return admin.RolloutResult{Switched: true}, nil
+	}
+	res, err := (&Deployer{Engine: e, Gateway: g}).Deploy(context.Background(), three, Options{})
+	if err != nil || res.Outcome != OutcomeSucceeded {
+		t.Fatalf("deploy: %v %+v", err, res)
+	}
+	for _, id := range []string{"id1", "id2", "id3"} {
+		if !slices.Contains(e.calls, "remove "+id) {
+			t.Errorf("calls %v: old %s not removed", e.calls, id)
+		}
+	}
+}
+
 func TestOneReplicaThatDoesNotStartRollsBackAll(t *testing.T) {
 	e, g := threeOld()
 	three := target

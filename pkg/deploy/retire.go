@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/rollcd/roll/pkg/admin"
 )
@@ -28,16 +29,15 @@ func (r *run) retire(ctx context.Context, old []Container) error {
 			kept = append(kept, c)
 			continue
 		}
-		if err := r.d.Engine.Stop(ctx, c.ID); err != nil {
-			return stepErr(StepStop, ErrDocker, fmt.Errorf("stopping %s: %w", c.Name, err))
-		}
-		if err := r.d.Engine.Remove(ctx, c.ID); err != nil {
-			return stepErr(StepStop, ErrDocker, fmt.Errorf("removing %s: %w", c.Name, err))
-		}
+		gone = append(gone, c)
+	}
+	if err := r.stopAll(ctx, gone); err != nil {
+		return err
+	}
+	for _, c := range gone {
 		if err := r.d.Gateway.RemoveBackend(ctx, r.t.Service, c.Name); err != nil && !errors.Is(err, admin.ErrNotFound) {
 			return stepErr(StepStop, ErrGateway, fmt.Errorf("forgetting backend %s: %w", c.Name, err))
 		}
-		gone = append(gone, c)
 	}
 	r.res.Durations.Stop = r.d.now().Sub(stopAt)
 	if len(kept) > 0 {
@@ -49,6 +49,35 @@ func (r *run) retire(ctx context.Context, old []Container) error {
 		r.done(StepStop, "", "stopped and removed "+containerNames(gone))
 	case len(old) == 0:
 		r.done(StepStop, "", "nothing to stop (first deploy)")
+	}
+	return nil
+}
+
+// stopAll stops and removes the drained containers together: each waits out its own stop
+// (on Swarm seconds per service, most of it the cluster learning the task is gone), so the
+// stop of N replicas takes the slowest one's time, not their sum. The first failure, in the
+// containers' order, is the error.
+func (r *run) stopAll(ctx context.Context, cs []Container) error {
+	errs := make([]error, len(cs))
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.d.Engine.Stop(ctx, c.ID); err != nil {
+				errs[i] = stepErr(StepStop, ErrDocker, fmt.Errorf("stopping %s: %w", c.Name, err))
+				return
+			}
+			if err := r.d.Engine.Remove(ctx, c.ID); err != nil {
+				errs[i] = stepErr(StepStop, ErrDocker, fmt.Errorf("removing %s: %w", c.Name, err))
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -178,7 +178,8 @@ func (s *Stack) upRolled(ctx context.Context, e Engine, gw Gateway, service stri
 }
 
 // Down removes the project's containers (gateway last, so traffic is served to the end)
-// and networks, and its named volumes when volumes is set.
+// and networks, and its named volumes when volumes is set. What roll adopted rather than
+// created (a stack's services and networks) stays; the engine's Remainder says what.
 func (s *Stack) Down(ctx context.Context, volumes bool) error {
 	p := s.Project
 	t0 := time.Now()
@@ -188,6 +189,9 @@ func (s *Stack) Down(ctx context.Context, volumes bool) error {
 	}
 	var gateway []Container
 	for _, c := range all {
+		if c.Stack != "" {
+			continue // adopted from a stack: its owner removes it (Remainder says how)
+		}
 		if c.Service == p.Settings.Gateway && p.Settings.Gateway != "" {
 			gateway = append(gateway, c)
 			continue
@@ -209,6 +213,15 @@ func (s *Stack) Down(ctx context.Context, volumes bool) error {
 		msg = "networks and volumes removed"
 	}
 	s.emit(StepDown, StatusDone, "", msg, time.Since(t0))
+	if r, ok := s.Engine.(Remainder); ok {
+		left, err := r.Remainder(ctx)
+		if err != nil {
+			return stepErr(StepDown, ErrDocker, err)
+		}
+		if left != "" {
+			s.emit(StepDown, StatusWarn, "", left, 0)
+		}
+	}
 	return nil
 }
 

@@ -192,9 +192,11 @@ func (c *Client) RemoveVolumes(ctx context.Context, p *project.Project) error {
 }
 
 // owned accepts an existing network or volume when it is external or carries
-// the project's compose labels, as compose does.
+// the project's compose labels, as compose does, or when `docker stack deploy`
+// made it for the stack named like the project, which roll adopts (it shares
+// the stack's network and never removes it: it has no compose labels).
 func owned(name, kind string, external bool, labels map[string]string, projectName, keyLabel, key string) error {
-	if external {
+	if external || labels[LabelStackNamespace] == projectName {
 		return nil
 	}
 	if labels[LabelProject] == projectName && labels[keyLabel] == key {

@@ -112,16 +112,19 @@ func (c *Client) WaitServiceRunning(ctx context.Context, id string) (Service, er
 	}
 }
 
-// StopService scales the service to no task, so Swarm stops its container
+// StopService scales the service to no task, so Swarm stops its containers
 // with the stop signal and grace period, and waits until no task of it is
-// left running (the grace period and a margin at most).
+// left running (the grace period and a margin at most). A service already
+// scaled to none is only waited for.
 func (c *Client) StopService(ctx context.Context, id string) error {
 	s, err := c.InspectService(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := c.ScaleService(ctx, id, 0); err != nil {
-		return err
+	if s.Replicas > 0 {
+		if err := c.ScaleService(ctx, id, 0); err != nil {
+			return err
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.StopGrace+stopMargin)
 	defer cancel()

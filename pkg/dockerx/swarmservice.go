@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/filters"
@@ -43,14 +44,18 @@ type Service struct {
 	// Image is the image the deploy named (the client may have added a tag).
 	Image   string
 	Created time.Time
-	// Project, Service and Number come from the compose labels.
+	// Project, Service and Number come from the compose labels. For a service that
+	// `docker stack deploy` made, Project is the stack, Service the compose service it
+	// was made from (its name without the stack's prefix) and Number 0.
 	Project string
 	Service string
 	Number  int
-	Labels  map[string]string
+	// Stack is the stack's namespace when `docker stack deploy` made the service, "" when roll did.
+	Stack  string
+	Labels map[string]string
 	// Hostname is the task's host name, the name the app takes its jvmRoute from.
 	Hostname string
-	// Replicas is the number of tasks the service asks for: 0 or 1.
+	// Replicas is the number of tasks the service asks for: 0 or 1 for roll's.
 	Replicas uint64
 	// StopGrace is how long Swarm waits after the stop signal before it kills.
 	StopGrace time.Duration
@@ -75,6 +80,10 @@ type Task struct {
 	Local       bool
 	ContainerID string
 	ExitCode    int
+	// Slot is the task's slot in its service (a stack's service runs slots 1 … replicas).
+	Slot int
+	// Addresses are the task's IPv4 addresses by network name, once Swarm allocated them.
+	Addresses map[string]string
 	// Health is the health of the task's container when the task runs and is
 	// Local, and the container has a healthcheck (the service's or its
 	// image's): starting, healthy or unhealthy; else "".
@@ -224,18 +233,35 @@ func (c *Client) withTasks(ctx context.Context, list []swarm.Service) ([]Service
 		if cs := t.Status.ContainerStatus; cs != nil {
 			task.ContainerID, task.ExitCode = cs.ContainerID, cs.ExitCode
 		}
+		task.Slot, task.Addresses = t.Slot, taskAddresses(t)
 		out[i].Tasks = append(out[i].Tasks, task)
 	}
 	for i := range out {
 		s := &out[i]
 		slices.SortFunc(s.Tasks, func(a, b Task) int { return b.Created.Compare(a.Created) })
-		if cur := s.Current(); cur != nil && cur.Local && cur.ContainerID != "" && cur.State == string(swarm.TaskStateRunning) {
-			if st, err := c.State(ctx, cur.ContainerID); err == nil {
-				cur.Health = st.Health
+		for j := range s.Tasks { // roll's services want one task running, a stack's service one per slot
+			if t := &s.Tasks[j]; t.Desired == string(swarm.TaskStateRunning) && t.Local && t.ContainerID != "" && t.State == string(swarm.TaskStateRunning) {
+				if st, err := c.State(ctx, t.ContainerID); err == nil {
+					t.Health = st.Health
+				}
 			}
 		}
 	}
 	return out, nil
+}
+
+// taskAddresses are a task's IPv4 addresses by network name, without their prefix length.
+func taskAddresses(t swarm.Task) map[string]string {
+	out := map[string]string{}
+	for _, na := range t.NetworksAttachments {
+		for _, a := range na.Addresses {
+			if ip, _, ok := strings.Cut(a, "/"); ok && !strings.Contains(ip, ":") {
+				out[na.Network.Spec.Name] = ip
+				break
+			}
+		}
+	}
+	return out
 }
 
 // nodeNames maps the swarm's node ids to host names, and says which node is this one.
@@ -259,6 +285,9 @@ func fromSwarm(s swarm.Service) Service {
 	out := Service{ID: s.ID, Name: s.Spec.Name, Created: s.CreatedAt, Labels: s.Spec.Labels}
 	out.Project, out.Service = s.Spec.Labels[LabelProject], s.Spec.Labels[LabelService]
 	out.Number, _ = strconv.Atoi(s.Spec.Labels[LabelNumber])
+	if ns := s.Spec.Labels[LabelStackNamespace]; ns != "" && out.Project == "" {
+		out.Project, out.Service, out.Stack = ns, strings.TrimPrefix(s.Spec.Name, ns+"_"), ns
+	}
 	if m := s.Spec.Mode.Replicated; m != nil && m.Replicas != nil {
 		out.Replicas = *m.Replicas
 	}
@@ -271,6 +300,8 @@ func fromSwarm(s swarm.Service) Service {
 	}
 	if ref := s.Spec.Labels[LabelImageRef]; ref != "" {
 		out.Image = ref
+	} else if ref := s.Spec.Labels[LabelStackImage]; ref != "" {
+		out.Image = ref // as the stack's compose file named it, before the digest
 	}
 	return out
 }

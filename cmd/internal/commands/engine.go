@@ -14,9 +14,10 @@ import (
 )
 
 // pickEngine chooses what runs the project (x-roll.engine): plain containers on the engine,
-// or Swarm services through it (useSwarm). On Swarm every key of the project that Swarm
-// cannot honour is refused before anything is touched.
-func pickEngine(ctx context.Context, d *dockerx.Client, p *project.Project) (deploy.ProjectEngine, error) {
+// or Swarm services through it (useSwarm). On Swarm, for a command that may create or change
+// containers (checksSwarmKeys), every key of the project that Swarm cannot honour is refused
+// before anything is touched.
+func pickEngine(ctx context.Context, d *dockerx.Client, p *project.Project, command string) (deploy.ProjectEngine, error) {
 	plain := dockerengine.Engine{Docker: d, Project: p}
 	if p.Settings.Engine == project.EngineDocker {
 		return plain, nil
@@ -33,8 +34,10 @@ func pickEngine(ctx context.Context, d *dockerx.Client, p *project.Project) (dep
 	if err != nil || !swarm {
 		return plain, err
 	}
-	if err := d.CheckSwarm(p); err != nil {
-		return nil, err
+	if checksSwarmKeys(command) {
+		if err := d.CheckSwarm(p); err != nil {
+			return nil, err
+		}
 	}
 	slog.Debug("deploying on Swarm", "project", p.Name, "node", info.NodeID)
 	return swarmengine.Engine{Docker: d, Project: p}, nil
@@ -71,3 +74,14 @@ func useSwarm(p *project.Project, host string, info dockerx.SwarmInfo, runsPlain
 	}
 	return !plain, nil
 }
+
+// createsNothing are the commands that only read the project's containers or remove them.
+// The Swarm key check guards what roll would create; it must not stand in their way: a
+// project whose compose file gained a key Swarm cannot honour can still be shown and taken
+// down.
+var createsNothing = map[string]bool{"status": true, "down": true}
+
+// checksSwarmKeys reports whether command refuses, on Swarm, a project with keys Swarm
+// cannot honour. Every command not known to create nothing is checked, so a new command that
+// creates containers is guarded until someone decides otherwise.
+func checksSwarmKeys(command string) bool { return !createsNothing[command] }

@@ -1,32 +1,22 @@
 package commands
 
 import (
-	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rollcd/roll/pkg/dockerx"
 	"github.com/rollcd/roll/pkg/project"
+	"github.com/rollcd/roll/pkg/project/projecttest"
 )
 
 func engineProject(t *testing.T, engine string) *project.Project {
 	t.Helper()
-	dir := t.TempDir()
 	compose := "services:\n  web:\n    image: web:1\n"
 	if engine != "" {
 		compose = "x-roll:\n  engine: " + engine + "\n" + compose
 	}
-	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := project.Load(context.Background(), project.Options{ProjectDir: dir, Files: []string{filepath.Join(dir, "compose.yaml")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return projecttest.Load(t, compose)
 }
 
 // TestTheEngineIsChosenFromTheSettingAndTheSwarmState: auto runs on Swarm exactly when the
@@ -66,5 +56,27 @@ func TestTheEngineIsChosenFromTheSettingAndTheSwarmState(t *testing.T) {
 	}
 	if _, err := useSwarm(engineProject(t, "swarm"), "unix:///var/run/docker.sock", worker, no); err == nil || !strings.Contains(err.Error(), "as a worker") {
 		t.Errorf("engine: swarm on a worker: %v; want it to say the engine is a worker", err)
+	}
+}
+
+// TestOnlyCommandsThatCreateCheckTheSwarmKeys: up, deploy and rollback create or change
+// containers and refuse a key Swarm cannot honour; status and down only read or remove and
+// must work on such a project. Every registered command is in the table, so a new one gets
+// a decision here; one the table does not know is checked.
+func TestOnlyCommandsThatCreateCheckTheSwarmKeys(t *testing.T) {
+	want := map[string]bool{"up": true, "deploy": true, "rollback": true, "status": false, "down": false,
+		"gateway": true, "dial": true, "completion": true} // the last three open no project
+	for _, c := range commandList() {
+		w, ok := want[c.Name]
+		if !ok {
+			t.Errorf("command %s: decide whether it creates containers (createsNothing) and add it here", c.Name)
+			continue
+		}
+		if got := checksSwarmKeys(c.Name); got != w {
+			t.Errorf("command %s: checks the Swarm keys %v, want %v", c.Name, got, w)
+		}
+	}
+	if !checksSwarmKeys("a-new-command") {
+		t.Error("a command nobody classified skips the Swarm key check; it must be checked")
 	}
 }

@@ -66,7 +66,7 @@ func openEnv(c *cli.Context, needGateway bool) (*env, error) {
 		return nil, err
 	}
 	e := &env{project: p, docker: d, builder: dockerengine.Engine{Docker: d, Project: p}}
-	if e.engine, err = pickEngine(c.Context, d, p); err != nil {
+	if e.engine, err = pickEngine(c.Context, d, p, c.Command.Name); err != nil {
 		d.Close()
 		return nil, err
 	}

@@ -8,6 +8,7 @@ package swarmengine
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/rollcd/roll/pkg/deploy"
 	"github.com/rollcd/roll/pkg/dockerx"
@@ -40,13 +41,18 @@ func fromServices(ss []dockerx.Service) []deploy.Container {
 	return out
 }
 
-// List returns the services of a compose service, each as the container it runs.
+// List returns the services of a compose service, each as the container it runs, and the
+// running tasks of the stack's service of that name (see stack.go).
 func (e Engine) List(ctx context.Context, service string) ([]deploy.Container, error) {
 	ss, err := e.Docker.ListServices(ctx, e.Project.Name, service)
 	if err != nil {
 		return nil, err
 	}
-	return fromServices(ss), nil
+	stack, err := e.listStack(ctx, service)
+	if err != nil {
+		return nil, err
+	}
+	return append(fromServices(ss), stack...), nil
 }
 
 // Create creates the service of container number of the compose service, from image, with no task yet.
@@ -58,11 +64,19 @@ func (e Engine) Create(ctx context.Context, service, image string, number int) (
 	return fromService(s), nil
 }
 
-// Start scales the service to its one task.
-func (e Engine) Start(ctx context.Context, id string) error { return e.Docker.ScaleService(ctx, id, 1) }
+// Start scales the service to its one task. A stack's task is never started by roll.
+func (e Engine) Start(ctx context.Context, id string) error {
+	if _, ok := stackService(id); ok {
+		return fmt.Errorf("starting %s: it is a task of a stack's service, which roll does not start", id)
+	}
+	return e.Docker.ScaleService(ctx, id, 1)
+}
 
-// Inspect returns a service as its container.
+// Inspect returns a service (or a stack's task) as its container.
 func (e Engine) Inspect(ctx context.Context, id string) (deploy.Container, error) {
+	if _, ok := stackService(id); ok {
+		return e.inspectStackTask(ctx, id)
+	}
 	s, err := e.Docker.InspectService(ctx, id)
 	if err != nil {
 		return deploy.Container{}, err
@@ -73,19 +87,38 @@ func (e Engine) Inspect(ctx context.Context, id string) (deploy.Container, error
 // WaitStarted waits until the service's task runs (and, with a healthcheck on this node, is
 // healthy); it fails at once when a task fails or Swarm rejects it, with Swarm's reason.
 func (e Engine) WaitStarted(ctx context.Context, id string) (deploy.Container, error) {
+	if _, ok := stackService(id); ok {
+		return e.inspectStackTask(ctx, id)
+	}
 	s, err := e.Docker.WaitServiceRunning(ctx, id)
 	return fromService(s), err
 }
 
 // Stop scales the service to no task: Swarm stops the container with the service's stop
-// signal and grace period.
-func (e Engine) Stop(ctx context.Context, id string) error { return e.Docker.StopService(ctx, id) }
+// signal and grace period. A stack's task stops with every task of its service: the stack's
+// service is scaled to none, and kept (its spec is the stack's record; docker stack rm
+// removes it).
+func (e Engine) Stop(ctx context.Context, id string) error {
+	if service, ok := stackService(id); ok {
+		id = service
+	}
+	return e.Docker.StopService(ctx, id)
+}
 
-// Remove removes the service, and its task with it.
-func (e Engine) Remove(ctx context.Context, id string) error { return e.Docker.RemoveService(ctx, id) }
+// Remove removes the service, and its task with it. A stack's task is stopped as Stop
+// stops it; the stack's service stays.
+func (e Engine) Remove(ctx context.Context, id string) error {
+	if _, ok := stackService(id); ok {
+		return e.Stop(ctx, id)
+	}
+	return e.Docker.RemoveService(ctx, id)
+}
 
 // Logs returns the last n lines of the service's tasks, wherever they ran.
 func (e Engine) Logs(ctx context.Context, id string, n int) ([]string, error) {
+	if service, ok := stackService(id); ok {
+		id = service
+	}
 	s, err := e.Docker.ServiceLogs(ctx, id, n)
 	if err != nil {
 		return nil, err

@@ -7,18 +7,28 @@ import (
 	"github.com/rollcd/roll/pkg/deploy"
 )
 
-// ListProject returns every service of the project, each as its container.
+// ListProject returns every service of the project, each as its container, and the running
+// tasks of the stack named like the project.
 func (e Engine) ListProject(ctx context.Context) ([]deploy.Container, error) {
 	ss, err := e.Docker.ListServices(ctx, e.Project.Name, "")
 	if err != nil {
 		return nil, err
 	}
-	return fromServices(ss), nil
+	stack, err := e.listStack(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	return append(fromServices(ss), stack...), nil
 }
 
 // EnsureShared creates the project's networks as attachable overlay networks of the swarm,
-// and its named volumes on this node (a local volume lives on the node that made it).
+// and its named volumes on this node (a local volume lives on the node that made it). The
+// networks of a stack named like the project are the project's. A stack that runs the
+// gateway service itself is refused.
 func (e Engine) EnsureShared(ctx context.Context) error {
+	if err := e.refuseStackGateway(ctx); err != nil {
+		return err
+	}
 	if err := e.Docker.EnsureSwarmNetworks(ctx, e.Project); err != nil {
 		return err
 	}

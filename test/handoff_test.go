@@ -131,7 +131,7 @@ func TestTomcatHandoffStoreUnreachableFallsBack(t *testing.T) {
 	}
 	_, result := events(t, res.Stdout)
 	fallback, _ := result["handoff_fallback"].(string)
-	if !strings.Contains(fallback, "/session-store.jsp") || result["sessions_handed_off"] != nil {
+	if !strings.Contains(fallback, "/session-store.jsp") || !strings.Contains(fallback, "answered 503") || result["sessions_handed_off"] != nil {
 		t.Fatalf("result: %v; want the check's failure as the fallback", result)
 	}
 	if len(rep.Failures) > 0 {

@@ -19,9 +19,9 @@
         dir = "/sessions";
       }
       File probe = File.createTempFile(".roll-probe-", ".tmp", new File(dir));
-      try (FileOutputStream out = new FileOutputStream(probe)) {
-        out.write('x');
-        out.getFD().sync();
+      try (FileOutputStream w = new FileOutputStream(probe)) {
+        w.write(1);
+        w.getFD().sync();
       } finally {
         if (!probe.delete()) {
           problem = "cannot remove the probe file " + probe;

@@ -237,17 +237,11 @@ func wireServices(t *testing.T, mod func(*Config), spec func(string) admin.Servi
 	return g
 }
 
-// wireExchange sends raw bytes on a new connection to the gateway, reads one answer (to a
-// request of method) and then, on the same connection, a probe: it tells whether the
+// wireExchangeInterim sends raw bytes on a new connection to the gateway, reads one answer (to
+// a request of method) and then, on the same connection, a probe: it tells whether the
 // gateway kept the connection. The answer is rendered without Date, and with its body
-// decoded: complete says whether the body arrived whole by its framing.
-func wireExchange(t *testing.T, g *testGateway, method, raw string, halfClose bool) string {
-	t.Helper()
-	return wireExchangeInterim(t, g, method, raw, halfClose, false)
-}
-
-// wireExchangeInterim is wireExchange that, with showInterim, also renders the 1xx answers
-// before the final one.
+// decoded: complete says whether the body arrived whole by its framing. With showInterim it
+// also renders the 1xx answers before the final one.
 func wireExchangeInterim(t *testing.T, g *testGateway, method, raw string, halfClose, showInterim bool) string {
 	t.Helper()
 	nc, err := net.Dial("tcp", strings.TrimPrefix(g.URL, "http://"))

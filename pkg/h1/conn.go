@@ -3,6 +3,7 @@ package h1
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +39,7 @@ type conn struct {
 	wmu        sync.Mutex // serialises writes: 100 Continue can come from a body reader's goroutine
 	ctx        context.Context
 	remoteAddr string
+	tls        *tls.ConnectionState // of a *tls.Conn, once its handshake is done: every request's TLS
 	state      atomic.Int32
 
 	head    []byte
@@ -54,6 +56,9 @@ type conn struct {
 func (s *Server) newConn(nc net.Conn, base context.Context) *conn {
 	c := &conn{s: s, nc: nc, remoteAddr: nc.RemoteAddr().String()}
 	c.ctx = context.WithValue(base, http.LocalAddrContextKey, nc.LocalAddr())
+	if s.ConnContext != nil {
+		c.ctx = s.ConnContext(c.ctx, nc)
+	}
 	return c
 }
 
@@ -72,6 +77,9 @@ func (c *conn) serve() {
 		}
 		c.s.trackConn(c, false)
 	}()
+	if tc, ok := c.nc.(*tls.Conn); ok && !c.handshake(tc) {
+		return
+	}
 	_ = c.nc.SetReadDeadline(time.Now().Add(c.s.readHeaderTimeout()))
 	for first := true; ; first = false {
 		if !first {
@@ -110,6 +118,21 @@ func (c *conn) serve() {
 		}
 		c.state.Store(stateIdle)
 	}
+}
+
+// handshake completes the TLS handshake of a connection the listener did not (a no-op when it
+// did), bounded by ReadHeaderTimeout like the head that follows, and keeps its state for the
+// requests. It reports false when the handshake failed: the connection is of no use.
+func (c *conn) handshake(tc *tls.Conn) bool {
+	_ = tc.SetDeadline(time.Now().Add(c.s.readHeaderTimeout()))
+	if err := tc.HandshakeContext(c.ctx); err != nil {
+		c.s.logger().Debug("TLS handshake failed", "remote", c.remoteAddr, "err", err)
+		return false
+	}
+	_ = tc.SetWriteDeadline(time.Time{}) // each write sets its own (connWriter)
+	st := tc.ConnectionState()
+	c.tls = &st
+	return true
 }
 
 // readRequest reads the next request, whose context is ctx.

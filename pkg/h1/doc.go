@@ -25,4 +25,7 @@
 // ErrBodyMalformed or ErrBodyTimeout, so a proxy can tell a client's fault from a backend's.
 // The response writer supports Flush, Hijack (for protocol upgrades) and the deadlines of
 // http.ResponseController.
+//
+// A *tls.Conn from the listener is served as HTTPS: its handshake is finished first (a no-op when
+// the listener did it), bounded by ReadHeaderTimeout, and its state is every request's TLS.
 package h1

@@ -28,7 +28,7 @@ func (c *conn) parseHead(ctx context.Context) (*http.Request, framing, error) {
 		return nil, fr, err
 	}
 	// WithContext copies the literal, which stays on the stack: one allocation for the request.
-	r := (&http.Request{Method: method, Proto: proto, ProtoMajor: 1, RequestURI: target, RemoteAddr: c.remoteAddr}).WithContext(ctx)
+	r := (&http.Request{Method: method, Proto: proto, ProtoMajor: 1, RequestURI: target, RemoteAddr: c.remoteAddr, TLS: c.tls}).WithContext(ctx)
 	if proto == "HTTP/1.1" {
 		r.ProtoMinor = 1
 	}

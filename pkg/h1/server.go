@@ -41,6 +41,10 @@ type Server struct {
 	HoldBodyLimit int64
 	// BaseContext, when set, gives the context of every request on listener l.
 	BaseContext func(l net.Listener) context.Context
+	// ConnContext, when set, derives the context of every request on connection nc from
+	// ctx, as net/http's Server.ConnContext does: what a listener knows about a connection
+	// (its TLS session, say) reaches the handler.
+	ConnContext func(ctx context.Context, nc net.Conn) context.Context
 	Logger      *slog.Logger // nil logs nothing
 
 	mu        sync.Mutex

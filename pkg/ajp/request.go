@@ -132,12 +132,46 @@ func (f *ForwardRequest) fill(req *http.Request, info *RequestInfo, secret strin
 		f.ReqAttributes = append(f.ReqAttributes, Header{AttrLocalAddr, localAddr})
 	}
 	if req.TLS != nil {
-		f.ReqAttributes = append(f.ReqAttributes, Header{AttrSSLProtocol, tls.VersionName(req.TLS.Version)})
+		f.ReqAttributes = append(f.ReqAttributes, Header{AttrSSLProtocol, sslProtocolName(req.TLS.Version)})
 		f.SSLCipher = tls.CipherSuiteName(req.TLS.CipherSuite)
+		f.SSLKeySize = cipherKeyBits(f.SSLCipher)
+		if info != nil {
+			f.SSLSession, f.SSLCert = info.SSLSession, info.SSLCert
+		}
 	}
 	if info != nil && validActivation(info.Activation) {
 		f.ReqAttributes = append(f.ReqAttributes, Header{AttrActivation, info.Activation})
 	}
+}
+
+// sslProtocolName spells a TLS version as mod_ssl's SSL_PROTOCOL and Tomcat's own connectors
+// do ("TLSv1.3"), not as crypto/tls ("TLS 1.3").
+func sslProtocolName(v uint16) string {
+	switch v {
+	case tls.VersionTLS13:
+		return "TLSv1.3"
+	case tls.VersionTLS12:
+		return "TLSv1.2"
+	case tls.VersionTLS11:
+		return "TLSv1.1"
+	case tls.VersionTLS10:
+		return "TLSv1"
+	}
+	return tls.VersionName(v)
+}
+
+// cipherKeyBits is the size of a cipher suite's symmetric key, what mod_ssl sends as
+// SSL_CIPHER_USEKEYSIZE (Tomcat's jakarta.servlet.request.key_size); -1 when unknown.
+func cipherKeyBits(suite string) int {
+	switch {
+	case strings.Contains(suite, "AES_128"):
+		return 128
+	case strings.Contains(suite, "AES_256"), strings.Contains(suite, "CHACHA20"):
+		return 256
+	case strings.Contains(suite, "3DES"):
+		return 168
+	}
+	return -1
 }
 
 // isHopByHop reports whether a request header belongs to the client connection only.

@@ -12,6 +12,10 @@ type RequestInfo struct {
 	ServerName string // the host name the client asked for (server_name; Tomcat's getServerName)
 	ServerPort int    // the port the client connected to (server_port)
 	IsSSL      bool   // the client connection was TLS
+	// Of a TLS connection the gateway ended itself (the request's TLS is set); the cipher, its
+	// key size and the protocol version the Transport takes from the request's TLS.
+	SSLSession string // the TLS session's id (hex), sent as ssl_session (0x09)
+	SSLCert    string // the client's certificate in PEM, sent as ssl_cert (0x07)
 	Route      string // the chosen backend's jvmRoute, sent as attribute 0x06
 	Activation string // the backend's activation: "ACT", "DIS" or "STP", sent as JK_LB_ACTIVATION
 }

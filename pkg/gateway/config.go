@@ -65,6 +65,9 @@ type Config struct {
 	// replaced.
 	TrustedProxies []netip.Prefix
 
+	// TLS, when set, adds the TLS listener (HTTPS and HTTP/2) beside the plain one.
+	TLS *TLSConfig
+
 	PublicStatus bool         // serve /status, /status.json and /metrics without the token
 	AccessLog    bool         // log one line per request
 	Logger       *slog.Logger // nil logs nothing
@@ -113,6 +116,11 @@ func (c *Config) applyDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.TLS != nil {
+		t := *c.TLS // the caller's stays as it was
+		t.applyDefaults()
+		c.TLS = &t
+	}
 }
 
 func (c *Config) validate() error {
@@ -121,6 +129,9 @@ func (c *Config) validate() error {
 	}
 	if len(c.AdminToken) < 8 {
 		return fmt.Errorf("checking the admin token: it has %d characters, want at least 8", len(c.AdminToken))
+	}
+	if c.TLS != nil {
+		return c.TLS.validate()
 	}
 	return nil
 }

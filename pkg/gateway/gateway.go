@@ -29,6 +29,7 @@ type Gateway struct {
 
 	httpTransport *http.Transport // health checks and protocol switches (ReverseProxy) of HTTP services
 	h1Client      *h1.Client      // the direct HTTP relay's pooled connections
+	tls           *tlsState       // nil without Config.TLS
 
 	mu       sync.Mutex          // serialises changes to services and their snapshots
 	services map[string]*service // guarded by mu
@@ -63,6 +64,12 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.routes.Store(buildRoutes(g.services))
+	if cfg.TLS != nil {
+		if err := g.setupTLS(); err != nil {
+			g.cancel()
+			return nil, err
+		}
+	}
 	if cfg.StatePath != "" {
 		if err := g.restore(); err != nil {
 			g.cancel()
@@ -104,27 +111,56 @@ func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.ServeHTTP(w, r)
 }
 
-// Run listens on cfg.Listen and cfg.AdminListen and serves until ctx ends, then shuts down
-// gracefully. It returns nil after a clean shutdown.
+// Run listens on cfg.Listen, cfg.TLS.Listen (with TLS) and cfg.AdminListen and serves until
+// ctx ends, then shuts down gracefully. It returns nil after a clean shutdown.
 func (g *Gateway) Run(ctx context.Context) error {
 	pub, err := net.Listen("tcp", g.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", g.cfg.Listen, err)
 	}
+	var tlsL net.Listener
+	if g.cfg.TLS != nil {
+		if tlsL, err = net.Listen("tcp", g.cfg.TLS.Listen); err != nil {
+			pub.Close()
+			return fmt.Errorf("listening for TLS on %s: %w", g.cfg.TLS.Listen, err)
+		}
+	}
 	adm, err := net.Listen("tcp", g.cfg.AdminListen)
 	if err != nil {
 		pub.Close()
+		if tlsL != nil {
+			tlsL.Close()
+		}
 		return fmt.Errorf("listening for the admin API on %s: %w", g.cfg.AdminListen, err)
 	}
-	return g.Serve(ctx, pub, adm)
+	return g.ServeTLS(ctx, pub, tlsL, adm)
 }
 
-// Serve is Run on listeners the caller opened. When ctx ends it stops accepting, lets
-// in-flight requests finish within cfg.ShutdownTimeout, then closes the gateway.
+// Serve is Run on listeners the caller opened, for a gateway without TLS. When ctx ends it
+// stops accepting, lets in-flight requests finish within cfg.ShutdownTimeout, then closes the
+// gateway.
 func (g *Gateway) Serve(ctx context.Context, public, adminL net.Listener) error {
+	return g.ServeTLS(ctx, public, nil, adminL)
+}
+
+// ServeTLS is Serve with the TLS listener too: tlsL is served with cfg.TLS, and must be
+// given exactly when cfg.TLS is set.
+func (g *Gateway) ServeTLS(ctx context.Context, public, tlsL, adminL net.Listener) error {
 	defer g.Close()
+	if (tlsL != nil) != (g.tls != nil) {
+		public.Close()
+		adminL.Close()
+		if tlsL != nil {
+			tlsL.Close()
+		}
+		return errors.New("serving the gateway: a TLS listener needs Config.TLS, and Config.TLS a TLS listener")
+	}
+	var handler http.Handler = g.Handler()
+	if g.tls != nil && g.cfg.TLS.RedirectHTTP {
+		handler = redirectToHTTPS(g.cfg.TLS.HTTPSPort)
+	}
 	pubSrv := &h1.Server{
-		Handler:           g.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: g.cfg.ReadHeaderTimeout,
 		IdleTimeout:       g.cfg.IdleTimeout,
 		BodyReadTimeout:   g.cfg.BodyReadTimeout,
@@ -139,9 +175,14 @@ func (g *Gateway) Serve(ctx context.Context, public, adminL net.Listener) error 
 		MaxHeaderBytes:    g.cfg.MaxHeaderBytes,
 		ErrorLog:          g.errorLog,
 	}
-	errc := make(chan error, 2)
+	errc := make(chan error, 5)
 	go func() { errc <- serveUntilClosed(pubSrv.Serve, public) }()
 	go func() { errc <- serveUntilClosed(admSrv.Serve, adminL) }()
+	var tlsSrv *tlsServers
+	if tlsL != nil {
+		tlsSrv = g.startTLS(tlsL, pubSrv, errc)
+		g.log.Info("gateway serving TLS", "listen", tlsL.Addr().String(), "http2", !g.cfg.TLS.DisableHTTP2, "redirect_http", g.cfg.TLS.RedirectHTTP)
+	}
 	g.log.Info("gateway serving", "listen", public.Addr().String(), "admin", adminL.Addr().String(), "services", len(g.statuses()))
 
 	var serveErr error
@@ -152,7 +193,11 @@ func (g *Gateway) Serve(ctx context.Context, public, adminL net.Listener) error 
 	g.log.Info("gateway shutting down", "timeout", g.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
 	defer cancel()
-	err := errors.Join(pubSrv.Shutdown(sctx), admSrv.Shutdown(sctx))
+	var tlsErr error
+	if tlsSrv != nil {
+		tlsErr = tlsSrv.shutdown(sctx)
+	}
+	err := errors.Join(pubSrv.Shutdown(sctx), tlsErr, admSrv.Shutdown(sctx))
 	if err != nil {
 		err = fmt.Errorf("shutting down within %s: %w", g.cfg.ShutdownTimeout, err)
 	}

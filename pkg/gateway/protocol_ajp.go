@@ -81,7 +81,10 @@ func clientInfo(r *http.Request) ajp.RequestInfo {
 			info.LocalAddr = localIPString(tcp.IP)
 		}
 	}
-	info.IsSSL = r.TLS != nil
+	if r.TLS != nil {
+		info.IsSSL = true
+		addTLSDetails(r, &info)
+	}
 	// The port Tomcat builds absolute URLs with is the one the client asked for: the Host
 	// header's, or the scheme's default. The gateway's own listening port is usually not what
 	// the client sees (a published container port).

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rollcd/roll/pkg/internal/tlstest"
+	"github.com/rollcd/roll/internal/tlstest"
 )
 
 type connKey struct{}

@@ -1,0 +1,125 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+
+	"github.com/rollcd/roll/pkg/h1"
+)
+
+// tlsState is what the gateway holds for its TLS listener: the certificates and the
+// handshake settings, made by New.
+type tlsState struct {
+	certs             *certStore
+	conf              *tls.Config
+	handshakeFailures atomic.Uint64
+}
+
+// setupTLS loads the certificates and client CAs of cfg.TLS and starts their reloading.
+func (g *Gateway) setupTLS() error {
+	tc := g.cfg.TLS
+	certs, err := newCertStore(tc, g.log)
+	if err != nil {
+		return fmt.Errorf("loading the TLS certificates: %w", err)
+	}
+	conf := &tls.Config{
+		MinVersion:     tls.VersionTLS12, // and Go's default cipher suites: AEAD with forward secrecy first
+		GetCertificate: certs.getCertificate,
+		NextProtos:     []string{"h2", "http/1.1"},
+	}
+	if tc.DisableHTTP2 {
+		conf.NextProtos = []string{"http/1.1"}
+	}
+	if tc.ClientAuth != ClientAuthNone {
+		pool, err := loadClientCAs(tc.ClientCAFile)
+		if err != nil {
+			return err
+		}
+		conf.ClientCAs = pool
+		conf.ClientAuth = tls.VerifyClientCertIfGiven
+		if tc.ClientAuth == ClientAuthRequire {
+			conf.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+	}
+	g.tls = &tlsState{certs: certs, conf: conf}
+	if tc.ReloadInterval > 0 {
+		g.goBackground(func(ctx context.Context) { certs.watch(ctx, tc.ReloadInterval) })
+	}
+	for _, lc := range certs.table.Load().certs {
+		g.log.Info("TLS certificate loaded", "cert", lc.src.cert, "names", lc.names, "not_after", lc.notAfter)
+	}
+	return nil
+}
+
+func loadClientCAs(file string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading the client CAs: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("reading the client CAs %s: no PEM certificate in it", file)
+	}
+	return pool, nil
+}
+
+// ErrNoTLS is returned by ReloadCertificates when the gateway has no TLS listener.
+var ErrNoTLS = errors.New("the gateway serves no TLS")
+
+// ReloadCertificates reads the certificate files again now (what SIGHUP does), as the
+// periodic check does: what loads replaces what was served, what fails keeps its last good
+// version. It returns the problems, each naming its file.
+func (g *Gateway) ReloadCertificates() error {
+	if g.tls == nil {
+		return ErrNoTLS
+	}
+	return g.tls.certs.reload()
+}
+
+// tlsServers serve the TLS listener: the front door does the handshakes, h1 the HTTP/1.1
+// connections, h2 the HTTP/2 ones.
+type tlsServers struct {
+	door *tlsFrontDoor
+	h1   *h1.Server
+	h2   *http.Server
+}
+
+// startTLS serves l with TLS until shutdown; errc gets each server's end.
+func (g *Gateway) startTLS(l net.Listener, base *h1.Server, errc chan<- error) *tlsServers {
+	handler := g.Handler()
+	h2Handler := g.h2Request(handler)
+	if d := g.cfg.TLS.HSTS; d > 0 {
+		handler, h2Handler = hsts(handler, d), hsts(h2Handler, d)
+	}
+	s := &tlsServers{
+		door: newTLSFrontDoor(l, g.tls.conf, g.cfg.TLS, g.log, &g.tls.handshakeFailures),
+		h1: &h1.Server{
+			Handler:           handler,
+			ReadHeaderTimeout: base.ReadHeaderTimeout,
+			IdleTimeout:       base.IdleTimeout,
+			BodyReadTimeout:   base.BodyReadTimeout,
+			WriteTimeout:      base.WriteTimeout,
+			MaxHeaderBytes:    base.MaxHeaderBytes,
+			ConnContext:       tlsConnContext,
+			Logger:            g.log,
+		},
+	}
+	s.h2 = g.newH2Server(h2Handler)
+	go func() { errc <- serveUntilClosed(func(net.Listener) error { return s.door.serve() }, l) }()
+	go func() { errc <- serveUntilClosed(s.h1.Serve, s.door.h1) }()
+	go func() { errc <- serveUntilClosed(s.h2.Serve, s.door.h2) }()
+	return s
+}
+
+// shutdown stops the handshakes, then lets both servers finish their requests.
+func (s *tlsServers) shutdown(ctx context.Context) error {
+	s.door.close()
+	return errors.Join(s.h1.Shutdown(ctx), s.h2.Shutdown(ctx))
+}

@@ -22,7 +22,7 @@ func gatewayCommand() *cli.Command {
 		Usage: "run the load-balancing AJP13/HTTP gateway (the front door of the compose project)",
 		Description: "Serves the public listener, and on the admin listener the admin API (/v1), /healthz, a live " +
 			"status page (/status), /status.json and Prometheus /metrics. SIGTERM stops it gracefully.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: gateway.DefaultListen, EnvVars: []string{"ROLL_LISTEN"}, Usage: "public `ADDRESS` (host:port)"},
 			&cli.StringFlag{Name: "admin", Value: gateway.DefaultAdminListen, EnvVars: []string{"ROLL_ADMIN"}, Usage: "admin API, status and metrics `ADDRESS`; keep it on loopback or a private network"},
 			&cli.StringFlag{Name: "admin-token", EnvVars: []string{"ROLL_ADMIN_TOKEN"}, Usage: "admin API bearer `TOKEN` (required, or --admin-token-file)"},
@@ -38,7 +38,7 @@ func gatewayCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "trusted-proxy", EnvVars: []string{"ROLL_TRUSTED_PROXIES"}, Usage: "`CIDR` of a proxy in front of the gateway (a load balancer) whose X-Forwarded-For/-Proto/-Host are believed; repeat or comma-separate"},
 			&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"ROLL_LOG_LEVEL"}, Usage: "debug, info, warn or error"},
 			&cli.StringFlag{Name: "log-format", Value: "text", EnvVars: []string{"ROLL_LOG_FORMAT"}, Usage: "text or json"},
-		},
+		}, tlsFlags()...),
 		Action: func(c *cli.Context) error {
 			cfg, err := gatewayConfig(c)
 			if err != nil {
@@ -51,6 +51,7 @@ func gatewayCommand() *cli.Command {
 				}
 				return fmt.Errorf("starting the gateway: %w", err)
 			}
+			reloadOnHangup(c.Context, g, cfg.Logger)
 			return g.Run(c.Context)
 		},
 	}
@@ -77,6 +78,10 @@ func gatewayConfig(c *cli.Context) (gateway.Config, error) {
 	if err != nil {
 		return gateway.Config{}, err
 	}
+	tlsCfg, err := tlsConfig(c)
+	if err != nil {
+		return gateway.Config{}, err
+	}
 	cfg := gateway.Config{
 		Listen:          c.String("listen"),
 		AdminListen:     c.String("admin"),
@@ -90,6 +95,7 @@ func gatewayConfig(c *cli.Context) (gateway.Config, error) {
 		WriteTimeout:    c.Duration("write-timeout"),
 		ReplyTimeout:    c.Duration("reply-timeout"),
 		TrustedProxies:  trusted,
+		TLS:             tlsCfg,
 		Logger:          logger,
 	}
 	if host, _, err := net.SplitHostPort(cfg.AdminListen); err == nil {

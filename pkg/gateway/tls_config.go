@@ -10,9 +10,8 @@ import (
 const (
 	DefaultTLSReloadInterval   = 10 * time.Second
 	DefaultTLSHandshakeTimeout = 10 * time.Second
-	// DefaultTLSMaxHandshakes bounds the handshakes in progress: past it new connections wait in
-	// the kernel's accept queue, so a flood of half-open handshakes costs a bounded number of
-	// goroutines and is cut by the handshake timeout.
+	// DefaultTLSMaxHandshakes bounds the handshakes in progress: past it the oldest is cut, so a
+	// flood of half-open handshakes costs a bounded number of goroutines and delays nobody.
 	DefaultTLSMaxHandshakes = 512
 	// DefaultHTTP2MaxStreams is the concurrent streams one HTTP/2 client may open (Apache's
 	// H2MaxSessionStreams).
@@ -61,7 +60,7 @@ type TLSConfig struct {
 	ReloadInterval time.Duration
 
 	HandshakeTimeout time.Duration // the whole handshake, from the connection's accept
-	MaxHandshakes    int           // handshakes in progress at once
+	MaxHandshakes    int           // handshakes in progress at once; one more cuts the oldest
 
 	ClientAuth   ClientAuth // none (default), optional, require
 	ClientCAFile string     // PEM CAs that client certificates must chain to

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"container/list"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -16,16 +17,16 @@ import (
 )
 
 // tlsFrontDoor accepts the TLS listener's connections, runs their handshakes, bounded in number
-// (MaxHandshakes) and in time (HandshakeTimeout), and hands each finished one to the server of
-// the protocol it chose in ALPN: "h2" to the standard library's HTTP/2 server, anything else to
-// pkg/h1, the strict server of the plain listener. So a client that stalls or sends garbage
-// costs one of a bounded number of goroutines for a bounded time, and the servers only ever see
-// connections whose handshake is done.
+// (MaxHandshakes, see pendingHandshakes) and in time (HandshakeTimeout), and hands each finished
+// one to the server of the protocol it chose in ALPN: "h2" to the standard library's HTTP/2
+// server, anything else to pkg/h1, the strict server of the plain listener. So a client that
+// stalls or sends garbage costs one of a bounded number of goroutines for a bounded time, and
+// the servers only ever see connections whose handshake is done.
 type tlsFrontDoor struct {
 	l        net.Listener
 	conf     *tls.Config
 	timeout  time.Duration
-	slots    chan struct{} // one per handshake in progress
+	pending  pendingHandshakes
 	h1, h2   *connQueue
 	log      *slog.Logger
 	failures *atomic.Uint64 // handshakes that failed
@@ -37,26 +38,19 @@ type tlsFrontDoor struct {
 
 func newTLSFrontDoor(l net.Listener, conf *tls.Config, cfg *TLSConfig, log *slog.Logger, failures *atomic.Uint64) *tlsFrontDoor {
 	d := &tlsFrontDoor{
-		l: l, conf: conf, timeout: cfg.HandshakeTimeout, slots: make(chan struct{}, cfg.MaxHandshakes),
+		l: l, conf: conf, timeout: cfg.HandshakeTimeout, pending: pendingHandshakes{max: cfg.MaxHandshakes},
 		h1: newConnQueue(l.Addr()), h2: newConnQueue(l.Addr()), log: log, failures: failures,
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	return d
 }
 
-// serve accepts until close. A handshake slot is taken before Accept: when all are in use, new
-// connections wait in the kernel's accept queue instead of costing a goroutine each.
+// serve accepts until close.
 func (d *tlsFrontDoor) serve() error {
 	var backoff time.Duration
 	for {
-		select {
-		case d.slots <- struct{}{}:
-		case <-d.ctx.Done():
-			return http.ErrServerClosed
-		}
 		nc, err := d.l.Accept()
 		if err != nil {
-			<-d.slots
 			if d.ctx.Err() != nil {
 				return http.ErrServerClosed
 			}
@@ -71,14 +65,14 @@ func (d *tlsFrontDoor) serve() error {
 		}
 		backoff = 0
 		d.wg.Add(1)
-		go d.handshake(nc)
+		go d.handshake(nc, d.pending.add(nc))
 	}
 }
 
 // handshake runs one connection's handshake and hands the connection on, or closes it.
-func (d *tlsFrontDoor) handshake(nc net.Conn) {
+func (d *tlsFrontDoor) handshake(nc net.Conn, slot *list.Element) {
 	defer d.wg.Done()
-	defer func() { <-d.slots }()
+	defer d.pending.done(slot)
 	deadline := time.Now().Add(d.timeout)
 	_ = nc.SetDeadline(deadline)
 	ctx, cancel := context.WithDeadline(d.ctx, deadline)
@@ -111,6 +105,33 @@ func (d *tlsFrontDoor) close() {
 	d.cancel()
 	d.l.Close()
 	d.wg.Wait()
+}
+
+// pendingHandshakes bounds the handshakes in progress: when one more would pass max, the one
+// that has waited longest is cut. A client's handshake takes a round trip or two, so the oldest
+// in progress is the likeliest to be one that stalls on purpose: a flood of them holds at most
+// max goroutines and never keeps a newcomer waiting, as a queue before Accept would.
+type pendingHandshakes struct {
+	mu   sync.Mutex
+	max  int
+	list list.List // of net.Conn, oldest first
+}
+
+// add counts nc in, cutting the oldest handshakes when there are max already.
+func (p *pendingHandshakes) add(nc net.Conn) *list.Element {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.list.Len() >= p.max {
+		p.list.Remove(p.list.Front()).(net.Conn).Close() // its handshake fails at once
+	}
+	return p.list.PushBack(nc)
+}
+
+// done counts a handshake out (a no-op when add cut it).
+func (p *pendingHandshakes) done(e *list.Element) {
+	p.mu.Lock()
+	p.list.Remove(e)
+	p.mu.Unlock()
 }
 
 // looksLikeHTTP reports whether the first five bytes of a "TLS record" are a plain HTTP

@@ -92,6 +92,9 @@ func (g *Gateway) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 		sample("roll_request_duration_seconds_sum", []string{"service", st.Name}, strconv.FormatFloat(sum.Seconds(), 'g', -1, 64))
 		sample("roll_request_duration_seconds_count", []string{"service", st.Name}, u(total))
 	}
+	if st := g.tlsStatus(); st != nil {
+		writeTLSMetrics(st, family, sample)
+	}
 }
 
 var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
@@ -17,6 +18,16 @@ var statusPage = template.Must(template.New("status").Funcs(template.FuncMap{
 			return ""
 		}
 		return time.Since(t).Truncate(time.Second).String() + " ago"
+	},
+	"until": func(t time.Time) string {
+		d := time.Until(t)
+		if d < 0 {
+			return "expired"
+		}
+		if d >= 48*time.Hour {
+			return strconv.Itoa(int(d/(24*time.Hour))) + " days"
+		}
+		return d.Truncate(time.Minute).String()
 	},
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -52,6 +63,16 @@ h1{font-size:1.2em;margin:.3em 0}h2{font-size:1.05em;margin:1.2em 0 .4em}
 </div>{{else}}<div class="meta">no backends</div>{{end}}
 </div>
 {{else}}<p>No services yet. Add one with the admin API (PUT /v1/services/NAME) or roll deploy.</p>{{end}}
+{{with .TLS}}<h2>TLS certificates <span class="meta">handshake failures {{.HandshakeFailures}} · failed reloads {{.FailedReloads}}</span></h2>
+<div class="cards">
+{{range .Certificates}}<div class="card active">
+<div><span class="name">{{range .Names}}{{.}} {{else}}(no DNS name){{end}}</span>{{if .Default}}<span class="tag">default</span>{{end}}</div>
+<div class="stats"><span>expires <b>{{.NotAfter.Format "2006-01-02 15:04 MST"}}</b></span><span>in <b>{{until .NotAfter}}</b></span></div>
+<div class="meta">{{.Cert}}</div>
+</div>{{end}}
+</div>
+{{range .Problems}}<div class="err">{{.File}}: {{.Error}} (the last good version serves)</div>{{end}}
+{{end}}
 </body></html>
 `))
 
@@ -60,7 +81,8 @@ func (g *Gateway) serveStatusPage(w http.ResponseWriter, _ *http.Request) {
 		Now      time.Time
 		Uptime   time.Duration
 		Services []admin.ServiceStatus
-	}{time.Now(), time.Since(g.started).Truncate(time.Second), g.statuses()}
+		TLS      *tlsStatus
+	}{time.Now(), time.Since(g.started).Truncate(time.Second), g.statuses(), g.tlsStatus()}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := statusPage.Execute(w, data); err != nil {
@@ -75,5 +97,6 @@ func (g *Gateway) serveStatusJSON(w http.ResponseWriter, _ *http.Request) {
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(struct {
 		Services []admin.ServiceStatus `json:"services"`
-	}{g.statuses()})
+		TLS      *tlsStatus            `json:"tls,omitempty"`
+	}{g.statuses(), g.tlsStatus()})
 }

@@ -70,6 +70,11 @@ h1{font-size:1.2em;margin:.3em 0}h2{font-size:1.05em;margin:1.2em 0 .4em}
 <div class="stats"><span>expires <b>{{.NotAfter.Format "2006-01-02 15:04 MST"}}</b></span><span>in <b>{{until .NotAfter}}</b></span></div>
 <div class="meta">{{.Cert}}</div>
 </div>{{end}}
+{{range .ACME}}<div class="card active">
+<div><span class="name">{{.Host}}</span><span class="tag">ACME</span></div>
+<div class="stats">{{with .NotAfter}}<span>expires <b>{{.Format "2006-01-02 15:04 MST"}}</b></span><span>in <b>{{until .}}</b></span>{{else}}<span>not issued yet</span>{{end}}</div>
+{{with .Error}}<div class="err">{{.}}</div>{{end}}
+</div>{{end}}
 </div>
 {{range .Problems}}<div class="err">{{.File}}: {{.Error}} (the last good version serves)</div>{{end}}
 {{end}}

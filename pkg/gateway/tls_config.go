@@ -65,6 +65,9 @@ type TLSConfig struct {
 	ClientAuth   ClientAuth // none (default), optional, require
 	ClientCAFile string     // PEM CAs that client certificates must chain to
 
+	// ACME, when set, gets the certificates of its hosts automatically; the files serve the rest.
+	ACME *ACMEConfig
+
 	DisableHTTP2    bool // offer http/1.1 only in ALPN
 	HTTP2MaxStreams int  // concurrent streams per HTTP/2 connection
 
@@ -98,14 +101,19 @@ func (c *TLSConfig) applyDefaults() {
 }
 
 // ErrNoCertificates is returned by New when TLS is on without a certificate to serve.
-var ErrNoCertificates = errors.New("no TLS certificate: give --tls-cert CERT,KEY or --tls-cert-dir DIR")
+var ErrNoCertificates = errors.New("no TLS certificate: give --tls-cert CERT,KEY, --tls-cert-dir DIR or --acme-host NAME")
 
 func (c *TLSConfig) validate() error {
 	if c.Listen == "" {
 		return errors.New("checking the TLS settings: no TLS listen address")
 	}
-	if len(c.Certs) == 0 && c.CertDir == "" {
+	if len(c.Certs) == 0 && c.CertDir == "" && c.ACME == nil {
 		return ErrNoCertificates
+	}
+	if c.ACME != nil {
+		if err := c.ACME.validate(); err != nil {
+			return err
+		}
 	}
 	for _, f := range c.Certs {
 		if f.Cert == "" || f.Key == "" {

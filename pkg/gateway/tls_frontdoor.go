@@ -92,8 +92,12 @@ func (d *tlsFrontDoor) handshake(nc net.Conn, slot *list.Element) {
 	}
 	_ = nc.SetDeadline(time.Time{}) // the server sets its own
 	q := d.h1
-	if tc.ConnectionState().NegotiatedProtocol == "h2" {
+	switch tc.ConnectionState().NegotiatedProtocol {
+	case "h2":
 		q = d.h2
+	case acmeALPN: // an ACME server's tls-alpn-01 validation: the handshake was all of it
+		tc.Close()
+		return
 	}
 	if !q.push(d.ctx, tc) {
 		tc.Close()

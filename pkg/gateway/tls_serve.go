@@ -18,8 +18,18 @@ import (
 // handshake settings, made by New.
 type tlsState struct {
 	certs             *certStore
+	acme              *acmeCerts // nil without TLSConfig.ACME
 	conf              *tls.Config
 	handshakeFailures atomic.Uint64
+}
+
+// getCertificate is the tls.Config's: an ACME host's from autocert (which also answers its
+// tls-alpn-01 challenges), any other name's from the files.
+func (t *tlsState) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	if t.acme != nil && t.acme.serves(hello.ServerName) {
+		return t.acme.m.GetCertificate(hello)
+	}
+	return t.certs.getCertificate(hello)
 }
 
 // setupTLS loads the certificates and client CAs of cfg.TLS and starts their reloading.
@@ -29,16 +39,23 @@ func (g *Gateway) setupTLS() error {
 	if err != nil {
 		return fmt.Errorf("loading the TLS certificates: %w", err)
 	}
+	state := &tlsState{certs: certs}
 	conf := &tls.Config{
 		MinVersion:     tls.VersionTLS12, // and Go's default cipher suites: AEAD with forward secrecy first
-		GetCertificate: certs.getCertificate,
+		GetCertificate: state.getCertificate,
 		NextProtos:     []string{"h2", "http/1.1"},
 	}
 	if tc.DisableHTTP2 {
 		conf.NextProtos = []string{"http/1.1"}
 	}
+	if tc.ACME != nil {
+		if state.acme, err = newACMECerts(tc.ACME, g.log); err != nil {
+			return err
+		}
+		conf.NextProtos = append(conf.NextProtos, acmeALPN)
+	}
 	if tc.ClientAuth != ClientAuthNone {
-		pool, err := loadClientCAs(tc.ClientCAFile)
+		pool, err := loadPool(tc.ClientCAFile, "the client CAs")
 		if err != nil {
 			return err
 		}
@@ -48,7 +65,11 @@ func (g *Gateway) setupTLS() error {
 			conf.ClientAuth = tls.RequireAndVerifyClientCert
 		}
 	}
-	g.tls = &tlsState{certs: certs, conf: conf}
+	state.conf = conf
+	g.tls = state
+	if state.acme != nil {
+		g.goBackground(state.acme.issue)
+	}
 	if tc.ReloadInterval > 0 {
 		g.goBackground(func(ctx context.Context) { certs.watch(ctx, tc.ReloadInterval) })
 	}
@@ -58,14 +79,15 @@ func (g *Gateway) setupTLS() error {
 	return nil
 }
 
-func loadClientCAs(file string) (*x509.CertPool, error) {
+// loadPool reads a PEM file of CA certificates; what names them in errors.
+func loadPool(file, what string) (*x509.CertPool, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("reading the client CAs: %w", err)
+		return nil, fmt.Errorf("reading %s: %w", what, err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(data) {
-		return nil, fmt.Errorf("reading the client CAs %s: no PEM certificate in it", file)
+		return nil, fmt.Errorf("reading %s from %s: no PEM certificate in it", what, file)
 	}
 	return pool, nil
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 // which names until when, and what failed to load.
 type tlsStatus struct {
 	Certificates      []certStatus  `json:"certificates"`
+	ACME              []acmeStatus  `json:"acme,omitempty"`
 	Problems          []certProblem `json:"problems"`
 	HandshakeFailures uint64        `json:"handshake_failures"`
 	FailedReloads     uint64        `json:"failed_reloads"`
@@ -52,6 +54,9 @@ func (g *Gateway) tlsStatus() *tlsStatus {
 	}
 	st := g.tls.certs.status()
 	st.HandshakeFailures = g.tls.handshakeFailures.Load()
+	if g.tls.acme != nil {
+		st.ACME = g.tls.acme.status(context.Background())
+	}
 	return st
 }
 
@@ -60,6 +65,11 @@ func writeTLSMetrics(st *tlsStatus, family func(name, typ, help string), sample 
 	family("roll_tls_certificate_expiry_timestamp_seconds", "gauge", "When the certificate stops being valid (its notAfter), in seconds since the epoch.")
 	for _, c := range st.Certificates {
 		sample("roll_tls_certificate_expiry_timestamp_seconds", []string{"cert", c.Cert, "names", strings.Join(c.Names, ",")}, strconv.FormatInt(c.NotAfter.Unix(), 10))
+	}
+	for _, a := range st.ACME {
+		if a.NotAfter != nil {
+			sample("roll_tls_certificate_expiry_timestamp_seconds", []string{"cert", "acme", "names", a.Host}, strconv.FormatInt(a.NotAfter.Unix(), 10))
+		}
 	}
 	family("roll_tls_certificate_problems", "gauge", "Certificate files that failed to load at the last reload; their last good version still serves.")
 	sample("roll_tls_certificate_problems", nil, strconv.Itoa(len(st.Problems)))

@@ -21,9 +21,12 @@ type certTable struct {
 }
 
 // newCertTable indexes certs by name; the first certificate for a name serves it. The default
-// is the one for defaultHost, else the first.
+// is the one for defaultHost, else the first (none when there are no files: ACME alone).
 func newCertTable(certs []*loadedCert, defaultHost string) (*certTable, error) {
-	t := &certTable{certs: certs, exact: map[string]*loadedCert{}, wild: map[string]*loadedCert{}, def: certs[0]}
+	t := &certTable{certs: certs, exact: map[string]*loadedCert{}, wild: map[string]*loadedCert{}}
+	if len(certs) > 0 {
+		t.def = certs[0]
+	}
 	for _, lc := range certs {
 		for _, n := range lc.names {
 			m, key := t.exact, n
@@ -94,7 +97,7 @@ func newCertStore(cfg *TLSConfig, log *slog.Logger) (*certStore, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	if len(certs) == 0 {
+	if len(certs) == 0 && cfg.ACME == nil {
 		return nil, fmt.Errorf("%w: the directory %s holds none (NAME.crt with NAME.key, or NAME/fullchain.pem with NAME/privkey.pem)", ErrNoCertificates, cfg.CertDir)
 	}
 	t, err := newCertTable(certs, cfg.DefaultHost)
@@ -110,6 +113,9 @@ func (s *certStore) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate
 	t := s.table.Load()
 	if lc := t.lookup(hello.ServerName); lc != nil {
 		return lc.cert, nil
+	}
+	if t.def == nil {
+		return nil, fmt.Errorf("no certificate for server name %q", hello.ServerName)
 	}
 	return t.def.cert, nil
 }
@@ -166,7 +172,7 @@ func (s *certStore) reload() error {
 			s.log.Info("TLS certificate removed", "cert", lc.src.cert, "names", lc.names)
 		}
 	}
-	if len(certs) == 0 {
+	if len(certs) == 0 && len(old.certs) > 0 {
 		fail(s.cfg.CertDir, fmt.Errorf("%w left to load: keeping the %d loaded before", ErrNoCertificates, len(old.certs)))
 		certs = old.certs
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -31,6 +32,12 @@ func tlsFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "hsts", EnvVars: []string{"ROLL_HSTS"}, Category: "TLS", DefaultText: "none", Usage: "send Strict-Transport-Security with this max-age on every TLS answer (e.g. 8760h)"},
 		&cli.BoolFlag{Name: "redirect-https", EnvVars: []string{"ROLL_REDIRECT_HTTPS"}, Category: "TLS", Usage: "the plain listener answers every request with a 308 to https:// instead of serving it"},
 		&cli.IntFlag{Name: "https-port", Value: gateway.DefaultHTTPSPort, EnvVars: []string{"ROLL_HTTPS_PORT"}, Category: "TLS", Usage: "the port clients reach HTTPS on (the published one), for --redirect-https"},
+		&cli.StringSliceFlag{Name: "acme-host", EnvVars: []string{"ROLL_ACME_HOSTS"}, Category: "ACME", Usage: "get the certificate of `NAME` automatically (ACME, tls-alpn-01 on the TLS listener, which the CA must reach on port 443); repeat or comma-separate. Agrees to the ACME server's terms of service"},
+		&cli.StringFlag{Name: "acme-directory", Value: gateway.DefaultACMEDirectory, EnvVars: []string{"ROLL_ACME_DIRECTORY"}, Category: "ACME", Usage: "the ACME server's directory `URL`"},
+		&cli.StringFlag{Name: "acme-email", EnvVars: []string{"ROLL_ACME_EMAIL"}, Category: "ACME", Usage: "contact `ADDRESS` of the ACME account (the CA's expiry warnings)"},
+		&cli.StringFlag{Name: "acme-cache", EnvVars: []string{"ROLL_ACME_CACHE"}, Category: "ACME", DefaultText: "acme/ beside --state", Usage: "`DIR` of the ACME account key and certificates; keep it on the state volume"},
+		&cli.StringFlag{Name: "acme-ca-roots", EnvVars: []string{"ROLL_ACME_CA_ROOTS"}, Category: "ACME", Usage: "PEM `FILE` of the roots the ACME server's HTTPS certificate chains to (a private or test CA); default the system's"},
+		&cli.DurationFlag{Name: "acme-renew-before", EnvVars: []string{"ROLL_ACME_RENEW_BEFORE"}, Category: "ACME", DefaultText: "a third of the lifetime, at most 30 days", Usage: "renew an ACME certificate this long before it expires"},
 	}
 }
 
@@ -38,7 +45,7 @@ func tlsFlags() []cli.Flag {
 // flag may be.
 func tlsConfig(c *cli.Context) (*gateway.TLSConfig, error) {
 	if c.String("tls-listen") == "" {
-		for _, f := range []string{"tls-cert", "tls-cert-dir", "tls-client-ca", "hsts", "redirect-https"} {
+		for _, f := range []string{"tls-cert", "tls-cert-dir", "tls-client-ca", "hsts", "redirect-https", "acme-host"} {
 			if c.IsSet(f) {
 				return nil, fmt.Errorf("--%s without --tls-listen: say where the gateway serves TLS", f)
 			}
@@ -70,7 +77,36 @@ func tlsConfig(c *cli.Context) (*gateway.TLSConfig, error) {
 	if cfg.ReloadInterval <= 0 {
 		cfg.ReloadInterval = -1 // only on SIGHUP
 	}
+	acme, err := acmeConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ACME = acme
 	return cfg, nil
+}
+
+// acmeConfig reads the ACME flags: nil without --acme-host, and then no other ACME flag may be.
+func acmeConfig(c *cli.Context) (*gateway.ACMEConfig, error) {
+	hosts := c.StringSlice("acme-host")
+	if len(hosts) == 0 {
+		for _, f := range []string{"acme-directory", "acme-email", "acme-cache", "acme-ca-roots", "acme-renew-before"} {
+			if c.IsSet(f) {
+				return nil, fmt.Errorf("--%s without --acme-host: name the hosts whose certificates ACME gets", f)
+			}
+		}
+		return nil, nil
+	}
+	cache := c.String("acme-cache")
+	if cache == "" && c.String("state") != "" {
+		cache = filepath.Join(filepath.Dir(c.String("state")), "acme")
+	}
+	if cache == "" {
+		return nil, errors.New("--acme-host without --acme-cache or --state: the account key and certificates need a directory that outlives the gateway")
+	}
+	return &gateway.ACMEConfig{
+		Hosts: hosts, DirectoryURL: c.String("acme-directory"), Email: c.String("acme-email"), CacheDir: cache,
+		CARootsFile: c.String("acme-ca-roots"), RenewBefore: c.Duration("acme-renew-before"),
+	}, nil
 }
 
 // reloadOnHangup reloads the gateway's certificates at every SIGHUP until ctx ends, as Apache

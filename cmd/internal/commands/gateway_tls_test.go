@@ -57,6 +57,16 @@ func TestGatewayTLSFlagsReachTheConfig(t *testing.T) {
 	if got, _ := gatewayConfigOf(t); got.TLS != nil {
 		t.Fatalf("without --tls-listen: TLS %+v, want none", got.TLS)
 	}
+	got, err = gatewayConfigOf(t, "--tls-listen", ":8443", "--state", "/var/lib/roll/state.json", "--acme-host", "shop.example,www.shop.example",
+		"--acme-directory", "https://ca.example/dir", "--acme-email", "ops@shop.example", "--acme-ca-roots", "/c/roots.pem", "--acme-renew-before", "240h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantACME := &gateway.ACMEConfig{Hosts: []string{"shop.example", "www.shop.example"}, DirectoryURL: "https://ca.example/dir",
+		Email: "ops@shop.example", CacheDir: "/var/lib/roll/acme", CARootsFile: "/c/roots.pem", RenewBefore: 240 * time.Hour}
+	if !reflect.DeepEqual(got.TLS.ACME, wantACME) {
+		t.Fatalf("ACME config from flags:\n%+v\nwant\n%+v", got.TLS.ACME, wantACME)
+	}
 }
 
 func TestGatewayTLSFlagMistakes(t *testing.T) {
@@ -67,6 +77,8 @@ func TestGatewayTLSFlagMistakes(t *testing.T) {
 		{[]string{"--tls-listen", ":8443", "--tls-cert", "/c/a.crt"}, "CERT,KEY pairs"},
 		{[]string{"--tls-cert", "/c/a.crt,/c/a.key"}, "--tls-cert without --tls-listen"},
 		{[]string{"--redirect-https"}, "--redirect-https without --tls-listen"},
+		{[]string{"--tls-listen", ":8443", "--acme-host", "shop.example"}, "--acme-cache or --state"},
+		{[]string{"--tls-listen", ":8443", "--tls-cert-dir", "/c", "--acme-email", "a@b"}, "--acme-email without --acme-host"},
 	} {
 		_, err := gatewayConfigOf(t, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

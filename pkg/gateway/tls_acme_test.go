@@ -1,0 +1,140 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/internal/pebbletest"
+)
+
+// acmeGateway serves a gateway whose TLS listener is tlsL until the returned stop is called.
+func acmeGateway(t *testing.T, tlsL net.Listener, acme *ACMEConfig) (*testGateway, func()) {
+	t.Helper()
+	g, err := New(Config{AdminToken: testToken, TLS: &TLSConfig{Listen: tlsL.Addr().String(), ACME: acme, ReloadInterval: -1}})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	pub, adm := listenLoopback(t), listenLoopback(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.ServeTLS(ctx, pub, tlsL, adm) }()
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("gateway ServeTLS: %v", err)
+			}
+		}
+	}
+	t.Cleanup(stop)
+	return &testGateway{Gateway: g, URL: "http://" + pub.Addr().String(), AdminURL: "http://" + adm.Addr().String()}, stop
+}
+
+func listenLoopback(t *testing.T) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// ACME against a real ACME server (Pebble, with its own CA): the gateway gets the certificate of
+// its host at start through tls-alpn-01 on its own TLS listener, serves requests with it, renews
+// it before it expires without a restart, keeps it in the cache directory, and after a restart
+// serves it from there even with the ACME server gone.
+func TestACMEIssuesAndRenewsWithPebble(t *testing.T) {
+	tlsL := listenLoopback(t)
+	port := tlsL.Addr().(*net.TCPAddr).Port
+	pebble := pebbletest.Start(t, pebbletest.Options{TLSPort: port, Validity: 15 * time.Second})
+	cache := t.TempDir()
+	acme := &ACMEConfig{Hosts: []string{"shop.test"}, DirectoryURL: pebble.DirectoryURL, CARootsFile: pebble.CARootsFile, CacheDir: cache}
+	g, stop := acmeGateway(t, tlsL, acme)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "from the app") }))
+	t.Cleanup(backend.Close)
+	mustPut(t, g, httpService("web"))
+	mustAdd(t, g, "web", admin.BackendSpec{Name: "w", Address: backend.Listener.Addr().String()})
+
+	roots := pebble.Roots(t)
+	addr := tlsL.Addr().String()
+	served := func(addr string) *x509.Certificate {
+		conn, err := tls.Dial("tcp", addr, &tls.Config{ServerName: "shop.test", RootCAs: roots})
+		if err != nil {
+			return nil // not issued yet: the handshake fails without a certificate
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0]
+	}
+	var first *x509.Certificate
+	eventually(t, 60*time.Second, "a certificate from Pebble for shop.test", func() bool { first = served(addr); return first != nil })
+	if first.DNSNames[0] != "shop.test" {
+		t.Fatalf("issued for %v", first.DNSNames)
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: roots},
+		ForceAttemptHTTP2: true,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		},
+	}}
+	t.Cleanup(client.CloseIdleConnections)
+	resp, err := client.Get("https://shop.test/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "from the app" || resp.ProtoMajor != 2 {
+		t.Fatalf("a request over the ACME certificate: %s %d %q", resp.Proto, resp.StatusCode, body)
+	}
+
+	// A third of a 15 s lifetime before it ends, autocert renews: a new serial, no restart.
+	var renewed *x509.Certificate
+	eventually(t, 30*time.Second, "the renewed certificate", func() bool {
+		renewed = served(addr)
+		return renewed != nil && renewed.SerialNumber.Cmp(first.SerialNumber) != 0
+	})
+	var st struct {
+		TLS tlsStatus `json:"tls"`
+	}
+	if err := json.Unmarshal([]byte(adminGet(t, g, "/status.json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.TLS.ACME) != 1 || st.TLS.ACME[0].Host != "shop.test" || st.TLS.ACME[0].NotAfter == nil || st.TLS.ACME[0].Error != "" {
+		t.Errorf("status.json acme %+v", st.TLS.ACME)
+	}
+	if m := adminGet(t, g, "/metrics"); !strings.Contains(m, `roll_tls_certificate_expiry_timestamp_seconds{cert="acme",names="shop.test"}`) {
+		t.Error("/metrics lacks the ACME certificate's expiry")
+	}
+	if page := adminGet(t, g, "/status"); !strings.Contains(page, "shop.test</span><span class=\"tag\">ACME") {
+		t.Error("the status page lacks the ACME host")
+	}
+	if _, err := os.Stat(filepath.Join(cache, "shop.test")); err != nil {
+		t.Errorf("the certificate is not in the cache: %v", err)
+	}
+
+	// Restart with the ACME server gone: the cached certificate serves at once.
+	stop()
+	pebble.Stop()
+	tlsL2 := listenLoopback(t)
+	acmeGateway(t, tlsL2, acme)
+	var again *x509.Certificate
+	eventually(t, 10*time.Second, "the cached certificate after a restart", func() bool { again = served(tlsL2.Addr().String()); return again != nil })
+	if again.NotAfter.Before(renewed.NotAfter) {
+		t.Errorf("after the restart: a certificate valid until %s, older than the renewed one (%s)", again.NotAfter, renewed.NotAfter)
+	}
+}

@@ -17,6 +17,9 @@ import (
 
 	"golang.org/x/crypto/acme"
 	"golang.org/x/crypto/acme/autocert"
+	// The gateway's image is FROM scratch, without the system's CA roots that the ACME client
+	// needs to reach Let's Encrypt: these (Mozilla's) are used only where the system has none.
+	_ "golang.org/x/crypto/x509roots/fallback"
 )
 
 // DefaultACMEDirectory is Let's Encrypt's production directory, the ACME server used unless

@@ -15,16 +15,16 @@ import (
 // sessionEntry is a session as the state file takes it: its key and when it was last used.
 type sessionEntry struct {
 	key  sessionKey
-	seen int64 // unix nanoseconds
+	seen sessionStamp
 }
 
-// writeJSON writes the live sessions as a JSON object of key ("#" and 16 hex digits, never the
+// writeJSON writes the live sessions as a JSON object of key ("#" and 8 hex digits, never the
 // id) → last-seen unix milliseconds, and clears the changed flags: the file now says what the
 // set says. It copies one shard at a time into buf (returned for reuse) and writes outside the
 // shard's lock, so a save of 200,000 sessions neither stalls the request path nor builds the
 // object in memory first.
 func (s *sessionSet) writeJSON(w *bufio.Writer, now int64, idle time.Duration, buf []sessionEntry) ([]sessionEntry, error) {
-	cutoff := now - int64(idle)
+	cutoff := stampOf(now - int64(idle))
 	w.WriteByte('{')
 	first := true
 	var line []byte
@@ -33,7 +33,7 @@ func (s *sessionSet) writeJSON(w *bufio.Writer, now int64, idle time.Duration, b
 		buf = buf[:0]
 		sh.mu.Lock()
 		for k, t := range sh.lastSeen {
-			if t > cutoff {
+			if t >= cutoff {
 				buf = append(buf, sessionEntry{k, t})
 			}
 		}
@@ -48,7 +48,7 @@ func (s *sessionSet) writeJSON(w *bufio.Writer, now int64, idle time.Duration, b
 			line = append(line, "\n\""...)
 			line = e.key.append(line)
 			line = append(line, "\":"...)
-			line = strconv.AppendInt(line, e.seen/int64(time.Millisecond), 10)
+			line = strconv.AppendInt(line, e.seen.unixNano()/int64(time.Millisecond), 10)
 			if _, err := w.Write(line); err != nil {
 				return buf, err
 			}
@@ -75,22 +75,28 @@ func (s *sessionSet) dirty() bool {
 // String is how the state file writes a key.
 func (k sessionKey) String() string { return string(k.append(nil)) }
 
-// append appends the key as the state file writes it: "#" and 16 hex digits.
+// append appends the key as the state file writes it: "#" and 8 hex digits.
 func (k sessionKey) append(b []byte) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '#')
-	for shift := 60; shift >= 0; shift -= 4 {
-		b = append(b, hex[(uint64(k)>>shift)&0xf])
+	for shift := 28; shift >= 0; shift -= 4 {
+		b = append(b, hex[(uint32(k)>>shift)&0xf])
 	}
 	return b
 }
 
-// parseKey reads a state file's session entry: a key as String writes it, or, in a file from
-// before keys, the session id itself.
+// parseKey reads a state file's session entry: a key as String writes it, a 64-bit key
+// ("#" and 16 hex digits, written before keys took 32 bits: its top half is the key), or, in
+// a file from before keys, the session id itself.
 func parseKey(s string) sessionKey {
+	if len(s) == 9 && s[0] == '#' {
+		if v, err := strconv.ParseUint(s[1:], 16, 32); err == nil {
+			return sessionKey(v)
+		}
+	}
 	if len(s) == 17 && s[0] == '#' {
 		if v, err := strconv.ParseUint(s[1:], 16, 64); err == nil {
-			return sessionKey(v)
+			return sessionKey(v >> 32)
 		}
 	}
 	return keyOf(s)
@@ -108,10 +114,10 @@ func (s *sessionSet) load(lastSeen map[sessionKey]int64) {
 		sh := s.shard(k)
 		sh.mu.Lock()
 		if sh.lastSeen == nil {
-			sh.lastSeen = make(map[sessionKey]int64)
+			sh.lastSeen = make(map[sessionKey]sessionStamp)
 		}
 		if len(sh.lastSeen) < maxShardSessions {
-			sh.lastSeen[k] = t
+			sh.lastSeen[k] = stampOf(t)
 		}
 		sh.mu.Unlock()
 	}

@@ -184,8 +184,8 @@ func TestSessionKeysInTheStateFile(t *testing.T) {
 		t.Fatalf("exported %v", out)
 	}
 	for k := range out {
-		if strings.Contains(k, "ABC123") || len(k) != 17 || k[0] != '#' {
-			t.Fatalf("exported key %q: want # and 16 hex digits, no id", k)
+		if strings.Contains(k, "ABC123") || len(k) != 9 || k[0] != '#' {
+			t.Fatalf("exported key %q: want # and 8 hex digits, no id", k)
 		}
 		if parseKey(k) != keyOf("ABC123.tomcat1") {
 			t.Fatalf("key %q reads back as another session", k)
@@ -193,6 +193,10 @@ func TestSessionKeysInTheStateFile(t *testing.T) {
 	}
 	if parseKey("ABC123.tomcat1") != keyOf("ABC123.tomcat1") || parseKey("#zz") != keyOf("#zz") {
 		t.Fatal("an id from an older file is not read as its key")
+	}
+	// 64-bit keys, as files from before 32-bit keys have them: the top half is the key.
+	if k := parseKey("#9ef1c2a400000000"); k != 0x9ef1c2a4 {
+		t.Fatalf("a 64-bit key reads back as %#x", uint32(k))
 	}
 }
 
@@ -234,8 +238,9 @@ func TestSessionSetWritesEveryShard(t *testing.T) {
 	if _, ok := back[keyOf("idle.tomcat1")]; ok {
 		t.Fatal("an idle session was written")
 	}
-	if got := back[keyOf("00000000000000000000000000000007.tomcat1")]; got != now.UnixMilli()*int64(time.Millisecond) {
-		t.Fatalf("a session's time reads back as %d, want %d", got, now.UnixMilli()*int64(time.Millisecond))
+	// Times are kept in whole seconds, rounded down.
+	if got, want := back[keyOf("00000000000000000000000000000007.tomcat1")], now.Truncate(time.Second).UnixNano(); got != want {
+		t.Fatalf("a session's time reads back as %d, want %d", got, want)
 	}
 	s.used("00000000000000000000000000000007.tomcat1", now.UnixNano())
 	if !s.dirty() {
@@ -281,13 +286,15 @@ func exportJSON(t *testing.T, s *sessionSet, now int64, idle time.Duration) map[
 	return out
 }
 
-// snapshot copies the set, for tests.
+// snapshot copies the set, each session with its last-seen unix nanoseconds, for tests.
 func (s *sessionSet) snapshot() map[sessionKey]int64 {
 	out := map[sessionKey]int64{}
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		maps.Copy(out, sh.lastSeen)
+		for k, t := range sh.lastSeen {
+			out[k] = t.unixNano()
+		}
 		sh.mu.Unlock()
 	}
 	return out

@@ -74,6 +74,7 @@ func New(cfg Config) (*Gateway, error) {
 		g.goBackground(g.saveSessions)
 	}
 	g.goBackground(g.releaseIdleMemory)
+	g.goBackground(g.recordTraffic)
 	return g, nil
 }
 

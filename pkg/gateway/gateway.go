@@ -193,23 +193,30 @@ func (g *Gateway) goBackground(fn func(ctx context.Context)) {
 	}()
 }
 
-// pruneSessions forgets idle sessions now and then, so memory follows the live count.
-func (g *Gateway) pruneSessions(ctx context.Context) {
-	t := time.NewTicker(30 * time.Second)
+// every calls fn with the time at each tick of d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func(now time.Time)) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			g.mu.Lock()
-			for _, s := range g.services {
-				idle := s.cfg.Load().sessionIdle
-				for _, m := range s.snap.Load().members {
-					m.b.sessions.prune(now.UnixNano(), idle)
-				}
-			}
-			g.mu.Unlock()
+			fn(now)
 		}
 	}
+}
+
+// pruneSessions forgets idle sessions now and then, so memory follows the live count.
+func (g *Gateway) pruneSessions(ctx context.Context) {
+	every(ctx, 30*time.Second, func(now time.Time) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		for _, s := range g.services {
+			idle := s.cfg.Load().sessionIdle
+			for _, m := range s.snap.Load().members {
+				m.b.sessions.prune(now.UnixNano(), idle)
+			}
+		}
+	})
 }

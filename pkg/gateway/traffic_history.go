@@ -76,16 +76,7 @@ func sampleOf(b *backend, now time.Time) trafficSample {
 
 // recordTraffic samples every backend of every service each historyEvery.
 func (g *Gateway) recordTraffic(ctx context.Context) {
-	t := time.NewTicker(g.cfg.historyEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			g.sampleTraffic(now)
-		}
-	}
+	every(ctx, g.cfg.historyEvery, g.sampleTraffic)
 }
 
 func (g *Gateway) sampleTraffic(now time.Time) {

@@ -32,6 +32,8 @@ type fakeService struct {
 type fakeEntry struct {
 	spec     ServiceSpec
 	backends []BackendStatus
+	pause    *PauseStatus       // the pause under way or the last one
+	maint    *MaintenanceStatus // likewise
 }
 
 // fixedTime keeps JSON round trips exactly comparable.
@@ -87,7 +89,16 @@ func (f *fakeService) enter() error {
 }
 
 func (f *fakeService) status(e *fakeEntry) ServiceStatus {
-	return ServiceStatus{ServiceSpec: e.spec, Backends: slices.Clone(e.backends)}
+	st := ServiceStatus{ServiceSpec: e.spec, Backends: slices.Clone(e.backends)}
+	if e.pause != nil {
+		p := *e.pause
+		st.Pause = &p
+	}
+	if e.maint != nil {
+		m := *e.maint
+		st.Maintenance = &m
+	}
+	return st
 }
 
 func (f *fakeService) entry(name string) (*fakeEntry, error) {

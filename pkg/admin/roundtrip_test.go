@@ -23,6 +23,10 @@ type api interface {
 	Deploys(ctx context.Context, service string) ([]DeployRecord, error)
 	RecordDeploy(ctx context.Context, rec DeployRecord) error
 	Handoff(ctx context.Context, service string, reply HandoffReply) error
+	Pause(ctx context.Context, service string, req PauseRequest) (PauseStatus, error)
+	Resume(ctx context.Context, service string) (PauseStatus, error)
+	StartMaintenance(ctx context.Context, service string, spec MaintenanceSpec) (MaintenanceStatus, error)
+	EndMaintenance(ctx context.Context, service string) (MaintenanceStatus, error)
 }
 
 // local offers a Service as an api, as the handler shows it: without secrets.
@@ -70,6 +74,19 @@ func (l local) Rollout(ctx context.Context, svc string, req RolloutRequest, prog
 	return l.svc.Rollout(ctx, svc, req, progress)
 }
 
+func (l local) Pause(ctx context.Context, svc string, req PauseRequest) (PauseStatus, error) {
+	return l.svc.Pause(ctx, svc, req)
+}
+func (l local) Resume(ctx context.Context, svc string) (PauseStatus, error) {
+	return l.svc.Resume(ctx, svc)
+}
+func (l local) StartMaintenance(ctx context.Context, svc string, spec MaintenanceSpec) (MaintenanceStatus, error) {
+	return l.svc.StartMaintenance(ctx, svc, spec)
+}
+func (l local) EndMaintenance(ctx context.Context, svc string) (MaintenanceStatus, error) {
+	return l.svc.EndMaintenance(ctx, svc)
+}
+
 func (l local) Deploys(ctx context.Context, svc string) ([]DeployRecord, error) {
 	return l.svc.Deploys(ctx, svc)
 }
@@ -108,6 +125,14 @@ var calls = []call{
 		res, err := a.Rollout(context.Background(), "app", rolloutReq, func(ev RolloutEvent) { events = append(events, ev) })
 		return []any{res, events}, err
 	}},
+	{"Pause", func(ctx context.Context, a api) (any, error) {
+		return a.Pause(ctx, "app", PauseRequest{Max: Duration(time.Minute), MaxHeld: 50})
+	}},
+	{"Resume", func(ctx context.Context, a api) (any, error) { return a.Resume(ctx, "app") }},
+	{"StartMaintenance", func(ctx context.Context, a api) (any, error) {
+		return a.StartMaintenance(ctx, "app", MaintenanceSpec{Message: "Back <soon> & \"well\"\nline two", RetryAfter: Duration(90 * time.Second)})
+	}},
+	{"EndMaintenance", func(ctx context.Context, a api) (any, error) { return a.EndMaintenance(ctx, "app") }},
 	{"Deploys", func(ctx context.Context, a api) (any, error) { return a.Deploys(ctx, "app") }},
 	{"RecordDeploy", func(ctx context.Context, a api) (any, error) {
 		return nil, a.RecordDeploy(ctx, DeployRecord{ID: "d2", Service: "app", Started: fixedTime, Outcome: "failed", Message: "not ready"})

@@ -178,6 +178,11 @@ type ServiceStatus struct {
 	// ClientErrors counts requests that failed by the client's fault (a body that broke off
 	// or stalled, a request too large for an AJP packet): never a backend's error.
 	ClientErrors uint64 `json:"client_errors"`
+	// Pause is the pause under way, or the last one once it ended; nil when the service was
+	// never paused since the gateway started (an active pause survives a restart).
+	Pause *PauseStatus `json:"pause,omitempty"`
+	// Maintenance is the maintenance under way, or the last one; nil as for Pause.
+	Maintenance *MaintenanceStatus `json:"maintenance,omitempty"`
 }
 
 // RolloutRequest asks the gateway to bring new backends in and drain the others.

@@ -34,6 +34,9 @@ type Gateway struct {
 	services map[string]*service // guarded by mu
 	routes   atomic.Pointer[routeTable]
 	served   atomic.Uint64 // requests the public handler took, for releaseIdleMemory
+	// stopping is set when the gateway begins to shut down: paused services answer their held
+	// requests 503 (retry in a second) instead of holding them through the shutdown.
+	stopping atomic.Bool
 
 	saveMu  sync.Mutex // serialises state file writes
 	started time.Time
@@ -151,6 +154,7 @@ func (g *Gateway) Serve(ctx context.Context, public, adminL net.Listener) error 
 	case serveErr = <-errc:
 	}
 	g.log.Info("gateway shutting down", "timeout", g.cfg.ShutdownTimeout)
+	g.releaseHeld()
 	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
 	defer cancel()
 	err := errors.Join(pubSrv.Shutdown(sctx), admSrv.Shutdown(sctx))
@@ -169,9 +173,11 @@ func serveUntilClosed(serve func(net.Listener) error, l net.Listener) error {
 }
 
 // Close stops the background work and the idle backend connections, and saves the state
-// with the sessions as they are now. Rollouts that drain stop where they are; the state
-// file keeps them, and they resume at the next start.
+// with the sessions as they are now. Rollouts that drain stop where they are, and pauses
+// (their held requests answered 503, retry in a second) and maintenance stay as they are;
+// the state file keeps them, and they resume at the next start.
 func (g *Gateway) Close() {
+	g.releaseHeld()
 	g.cancel()
 	g.wg.Wait()
 	g.persist()

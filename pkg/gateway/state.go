@@ -30,6 +30,10 @@ type stateService struct {
 	// Rollout is the rollout that switched and drains (a stateRollout), absent in files
 	// written before it was kept: their drains resume without it.
 	Rollout json.RawMessage `json:"rollout,omitempty"`
+	// Pause and Maintenance are the service's gate (a statePause, a stateMaintenance), when
+	// it was paused or in maintenance.
+	Pause       json.RawMessage `json:"pause,omitempty"`
+	Maintenance json.RawMessage `json:"maintenance,omitempty"`
 }
 
 type stateBackend struct {
@@ -220,6 +224,7 @@ func (g *Gateway) restoreService(i int, raw json.RawMessage) (restoredService, b
 		ss.Deploys = ss.Deploys[:maxHistory]
 	}
 	s.deploys = ss.Deploys
+	g.restoreGate(s, ss.Pause, ss.Maintenance, time.Now())
 	if rs.rollout, err = decodeRollout(ss.Rollout); err != nil {
 		g.log.Error("state entry partly skipped: its drain resumes as a new rollout", "service", spec.Name, "err", err)
 	}

@@ -23,6 +23,7 @@ type stateSave struct {
 
 type serviceSave struct {
 	spec, deploys, rollout json.RawMessage
+	pause, maintenance     json.RawMessage // the gate under way (state_gate.go), nil when none
 	backends               []backendSave
 }
 
@@ -58,6 +59,9 @@ func (g *Gateway) stateToSave() (*stateSave, error) {
 		if s.switched != nil {
 			ss.rollout = marshal(s.switched)
 		}
+		var e error
+		ss.pause, ss.maintenance, e = encodeGate(s)
+		err = errors.Join(err, e)
 		for _, m := range s.snap.Load().members {
 			sb := backendSave{spec: marshal(m.spec), pending: m.pending, idle: cfg.sessionIdle}
 			if !m.pending && m.spec.Activation != admin.Stopped {
@@ -95,6 +99,14 @@ func (st *stateSave) write(w *bufio.Writer) error {
 		if s.rollout != nil {
 			w.WriteString(",\n\"rollout\": ")
 			w.Write(s.rollout)
+		}
+		if s.pause != nil {
+			w.WriteString(",\n\"pause\": ")
+			w.Write(s.pause)
+		}
+		if s.maintenance != nil {
+			w.WriteString(",\n\"maintenance\": ")
+			w.Write(s.maintenance)
 		}
 		w.WriteString(",\n\"backends\": [")
 		for j, b := range s.backends {

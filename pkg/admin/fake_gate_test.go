@@ -36,12 +36,13 @@ func (f *fakeService) Resume(_ context.Context, service string) (PauseStatus, er
 		return PauseStatus{}, err
 	}
 	e, err := f.entry(service)
-	if err != nil || e.pause == nil {
+	if err != nil {
 		return PauseStatus{}, err
 	}
-	if e.pause.Active() {
-		e.pause.Ended, e.pause.EndedBy = fixedTime, PauseEndedByResume
+	if e.pause == nil || !e.pause.Active() {
+		return PauseStatus{}, fmt.Errorf("resuming %q: it is not paused: %w", service, ErrConflict)
 	}
+	e.pause.Ended, e.pause.EndedBy = fixedTime, PauseEndedByResume
 	return *e.pause, nil
 }
 
@@ -69,11 +70,12 @@ func (f *fakeService) EndMaintenance(_ context.Context, service string) (Mainten
 		return MaintenanceStatus{}, err
 	}
 	e, err := f.entry(service)
-	if err != nil || e.maint == nil {
+	if err != nil {
 		return MaintenanceStatus{}, err
 	}
-	if e.maint.Active() {
-		e.maint.Ended = fixedTime
+	if e.maint == nil || !e.maint.Active() {
+		return MaintenanceStatus{}, fmt.Errorf("ending the maintenance of %q: it is not in maintenance: %w", service, ErrConflict)
 	}
+	e.maint.Ended = fixedTime
 	return *e.maint, nil
 }

@@ -58,13 +58,16 @@ func TestMaintenanceSpecNormalize(t *testing.T) {
 }
 
 // TestGateThroughTheClient: a pause and maintenance show in the service's status, a pause is
-// refused while in maintenance, and ending either when none runs is no error (a script's
-// `roll resume` after the pause's max passed must not fail).
+// refused while in maintenance, and ending either when none runs is a conflict (the CLI
+// turns it into a message: a script's `roll resume` after the max passed must not fail).
 func TestGateThroughTheClient(t *testing.T) {
 	c, _ := clientFor(t, newFake())
 	ctx := t.Context()
-	if st, err := c.Resume(ctx, "app"); err != nil || st.Active() || !st.Since.IsZero() {
-		t.Fatalf("resume of a service never paused: %+v, %v", st, err)
+	if _, err := c.Resume(ctx, "app"); !errors.Is(err, ErrConflict) {
+		t.Fatalf("resume of a service never paused: %v, want ErrConflict", err)
+	}
+	if _, err := c.EndMaintenance(ctx, "app"); !errors.Is(err, ErrConflict) {
+		t.Fatalf("maintenance off of a service never in maintenance: %v, want ErrConflict", err)
 	}
 	p, err := c.Pause(ctx, "app", PauseRequest{Max: Duration(time.Minute)})
 	if err != nil || !p.Active() || p.Until.Sub(p.Since) != time.Minute || p.MaxHeld != DefaultPauseMaxHeld {
@@ -75,6 +78,9 @@ func TestGateThroughTheClient(t *testing.T) {
 	}
 	if p, err = c.Resume(ctx, "app"); err != nil || p.Active() || p.EndedBy != PauseEndedByResume {
 		t.Fatalf("resume: %+v, %v", p, err)
+	}
+	if _, err := c.Resume(ctx, "app"); !errors.Is(err, ErrConflict) {
+		t.Fatalf("a second resume: %v, want ErrConflict", err)
 	}
 	m, err := c.StartMaintenance(ctx, "app", MaintenanceSpec{Message: "upgrading the database"})
 	if err != nil || !m.Active() || m.Message != "upgrading the database" {

@@ -37,10 +37,11 @@ var endpointCases = []endpointCase{
 		body: `{"backends":[{"name":"app-2","address":"10.0.0.3:8009"}],"ready_timeout":"2m"}`, missing: "/v1/services/nope/rollout", invalid: `{"backends":[]}`},
 	{name: "pause", method: "PUT", path: "/v1/services/app/pause", status: 200,
 		body: `{"max":"45s","max_held":10}`, missing: "/v1/services/nope/pause", invalid: `{"max":"2h"}`},
-	{name: "resume", method: "DELETE", path: "/v1/services/app/pause", status: 200, missing: "/v1/services/nope/pause"},
+	// newFake's app is neither paused nor in maintenance: ending either is a conflict.
+	{name: "resume", method: "DELETE", path: "/v1/services/app/pause", status: 409, missing: "/v1/services/nope/pause"},
 	{name: "maintenance on", method: "PUT", path: "/v1/services/app/maintenance", status: 200,
 		body: `{"message":"back at 14:00","retry_after":"5m"}`, missing: "/v1/services/nope/maintenance", invalid: `{"message":"bell\u0007"}`},
-	{name: "maintenance off", method: "DELETE", path: "/v1/services/app/maintenance", status: 200, missing: "/v1/services/nope/maintenance"},
+	{name: "maintenance off", method: "DELETE", path: "/v1/services/app/maintenance", status: 409, missing: "/v1/services/nope/maintenance"},
 	{name: "list deploys", method: "GET", path: "/v1/services/app/deploys", status: 200, missing: "/v1/services/nope/deploys"},
 	{name: "record deploy", method: "POST", path: "/v1/services/app/deploys", status: 204,
 		body: `{"id":"d2","outcome":"succeeded","started":"2025-11-25T19:45:00Z"}`, missing: "/v1/services/nope/deploys", invalid: `{"id":"d2"}`},

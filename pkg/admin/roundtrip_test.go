@@ -128,11 +128,21 @@ var calls = []call{
 	{"Pause", func(ctx context.Context, a api) (any, error) {
 		return a.Pause(ctx, "app", PauseRequest{Max: Duration(time.Minute), MaxHeld: 50})
 	}},
-	{"Resume", func(ctx context.Context, a api) (any, error) { return a.Resume(ctx, "app") }},
+	{"Resume", func(ctx context.Context, a api) (any, error) {
+		if _, err := a.Pause(ctx, "app", PauseRequest{}); err != nil {
+			return nil, err
+		}
+		return a.Resume(ctx, "app")
+	}},
 	{"StartMaintenance", func(ctx context.Context, a api) (any, error) {
 		return a.StartMaintenance(ctx, "app", MaintenanceSpec{Message: "Back <soon> & \"well\"\nline two", RetryAfter: Duration(90 * time.Second)})
 	}},
-	{"EndMaintenance", func(ctx context.Context, a api) (any, error) { return a.EndMaintenance(ctx, "app") }},
+	{"EndMaintenance", func(ctx context.Context, a api) (any, error) {
+		if _, err := a.StartMaintenance(ctx, "app", MaintenanceSpec{Message: "m"}); err != nil {
+			return nil, err
+		}
+		return a.EndMaintenance(ctx, "app")
+	}},
 	{"Deploys", func(ctx context.Context, a api) (any, error) { return a.Deploys(ctx, "app") }},
 	{"RecordDeploy", func(ctx context.Context, a api) (any, error) {
 		return nil, a.RecordDeploy(ctx, DeployRecord{ID: "d2", Service: "app", Started: fixedTime, Outcome: "failed", Message: "not ready"})

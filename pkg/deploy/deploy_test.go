@@ -123,6 +123,9 @@ type fakeGateway struct {
 	calls   int
 	// handoffs receives every Handoff answer, when set.
 	handoffs chan admin.HandoffReply
+	// pause and maint are the gate Service reports.
+	pause *admin.PauseStatus
+	maint *admin.MaintenanceStatus
 }
 
 func (g *fakeGateway) Handoff(_ context.Context, _ string, reply admin.HandoffReply) error {
@@ -145,7 +148,7 @@ func (g *fakeGateway) Service(context.Context, string) (admin.ServiceStatus, err
 	if g.backends == nil {
 		return admin.ServiceStatus{}, admin.ErrNotFound
 	}
-	st := admin.ServiceStatus{Rollout: g.rolling}
+	st := admin.ServiceStatus{Rollout: g.rolling, Pause: g.pause, Maintenance: g.maint}
 	for _, b := range g.backends {
 		st.Backends = append(st.Backends, admin.BackendStatus{BackendSpec: b})
 	}

@@ -47,7 +47,7 @@ func (g *Gateway) Pause(_ context.Context, service string, req admin.PauseReques
 }
 
 // Resume ends the service's pause: its held requests go on in arrival order. It returns
-// once they all left; on a service not paused it returns the last pause (or none).
+// once they all left. A service not paused is a conflict.
 func (g *Gateway) Resume(_ context.Context, service string) (admin.PauseStatus, error) {
 	g.mu.Lock()
 	s, err := g.lookupLocked(service, false)
@@ -57,11 +57,8 @@ func (g *Gateway) Resume(_ context.Context, service string) (admin.PauseStatus, 
 	}
 	gt := s.gate.Load()
 	g.mu.Unlock()
-	if gt == nil || gt.pause == nil {
-		if p := s.lastPause.Load(); p != nil {
-			return p.snapshot(), nil
-		}
-		return admin.PauseStatus{}, nil
+	if gt == nil || gt.pause == nil || gt.pause.ended() {
+		return admin.PauseStatus{}, fmt.Errorf("%w: resuming service %q: it is not paused", admin.ErrConflict, service)
 	}
 	return g.endPause(s, gt.pause, admin.PauseEndedByResume), nil
 }
@@ -129,8 +126,8 @@ func (g *Gateway) StartMaintenance(_ context.Context, service string, spec admin
 	return m.status(), nil
 }
 
-// EndMaintenance lets the service's requests through again. On a service not in maintenance
-// it returns the last maintenance (or none).
+// EndMaintenance lets the service's requests through again. A service not in maintenance is
+// a conflict.
 func (g *Gateway) EndMaintenance(_ context.Context, service string) (admin.MaintenanceStatus, error) {
 	g.mu.Lock()
 	s, err := g.lookupLocked(service, false)
@@ -141,10 +138,7 @@ func (g *Gateway) EndMaintenance(_ context.Context, service string) (admin.Maint
 	gt := s.gate.Load()
 	if gt == nil || gt.maint == nil {
 		g.mu.Unlock()
-		if m := s.lastMaint.Load(); m != nil {
-			return m.status(), nil
-		}
-		return admin.MaintenanceStatus{}, nil
+		return admin.MaintenanceStatus{}, fmt.Errorf("%w: ending the maintenance of service %q: it is not in maintenance", admin.ErrConflict, service)
 	}
 	s.gate.Store(nil)
 	gt.maint.ended.Store(time.Now().UnixNano())

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -139,8 +140,8 @@ func TestPauseHoldsUntilResume(t *testing.T) {
 	if p := pauseOf(t, g, "app"); p.Active() || p.EndedBy != admin.PauseEndedByResume {
 		t.Errorf("status after the resume: %+v", p)
 	}
-	if st, err := g.Resume(t.Context(), "app"); err != nil || st.EndedBy != admin.PauseEndedByResume {
-		t.Errorf("a second resume: %+v, %v; want the last pause and no error", st, err)
+	if _, err := g.Resume(t.Context(), "app"); !errors.Is(err, admin.ErrConflict) {
+		t.Errorf("a second resume: %v, want ErrConflict", err)
 	}
 }
 

@@ -25,8 +25,9 @@ type fakeService struct {
 	rollout func(ctx context.Context, service string, req RolloutRequest, progress func(RolloutEvent)) (RolloutResult, error)
 	// lastPut is the last spec PutService accepted.
 	lastPut ServiceSpec
-	// handoffs are the replies Handoff accepted.
+	// handoffs are the replies Handoff accepted; switches those Switch accepted.
 	handoffs []HandoffReply
+	switches []SwitchReply
 }
 
 type fakeEntry struct {
@@ -322,6 +323,23 @@ func (f *fakeService) Handoff(_ context.Context, service string, reply HandoffRe
 		return fmt.Errorf("handoff reply of %q names no rollout: %w", service, ErrInvalid)
 	}
 	f.handoffs = append(f.handoffs, reply)
+	return nil
+}
+
+// Switch records the reply, as Handoff does.
+func (f *fakeService) Switch(_ context.Context, service string, reply SwitchReply) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter(); err != nil {
+		return err
+	}
+	if _, err := f.entry(service); err != nil {
+		return err
+	}
+	if reply.Rollout == "" {
+		return fmt.Errorf("switch reply of %q names no rollout: %w", service, ErrInvalid)
+	}
+	f.switches = append(f.switches, reply)
 	return nil
 }
 

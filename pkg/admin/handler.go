@@ -87,6 +87,7 @@ func (h *handler) routes() {
 		{"DELETE /v1/services/{svc}/backends/{name}", h.removeBackend},
 		{"POST /v1/services/{svc}/rollout", h.rollout},
 		{"POST /v1/services/{svc}/handoff", h.handoff},
+		{"POST /v1/services/{svc}/switch", h.switchNow},
 		{"PUT /v1/services/{svc}/pause", h.pause},
 		{"DELETE /v1/services/{svc}/pause", h.resume},
 		{"PUT /v1/services/{svc}/maintenance", h.startMaintenance},

@@ -35,6 +35,8 @@ var endpointCases = []endpointCase{
 	{name: "remove backend", method: "DELETE", path: "/v1/services/app/backends/app-1", status: 204, missing: "/v1/services/app/backends/nope"},
 	{name: "rollout", method: "POST", path: "/v1/services/app/rollout", status: 200,
 		body: `{"backends":[{"name":"app-2","address":"10.0.0.3:8009"}],"ready_timeout":"2m"}`, missing: "/v1/services/nope/rollout", invalid: `{"backends":[]}`},
+	{name: "switch", method: "POST", path: "/v1/services/app/switch", status: 204,
+		body: `{"rollout":"d1"}`, missing: "/v1/services/nope/switch", invalid: `{"abort":"hook failed"}`},
 	{name: "pause", method: "PUT", path: "/v1/services/app/pause", status: 200,
 		body: `{"max":"45s","max_held":10}`, missing: "/v1/services/nope/pause", invalid: `{"max":"2h"}`},
 	// newFake's app is neither paused nor in maintenance: ending either is a conflict.

@@ -23,6 +23,7 @@ type api interface {
 	Deploys(ctx context.Context, service string) ([]DeployRecord, error)
 	RecordDeploy(ctx context.Context, rec DeployRecord) error
 	Handoff(ctx context.Context, service string, reply HandoffReply) error
+	Switch(ctx context.Context, service string, reply SwitchReply) error
 	Pause(ctx context.Context, service string, req PauseRequest) (PauseStatus, error)
 	Resume(ctx context.Context, service string) (PauseStatus, error)
 	StartMaintenance(ctx context.Context, service string, spec MaintenanceSpec) (MaintenanceStatus, error)
@@ -74,6 +75,9 @@ func (l local) Rollout(ctx context.Context, svc string, req RolloutRequest, prog
 	return l.svc.Rollout(ctx, svc, req, progress)
 }
 
+func (l local) Switch(ctx context.Context, svc string, reply SwitchReply) error {
+	return l.svc.Switch(ctx, svc, reply)
+}
 func (l local) Pause(ctx context.Context, svc string, req PauseRequest) (PauseStatus, error) {
 	return l.svc.Pause(ctx, svc, req)
 }
@@ -125,6 +129,9 @@ var calls = []call{
 		res, err := a.Rollout(context.Background(), "app", rolloutReq, func(ev RolloutEvent) { events = append(events, ev) })
 		return []any{res, events}, err
 	}},
+	{"Switch", func(ctx context.Context, a api) (any, error) {
+		return nil, a.Switch(ctx, "app", SwitchReply{Rollout: "d1", Abort: "pre_switch hook 1 exited 3"})
+	}},
 	{"Pause", func(ctx context.Context, a api) (any, error) {
 		return a.Pause(ctx, "app", PauseRequest{Max: Duration(time.Minute), MaxHeld: 50})
 	}},
@@ -168,7 +175,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("through the wire:\n%#v\nin process:\n%#v", got, want)
 			}
 			if !reflect.DeepEqual(remote.statuses(), direct.statuses()) || !reflect.DeepEqual(remote.deploys, direct.deploys) ||
-				!reflect.DeepEqual(remote.handoffs, direct.handoffs) {
+				!reflect.DeepEqual(remote.handoffs, direct.handoffs) || !reflect.DeepEqual(remote.switches, direct.switches) {
 				t.Errorf("the Service's state differs after the call through the wire")
 			}
 		})

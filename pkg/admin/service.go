@@ -18,6 +18,8 @@ type Service interface {
 	Rollout(ctx context.Context, service string, req RolloutRequest, progress func(RolloutEvent)) (RolloutResult, error)
 	// Handoff answers the StepHandoff event of a running rollout (DrainHandoff).
 	Handoff(ctx context.Context, service string, reply HandoffReply) error
+	// Switch answers the StepReady event of a rollout that holds its switch (SwitchHold).
+	Switch(ctx context.Context, service string, reply SwitchReply) error
 	// Pause holds the service's new requests at the gateway until Resume or req.Max; on a
 	// paused service it changes the pause's bounds, and the held requests stay.
 	Pause(ctx context.Context, service string, req PauseRequest) (PauseStatus, error)

@@ -193,6 +193,22 @@ type RolloutRequest struct {
 	ReadyInterval Duration          `json:"ready_interval,omitempty"`
 	DrainTimeout  Duration          `json:"drain_timeout,omitempty"` // default: the service's drain timeout
 	Meta          map[string]string `json:"meta,omitempty"`          // recorded in the deploy history (image, …)
+	// SwitchHold, when set, makes the gateway wait after StepReady, up to this long (at most
+	// MaxSwitchHold), for the caller's Switch before it switches: the deploy runs its
+	// pre_switch hooks meanwhile. No answer in time, or an abort, fails the rollout: the new
+	// backends go, the old keep serving.
+	SwitchHold Duration `json:"switch_hold,omitempty"`
+}
+
+// MaxSwitchHold bounds RolloutRequest.SwitchHold.
+const MaxSwitchHold = 6 * time.Hour
+
+// SwitchReply answers the StepReady event of a rollout that holds its switch
+// (RolloutRequest.SwitchHold): switch now, or give the rollout up (Abort says why).
+// Rollout is the rollout's id.
+type SwitchReply struct {
+	Rollout string `json:"rollout"`
+	Abort   string `json:"abort,omitempty"`
 }
 
 // Rollout steps, in order.

@@ -32,6 +32,8 @@ type service struct {
 	// hold is the hold of a handoff under way, handoff its wait for the deploy's answer.
 	hold    atomic.Pointer[handoffHold]
 	handoff atomic.Pointer[handoffWait]
+	// switchWait is a rollout that holds its switch for the deploy's answer (rollout_switch.go).
+	switchWait atomic.Pointer[switchWait]
 
 	deploys []admin.DeployRecord // newest first; guarded by g.mu
 	// switched is the rollout that switched and drains, as the state file keeps it, from

@@ -80,7 +80,8 @@ func writeFileAtomic(path string, write func(*bufio.Writer) error) error {
 		return fmt.Errorf("restricting %s to its owner: %w", tmp.Name(), err)
 	}
 	bw := bufio.NewWriterSize(tmp, 64<<10)
-	if err := write(bw); err == nil {
+	err = write(bw)
+	if err == nil {
 		err = bw.Flush()
 	}
 	if err != nil {

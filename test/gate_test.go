@@ -133,6 +133,9 @@ func TestPauseMaintenanceAndHooks(t *testing.T) {
 	waitServing(t, p, "v1")
 
 	// A failing pre_switch hook: the new container goes, the old one serves, the output shows.
+	// The hooks run goapp check, which an image built from an older tree lacks: the tags are
+	// the engine's, shared with every checkout that runs these tests, so build them again now.
+	images(t, "goapp")
 	p.respec(func(s *projectSpec) { s.Hooks = `        pre_switch: [["/goapp", "check", "/nope"]]` })
 	failed := p.roll("deploy", "app", "--image", "roll-example-goapp:v2")
 	t.Logf("deploy with a failing pre_switch hook, exit %d:\n%s", failed.Code, failed.Stdout)
@@ -154,6 +157,7 @@ func TestPauseMaintenanceAndHooks(t *testing.T) {
         post_deploy:
           - {run: local, command: ["sh", "-c", "echo \"$$ROLL_HOOK $$ROLL_IMAGE $$ROLL_PREVIOUS_IMAGE\" > post_deploy.txt"]}`
 	})
+	images(t, "goapp")
 	res := p.must("deploy", "app", "--image", "roll-example-goapp:v2", "--json")
 	steps, result := events(t, res.Stdout)
 	for _, want := range []string{"pre_switch:done", "switch:done", "post_deploy:done"} {

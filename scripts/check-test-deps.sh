@@ -8,7 +8,7 @@
 #
 # Needed: java and Tomcat 10.1 ($CATALINA_HOME or /usr/share/tomcat10) for the conformance tests; a JDK
 # with jmods (jlink) and ECJ for the Tomcat image the end-to-end tests build; Apache httpd with mod_jk
-# for the differential tests; a reachable Docker engine. scripts/install-test-deps.sh installs them all.
+# for the differential tests; a headless Chromium for the status page's tests; a reachable Docker engine. scripts/install-test-deps.sh installs them all.
 set -uo pipefail
 
 missing=()
@@ -37,6 +37,9 @@ apache=${APACHE_BIN:-/usr/sbin/apache2}
 modjk=${APACHE_MODULES:-/usr/lib/apache2/modules}/mod_jk.so
 [[ -x $apache ]] || missing+=("Apache httpd ($apache)")
 [[ -f $modjk ]] || missing+=("mod_jk ($modjk)")
+
+browser=${ROLL_TEST_BROWSER:-/usr/bin/chromium-headless-shell}
+[[ -x $browser ]] || missing+=("a headless Chromium ($browser, Debian's chromium-headless-shell)")
 
 if ! command -v docker >/dev/null 2>&1; then
   missing+=("the docker CLI")

@@ -11,7 +11,8 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 # ant: Tomcat's JSP precompiler (JspC) extends ant's Task; scripts/build-tomcat-image.sh uses it.
 # apache2, libapache2-mod-jk: pkg/internal/apachetest runs private httpds of its own; the tests never use
 # (or need) the system service the package may set up.
-pkgs=(tomcat10 default-jre-headless curl ant apache2 libapache2-mod-jk)
+# chromium-headless-shell: pkg/internal/browsertest loads the gateway's status page in a real browser.
+pkgs=(tomcat10 default-jre-headless curl ant apache2 libapache2-mod-jk chromium-headless-shell)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -37,6 +37,9 @@ type statusJSON struct {
 			Outcome string            `json:"outcome"`
 			Meta    map[string]string `json:"meta"`
 		} `json:"deploys"`
+		Pause *struct {
+			Held int `json:"held"`
+		} `json:"pause"`
 	} `json:"services"`
 }
 

@@ -82,8 +82,9 @@ func images(t *testing.T, which ...string) {
 // project is a compose project of one test in its own directory, with its own name and ports.
 type project struct {
 	t         *testing.T
-	swarm     bool     // the project runs as Swarm services
-	volumes   []string // its named volumes besides state
+	spec      projectSpec // as the compose file says now (respec changes it)
+	swarm     bool        // the project runs as Swarm services
+	volumes   []string    // its named volumes besides state
 	Dir       string
 	Name      string
 	HTTPPort  int
@@ -108,6 +109,7 @@ type projectSpec struct {
 	Extra       string            // more service-level compose keys for the app, indented 4 spaces
 	Services    string            // more services, indented 2 spaces
 	Volumes     []string          // more named volumes of the project
+	Hooks       string            // the app's x-roll hooks, a mapping indented 8 spaces (under "hooks:")
 	NoAdminPort bool              // the gateway does not publish its admin port: roll reaches it through Docker
 	// Swarm runs the project as Swarm services (engine: swarm): the gateway publishes its HTTP
 	// port in host mode on every address (Swarm cannot bind one) and not its admin port.
@@ -172,6 +174,10 @@ services:
         interval: 1s
         timeout: 1s
         recover_after: 5s
+{{- if .Spec.Hooks}}
+      hooks:
+{{.Spec.Hooks}}
+{{- end}}
 {{.Spec.Services}}volumes:
   state:
 {{- range .Spec.Volumes}}
@@ -214,18 +220,34 @@ func newProject(t *testing.T, spec projectSpec) *project {
 		Token:     "tok-" + randHex(8),
 		Secret:    "ajp-" + randHex(8),
 	}
+	p.render(spec)
+	p.write(".env", fmt.Sprintf("ROLL_ADMIN_TOKEN=%s\nAJP_SECRET=%s\n", p.Token, p.Secret))
+	t.Cleanup(p.remove)
+	return p
+}
+
+// render writes the project's compose file for spec.
+func (p *project) render(spec projectSpec) {
+	p.t.Helper()
 	var buf bytes.Buffer
 	tpl := template.Must(template.New("compose").Parse(composeTemplate))
 	if err := tpl.Execute(&buf, struct {
 		*project
 		Spec projectSpec
 	}{p, spec}); err != nil {
-		t.Fatal(err)
+		p.t.Fatal(err)
 	}
+	p.spec = spec
 	p.write("compose.yaml", buf.String())
-	p.write(".env", fmt.Sprintf("ROLL_ADMIN_TOKEN=%s\nAJP_SECRET=%s\n", p.Token, p.Secret))
-	t.Cleanup(p.remove)
-	return p
+}
+
+// respec changes the compose file (the next roll command reads it), as a person edits it
+// between two deploys.
+func (p *project) respec(change func(*projectSpec)) {
+	p.t.Helper()
+	spec := p.spec
+	change(&spec)
+	p.render(spec)
 }
 
 func (p *project) write(name, content string) {

@@ -31,8 +31,15 @@ type load struct {
 }
 
 // startLoad sends rps requests per second to url from workers goroutines, each a new client
-// without cookies (every request is a new visitor), until stop.
+// without cookies (every request is a new visitor), until stop. A request that gets no
+// answer within 10 s has failed.
 func startLoad(t *testing.T, url string, rps, workers int) *load {
+	t.Helper()
+	return startLoadFor(t, url, rps, workers, 10*time.Second)
+}
+
+// startLoadFor is startLoad with another bound on each request (a pause holds them longer).
+func startLoadFor(t *testing.T, url string, rps, workers int, timeout time.Duration) *load {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &load{url: url, cancel: cancel, versions: map[string]int{}, lastSeen: map[string]time.Time{}, firstSeen: map[string]time.Time{}}
@@ -41,7 +48,7 @@ func startLoad(t *testing.T, url string, rps, workers int) *load {
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
-			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+			client := &http.Client{Timeout: timeout, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
 			tick := time.NewTicker(interval)
 			defer tick.Stop()
 			for {

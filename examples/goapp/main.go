@@ -13,6 +13,9 @@
 //	READY_DELAY  /health answers 503 until this long after start (e.g. 5s).
 //	FAIL_READY   1: /health always answers 503, a release that never becomes ready.
 //	SHUTDOWN_TIMEOUT  how long SIGTERM waits for requests in flight (default 9s).
+//
+// `goapp check PATH` asks the running app's HTTP port for PATH and exits 0 on a 2xx: a
+// smoke test to run in the container (a roll pre_switch hook) in an image without a shell.
 package main
 
 import (
@@ -32,6 +35,17 @@ func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) == 3 && os.Args[1] == "check" {
+		cfg, err := loadConfig(os.Getenv)
+		if err == nil {
+			err = check(ctx, cfg, os.Args[2], os.Stdout)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "check:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, log); err != nil {
 		log.Error("goapp stopped", "err", err)
 		os.Exit(1)

@@ -172,6 +172,15 @@ func (c *Client) Handoff(ctx context.Context, service string, reply HandoffReply
 	return c.call(ctx, http.MethodPost, p+"/handoff", reply, nil, true)
 }
 
+// Switch answers the StepReady event of a rollout that holds its switch: switch, or abort.
+func (c *Client) Switch(ctx context.Context, service string, reply SwitchReply) error {
+	p, err := servicePath(service, "answering a held switch")
+	if err != nil {
+		return err
+	}
+	return c.call(ctx, http.MethodPost, p+"/switch", reply, nil, true)
+}
+
 func servicePath(service, doing string) (string, error) {
 	if service == "" {
 		return "", withSentinel(ErrInvalid, "%s: no service name given", doing)

@@ -143,6 +143,11 @@ func TestClientRefusesEmptyNames(t *testing.T) {
 		"RecordDeploy":  c.RecordDeploy(t.Context(), DeployRecord{ID: "x"}),
 		"Handoff":       c.Handoff(t.Context(), "", HandoffReply{Rollout: "x"}),
 		"Rollout":       func() error { _, err := c.Rollout(t.Context(), "", rolloutReq, nil); return err }(),
+		"Switch":        c.Switch(t.Context(), "", SwitchReply{Rollout: "x"}),
+		"Pause":         func() error { _, err := c.Pause(t.Context(), "", PauseRequest{}); return err }(),
+		"Resume":        func() error { _, err := c.Resume(t.Context(), ""); return err }(),
+		"StartMaint":    func() error { _, err := c.StartMaintenance(t.Context(), "", MaintenanceSpec{Message: "x"}); return err }(),
+		"EndMaint":      func() error { _, err := c.EndMaintenance(t.Context(), ""); return err }(),
 	}
 	for method, err := range checks {
 		if !errors.Is(err, ErrInvalid) || errors.Is(err, ErrUnavailable) {

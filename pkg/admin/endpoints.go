@@ -127,6 +127,18 @@ func (h *handler) handoff(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (h *handler) switchNow(w http.ResponseWriter, r *http.Request) error {
+	var reply SwitchReply
+	if err := decodeBody(w, r, &reply, "SwitchReply"); err != nil {
+		return err
+	}
+	if err := h.svc.Switch(r.Context(), r.PathValue("svc"), reply); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // matchPath checks a name given both in the path and in the body: an empty
 // body name takes the path's, a different one is refused rather than letting
 // one of them win silently.

@@ -25,13 +25,16 @@ type fakeService struct {
 	rollout func(ctx context.Context, service string, req RolloutRequest, progress func(RolloutEvent)) (RolloutResult, error)
 	// lastPut is the last spec PutService accepted.
 	lastPut ServiceSpec
-	// handoffs are the replies Handoff accepted.
+	// handoffs are the replies Handoff accepted; switches those Switch accepted.
 	handoffs []HandoffReply
+	switches []SwitchReply
 }
 
 type fakeEntry struct {
 	spec     ServiceSpec
 	backends []BackendStatus
+	pause    *PauseStatus       // the pause under way or the last one
+	maint    *MaintenanceStatus // likewise
 }
 
 // fixedTime keeps JSON round trips exactly comparable.
@@ -87,7 +90,16 @@ func (f *fakeService) enter() error {
 }
 
 func (f *fakeService) status(e *fakeEntry) ServiceStatus {
-	return ServiceStatus{ServiceSpec: e.spec, Backends: slices.Clone(e.backends)}
+	st := ServiceStatus{ServiceSpec: e.spec, Backends: slices.Clone(e.backends)}
+	if e.pause != nil {
+		p := *e.pause
+		st.Pause = &p
+	}
+	if e.maint != nil {
+		m := *e.maint
+		st.Maintenance = &m
+	}
+	return st
 }
 
 func (f *fakeService) entry(name string) (*fakeEntry, error) {
@@ -311,6 +323,23 @@ func (f *fakeService) Handoff(_ context.Context, service string, reply HandoffRe
 		return fmt.Errorf("handoff reply of %q names no rollout: %w", service, ErrInvalid)
 	}
 	f.handoffs = append(f.handoffs, reply)
+	return nil
+}
+
+// Switch records the reply, as Handoff does.
+func (f *fakeService) Switch(_ context.Context, service string, reply SwitchReply) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter(); err != nil {
+		return err
+	}
+	if _, err := f.entry(service); err != nil {
+		return err
+	}
+	if reply.Rollout == "" {
+		return fmt.Errorf("switch reply of %q names no rollout: %w", service, ErrInvalid)
+	}
+	f.switches = append(f.switches, reply)
 	return nil
 }
 

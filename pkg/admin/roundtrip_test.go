@@ -23,6 +23,11 @@ type api interface {
 	Deploys(ctx context.Context, service string) ([]DeployRecord, error)
 	RecordDeploy(ctx context.Context, rec DeployRecord) error
 	Handoff(ctx context.Context, service string, reply HandoffReply) error
+	Switch(ctx context.Context, service string, reply SwitchReply) error
+	Pause(ctx context.Context, service string, req PauseRequest) (PauseStatus, error)
+	Resume(ctx context.Context, service string) (PauseStatus, error)
+	StartMaintenance(ctx context.Context, service string, spec MaintenanceSpec) (MaintenanceStatus, error)
+	EndMaintenance(ctx context.Context, service string) (MaintenanceStatus, error)
 }
 
 // local offers a Service as an api, as the handler shows it: without secrets.
@@ -70,6 +75,22 @@ func (l local) Rollout(ctx context.Context, svc string, req RolloutRequest, prog
 	return l.svc.Rollout(ctx, svc, req, progress)
 }
 
+func (l local) Switch(ctx context.Context, svc string, reply SwitchReply) error {
+	return l.svc.Switch(ctx, svc, reply)
+}
+func (l local) Pause(ctx context.Context, svc string, req PauseRequest) (PauseStatus, error) {
+	return l.svc.Pause(ctx, svc, req)
+}
+func (l local) Resume(ctx context.Context, svc string) (PauseStatus, error) {
+	return l.svc.Resume(ctx, svc)
+}
+func (l local) StartMaintenance(ctx context.Context, svc string, spec MaintenanceSpec) (MaintenanceStatus, error) {
+	return l.svc.StartMaintenance(ctx, svc, spec)
+}
+func (l local) EndMaintenance(ctx context.Context, svc string) (MaintenanceStatus, error) {
+	return l.svc.EndMaintenance(ctx, svc)
+}
+
 func (l local) Deploys(ctx context.Context, svc string) ([]DeployRecord, error) {
 	return l.svc.Deploys(ctx, svc)
 }
@@ -108,6 +129,27 @@ var calls = []call{
 		res, err := a.Rollout(context.Background(), "app", rolloutReq, func(ev RolloutEvent) { events = append(events, ev) })
 		return []any{res, events}, err
 	}},
+	{"Switch", func(ctx context.Context, a api) (any, error) {
+		return nil, a.Switch(ctx, "app", SwitchReply{Rollout: "d1", Abort: "pre_switch hook 1 exited 3"})
+	}},
+	{"Pause", func(ctx context.Context, a api) (any, error) {
+		return a.Pause(ctx, "app", PauseRequest{Max: Duration(time.Minute), MaxHeld: 50})
+	}},
+	{"Resume", func(ctx context.Context, a api) (any, error) {
+		if _, err := a.Pause(ctx, "app", PauseRequest{}); err != nil {
+			return nil, err
+		}
+		return a.Resume(ctx, "app")
+	}},
+	{"StartMaintenance", func(ctx context.Context, a api) (any, error) {
+		return a.StartMaintenance(ctx, "app", MaintenanceSpec{Message: "Back <soon> & \"well\"\nline two", RetryAfter: Duration(90 * time.Second)})
+	}},
+	{"EndMaintenance", func(ctx context.Context, a api) (any, error) {
+		if _, err := a.StartMaintenance(ctx, "app", MaintenanceSpec{Message: "m"}); err != nil {
+			return nil, err
+		}
+		return a.EndMaintenance(ctx, "app")
+	}},
 	{"Deploys", func(ctx context.Context, a api) (any, error) { return a.Deploys(ctx, "app") }},
 	{"RecordDeploy", func(ctx context.Context, a api) (any, error) {
 		return nil, a.RecordDeploy(ctx, DeployRecord{ID: "d2", Service: "app", Started: fixedTime, Outcome: "failed", Message: "not ready"})
@@ -133,7 +175,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("through the wire:\n%#v\nin process:\n%#v", got, want)
 			}
 			if !reflect.DeepEqual(remote.statuses(), direct.statuses()) || !reflect.DeepEqual(remote.deploys, direct.deploys) ||
-				!reflect.DeepEqual(remote.handoffs, direct.handoffs) {
+				!reflect.DeepEqual(remote.handoffs, direct.handoffs) || !reflect.DeepEqual(remote.switches, direct.switches) {
 				t.Errorf("the Service's state differs after the call through the wire")
 			}
 		})

@@ -18,6 +18,20 @@ type Service interface {
 	Rollout(ctx context.Context, service string, req RolloutRequest, progress func(RolloutEvent)) (RolloutResult, error)
 	// Handoff answers the StepHandoff event of a running rollout (DrainHandoff).
 	Handoff(ctx context.Context, service string, reply HandoffReply) error
+	// Switch answers the StepReady event of a rollout that holds its switch (SwitchHold).
+	Switch(ctx context.Context, service string, reply SwitchReply) error
+	// Pause holds the service's new requests at the gateway until Resume or req.Max; on a
+	// paused service it changes the pause's bounds, and the held requests stay.
+	Pause(ctx context.Context, service string, req PauseRequest) (PauseStatus, error)
+	// Resume releases the held requests in arrival order and returns the pause that ended;
+	// on a service not paused it fails with ErrConflict (the status shows the last pause).
+	Resume(ctx context.Context, service string) (PauseStatus, error)
+	// StartMaintenance answers the service's requests with a 503 maintenance page, or
+	// changes the one under way; a pause under way ends, its held requests get the page.
+	StartMaintenance(ctx context.Context, service string, spec MaintenanceSpec) (MaintenanceStatus, error)
+	// EndMaintenance lets requests through again and returns the maintenance that ended; on
+	// a service not in maintenance it fails with ErrConflict.
+	EndMaintenance(ctx context.Context, service string) (MaintenanceStatus, error)
 	Deploys(ctx context.Context, service string) ([]DeployRecord, error)
 	RecordDeploy(ctx context.Context, rec DeployRecord) error
 }

@@ -178,6 +178,11 @@ type ServiceStatus struct {
 	// ClientErrors counts requests that failed by the client's fault (a body that broke off
 	// or stalled, a request too large for an AJP packet): never a backend's error.
 	ClientErrors uint64 `json:"client_errors"`
+	// Pause is the pause under way, or the last one once it ended; nil when the service was
+	// never paused since the gateway started (an active pause survives a restart).
+	Pause *PauseStatus `json:"pause,omitempty"`
+	// Maintenance is the maintenance under way, or the last one; nil as for Pause.
+	Maintenance *MaintenanceStatus `json:"maintenance,omitempty"`
 }
 
 // RolloutRequest asks the gateway to bring new backends in and drain the others.
@@ -188,6 +193,22 @@ type RolloutRequest struct {
 	ReadyInterval Duration          `json:"ready_interval,omitempty"`
 	DrainTimeout  Duration          `json:"drain_timeout,omitempty"` // default: the service's drain timeout
 	Meta          map[string]string `json:"meta,omitempty"`          // recorded in the deploy history (image, …)
+	// SwitchHold, when set, makes the gateway wait after StepReady, up to this long (at most
+	// MaxSwitchHold), for the caller's Switch before it switches: the deploy runs its
+	// pre_switch hooks meanwhile. No answer in time, or an abort, fails the rollout: the new
+	// backends go, the old keep serving.
+	SwitchHold Duration `json:"switch_hold,omitempty"`
+}
+
+// MaxSwitchHold bounds RolloutRequest.SwitchHold.
+const MaxSwitchHold = 6 * time.Hour
+
+// SwitchReply answers the StepReady event of a rollout that holds its switch
+// (RolloutRequest.SwitchHold): switch now, or give the rollout up (Abort says why).
+// Rollout is the rollout's id.
+type SwitchReply struct {
+	Rollout string `json:"rollout"`
+	Abort   string `json:"abort,omitempty"`
 }
 
 // Rollout steps, in order.

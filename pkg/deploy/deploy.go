@@ -70,7 +70,7 @@ func (d *Deployer) Deploy(ctx context.Context, t Target, opts Options) (Result, 
 		if r.res.Outcome == "" {
 			r.res.Outcome = OutcomeFailed
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && r.res.Outcome != OutcomeSucceeded { // a post_deploy hook cut short: the deploy stands
 			r.res.Outcome = OutcomeInterrupted
 		}
 	} else if r.res.Outcome == "" {
@@ -155,7 +155,10 @@ func (r *run) afterSwitch(ctx context.Context, plan Plan, news []Container, end 
 	case OutcomeSucceeded:
 		r.res.DrainTimedOut = end.drainTimedOut
 		r.res.SessionsHandedOff, r.res.HandoffFallback = end.handedOff, end.handoffFallback
-		return r.retire(ctx, plan.Old)
+		if err := r.retire(ctx, plan.Old); err != nil {
+			return err
+		}
+		return r.postDeploy(ctx, news)
 	case OutcomeReverted:
 		err := r.rollBack(ctx, news, stepErr(StepSwitch, ErrNotReady, errors.New("the new container failed its health checks after the switch; the gateway switched back to the old one")))
 		r.res.Outcome = OutcomeReverted

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,6 +27,8 @@ type fakeEngine struct {
 	stopTogether int
 	stopping     atomic.Int32
 	allStopping  chan struct{}
+	// exec scripts Exec (container hooks).
+	exec func(ctx context.Context, id string, cmd, env []string) (ExecResult, error)
 }
 
 func (f *fakeEngine) log(s string, a ...any) {
@@ -109,6 +112,15 @@ func (f *fakeEngine) Logs(context.Context, string, int) ([]string, error) {
 	return []string{"SEVERE: webapp failed"}, nil
 }
 
+// Exec runs the scripted exec (a container hook); without one, every command exits 0.
+func (f *fakeEngine) Exec(ctx context.Context, id string, cmd, env []string) (ExecResult, error) {
+	f.log("exec %s %s", id, strings.Join(cmd, " "))
+	if f.exec == nil {
+		return ExecResult{}, nil
+	}
+	return f.exec(ctx, id, cmd, env)
+}
+
 type fakeGateway struct {
 	mu       sync.Mutex
 	rolling  *admin.RolloutEvent // a rollout in progress, as Service reports it
@@ -121,8 +133,12 @@ type fakeGateway struct {
 	// service, when set, runs before each Service answer: it may change the fake or fail.
 	service func(call int) error
 	calls   int
-	// handoffs receives every Handoff answer, when set.
+	// handoffs receives every Handoff answer, when set; switches every Switch answer.
 	handoffs chan admin.HandoffReply
+	switches chan admin.SwitchReply
+	// pause and maint are the gate Service reports.
+	pause *admin.PauseStatus
+	maint *admin.MaintenanceStatus
 }
 
 func (g *fakeGateway) Handoff(_ context.Context, _ string, reply admin.HandoffReply) error {
@@ -130,6 +146,15 @@ func (g *fakeGateway) Handoff(_ context.Context, _ string, reply admin.HandoffRe
 		return admin.ErrConflict
 	}
 	g.handoffs <- reply
+	return nil
+}
+
+// Switch records the answer to a held switch; without a channel nothing waits for one.
+func (g *fakeGateway) Switch(_ context.Context, _ string, reply admin.SwitchReply) error {
+	if g.switches == nil {
+		return admin.ErrConflict
+	}
+	g.switches <- reply
 	return nil
 }
 
@@ -145,7 +170,7 @@ func (g *fakeGateway) Service(context.Context, string) (admin.ServiceStatus, err
 	if g.backends == nil {
 		return admin.ServiceStatus{}, admin.ErrNotFound
 	}
-	st := admin.ServiceStatus{Rollout: g.rolling}
+	st := admin.ServiceStatus{Rollout: g.rolling, Pause: g.pause, Maintenance: g.maint}
 	for _, b := range g.backends {
 		st.Backends = append(st.Backends, admin.BackendStatus{BackendSpec: b})
 	}

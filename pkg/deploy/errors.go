@@ -15,6 +15,8 @@ var (
 	ErrGateway    = errors.New("gateway unreachable")
 	ErrDocker     = errors.New("docker engine failed")
 	ErrNoPrevious = errors.New("no previous deploy to roll back to")
+	ErrPreSwitch  = errors.New("a pre_switch hook failed")
+	ErrPostDeploy = errors.New("a post_deploy hook failed; the deploy stands, nothing was undone")
 )
 
 // StepError is a failure at one step; errors.Is sees both the sentinel and the cause.

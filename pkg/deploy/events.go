@@ -11,19 +11,21 @@ type Step string
 
 // The steps of a deploy (the contract in PRODUCT.md, step by step).
 const (
-	StepLoad     Step = "load"     // project loaded and validated
-	StepLock     Step = "lock"     // per-service deploy lock taken
-	StepObserve  Step = "observe"  // containers and the gateway's view
-	StepCleanup  Step = "cleanup"  // leftovers of an interrupted deploy removed
-	StepBuild    Step = "build"    // --build: image built
-	StepCreate   Step = "create"   // new container created
-	StepStart    Step = "start"    // new container running (and healthy, if it has a healthcheck)
-	StepReady    Step = "ready"    // the gateway proved the new backend ready
-	StepSwitch   Step = "switch"   // new active, old draining, acknowledged by the gateway
-	StepDrain    Step = "drain"    // old backends draining: live counts
-	StepStop     Step = "stop"     // old containers stopped and removed
-	StepRollback Step = "rollback" // the new container was removed; the old one serves
-	StepDone     Step = "done"     // the final event
+	StepLoad       Step = "load"        // project loaded and validated
+	StepLock       Step = "lock"        // per-service deploy lock taken
+	StepObserve    Step = "observe"     // containers and the gateway's view
+	StepCleanup    Step = "cleanup"     // leftovers of an interrupted deploy removed
+	StepBuild      Step = "build"       // --build: image built
+	StepCreate     Step = "create"      // new container created
+	StepStart      Step = "start"       // new container running (and healthy, if it has a healthcheck)
+	StepReady      Step = "ready"       // the gateway proved the new backend ready
+	StepSwitch     Step = "switch"      // new active, old draining, acknowledged by the gateway
+	StepPreSwitch  Step = "pre_switch"  // a pre_switch hook ran (x-roll.hooks), before the switch
+	StepDrain      Step = "drain"       // old backends draining: live counts
+	StepStop       Step = "stop"        // old containers stopped and removed
+	StepPostDeploy Step = "post_deploy" // a post_deploy hook ran, after the stop
+	StepRollback   Step = "rollback"    // the new container was removed; the old one serves
+	StepDone       Step = "done"        // the final event
 )
 
 // Status says where a step is.
@@ -56,7 +58,8 @@ type Event struct {
 	Message   string        `json:"message,omitempty"`
 	Elapsed   time.Duration `json:"-"`
 	Counts    []Counts      `json:"counts,omitempty"`
-	Logs      []string      `json:"logs,omitempty"` // last log lines of a failed container
+	Logs      []string      `json:"logs,omitempty"` // last log lines of a failed container, or a failed hook's output
+	Hook      *HookReport   `json:"hook,omitempty"` // the hook a pre_switch or post_deploy event is about
 	Result    *Result       `json:"result,omitempty"`
 }
 

@@ -35,7 +35,27 @@ func (r *run) observe(ctx context.Context) (Plan, error) {
 		r.res.PreviousImage = plan.Old[len(plan.Old)-1].Image
 	}
 	r.done(StepObserve, "", plan.String())
+	r.warnGate(view)
 	return plan, nil
+}
+
+// warnGate says what a pause or maintenance under way means for this deploy, which goes on:
+// the gateway proves the new container ready by itself, not through the gate, and a migration
+// that the new version needs runs best between pause and resume, with the deploy inside.
+func (r *run) warnGate(view *admin.ServiceStatus) {
+	if view == nil {
+		return
+	}
+	svc := r.t.Service
+	if p := view.Pause; p != nil && p.Active() {
+		r.emit(Event{Step: StepObserve, Status: StatusWarn, Message: fmt.Sprintf(
+			"%s is paused (%d requests held, the gateway resumes by itself at %s): the deploy goes on, and the held requests go to the new version once you run roll resume %s",
+			svc, p.Held, p.Until.Local().Format(time.TimeOnly), svc)})
+	}
+	if m := view.Maintenance; m != nil && m.Active() {
+		r.emit(Event{Step: StepObserve, Status: StatusWarn, Message: fmt.Sprintf(
+			"%s is in maintenance: the deploy goes on, and visitors get the maintenance page until roll maintenance %s off", svc, svc)})
+	}
 }
 
 // beforeSwitch reports whether a rollout at step has not switched traffic yet.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/project"
 )
 
 // Target is what to deploy: one service of a compose project, as roll's settings describe it.
@@ -23,6 +24,10 @@ type Target struct {
 	Replicas int
 	// Spec is the gateway's routing for the service (from x-roll), put before every deploy.
 	Spec admin.ServiceSpec
+	// Hooks run before the switch and after the deploy (x-roll.hooks); Dir is the project
+	// directory, where local hooks run.
+	Hooks project.HookSettings
+	Dir   string
 }
 
 // Observation is the world as a deploy finds it.

@@ -47,6 +47,17 @@ type Engine interface {
 	Remove(ctx context.Context, id string) error
 	// Logs returns the last n lines of the container's output.
 	Logs(ctx context.Context, id string, n int) ([]string, error)
+	// Exec runs cmd in the running container, as docker exec does, with env ("KEY=value")
+	// added to its environment, until it ends or ctx does (a hook). An error means it did not
+	// run to its end: the engine failed, cannot reach the container, or ctx ended.
+	Exec(ctx context.Context, id string, cmd, env []string) (ExecResult, error)
+}
+
+// ExecResult is how a command run in a container ended.
+type ExecResult struct {
+	ExitCode int
+	// Output is the end of what it wrote, standard output and error interleaved, by line.
+	Output []string
 }
 
 // ProjectEngine is what `roll up` and `roll down` need beyond Engine: the project's shared
@@ -78,6 +89,8 @@ type Gateway interface {
 	Rollout(ctx context.Context, service string, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error)
 	// Handoff answers a rollout's StepHandoff event.
 	Handoff(ctx context.Context, service string, reply admin.HandoffReply) error
+	// Switch answers the StepReady event of a rollout that holds its switch (pre_switch hooks).
+	Switch(ctx context.Context, service string, reply admin.SwitchReply) error
 	Deploys(ctx context.Context, service string) ([]admin.DeployRecord, error)
 	RecordDeploy(ctx context.Context, rec admin.DeployRecord) error
 }

@@ -49,7 +49,9 @@ type Result struct {
 	DrainTimedOut bool          `json:"drain_timed_out,omitempty"`
 	// SessionsHandedOff counts the live sessions a handoff (drain mode handoff) moved to the
 	// new containers; HandoffFallback says why a handoff was given up for the sticky drain.
-	SessionsHandedOff int64     `json:"sessions_handed_off,omitempty"`
-	HandoffFallback   string    `json:"handoff_fallback,omitempty"`
-	Durations         Durations `json:"durations"`
+	SessionsHandedOff int64  `json:"sessions_handed_off,omitempty"`
+	HandoffFallback   string `json:"handoff_fallback,omitempty"`
+	// Hooks are the hooks that ran, in order; a failed one is the last of its step.
+	Hooks     []HookReport `json:"hooks,omitempty"`
+	Durations Durations    `json:"durations"`
 }

@@ -47,8 +47,13 @@ func (r *run) rollout(ctx, readyCtx context.Context, news []Container) (switchEn
 	if dl, ok := readyCtx.Deadline(); ok {
 		req.ReadyTimeout = admin.Duration(time.Until(dl))
 	}
-	phase := &rolloutPhase{run: r, ctx: ctx, container: containerNames(news), readyAt: r.d.now()}
+	if hooks := t.Hooks.PreSwitch; len(hooks) > 0 {
+		// The gateway waits at ready while the hooks run; a stuck deploy must not hold it forever.
+		req.SwitchHold = admin.Duration(hooksBound(hooks, len(news)) + 30*time.Second)
+	}
+	phase := &rolloutPhase{run: r, ctx: ctx, container: containerNames(news), readyAt: r.d.now(), news: news}
 	rctx, stopRollout := context.WithCancelCause(ctx)
+	phase.hookCtx = rctx // a new container that exits ends its hooks too
 	watchDone := make(chan struct{})
 	go func() {
 		defer close(watchDone)
@@ -62,6 +67,9 @@ func (r *run) rollout(ctx, readyCtx context.Context, news []Container) (switchEn
 		err = cause
 	}
 	if !phase.switched.Load() {
+		if phase.hookErr != nil {
+			return switchEnd{}, r.rollBack(ctx, news, stepErr(StepPreSwitch, ErrPreSwitch, phase.hookErr))
+		}
 		if err == nil {
 			err = errors.New("the gateway ended the rollout without switching")
 		}
@@ -104,6 +112,11 @@ type rolloutPhase struct {
 	ready     atomic.Bool // written by the rollout callback, read by the exit watcher
 	switched  atomic.Bool
 	switchAt  time.Time
+	news      []Container
+	// hookCtx bounds the pre_switch hooks: it ends with the rollout (a new container exited,
+	// the deploy was interrupted). hookErr is the hook that failed, read once Rollout returned.
+	hookCtx context.Context
+	hookErr error
 
 	mu sync.Mutex
 	id string // the rollout's id, from its events
@@ -135,6 +148,10 @@ func (p *rolloutPhase) event(ev admin.RolloutEvent) {
 		}
 		r.done(StepReady, p.container, msg)
 		p.switchAt = now
+		if len(r.t.Hooks.PreSwitch) > 0 {
+			// In the stream's callback: the gateway holds the switch until it has the answer.
+			p.preSwitch(ev)
+		}
 	case admin.StepSwitched:
 		p.switched.Store(true)
 		r.res.Durations.Switch = now.Sub(p.switchAt)

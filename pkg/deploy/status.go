@@ -21,8 +21,11 @@ type ServiceReport struct {
 	Containers []ContainerReport     `json:"containers"`
 	Orphans    []admin.BackendStatus `json:"orphan_backends,omitempty"` // gateway backends without a container
 	Rollout    *admin.RolloutEvent   `json:"rollout,omitempty"`
-	Deploys    []admin.DeployRecord  `json:"deploys,omitempty"`
-	GatewayErr string                `json:"gateway_error,omitempty"`
+	// Pause and Maintenance are the gateway's: the ones under way, or the last ones.
+	Pause       *admin.PauseStatus       `json:"pause,omitempty"`
+	Maintenance *admin.MaintenanceStatus `json:"maintenance,omitempty"`
+	Deploys     []admin.DeployRecord     `json:"deploys,omitempty"`
+	GatewayErr  string                   `json:"gateway_error,omitempty"`
 }
 
 // Report joins the containers of a service with the gateway's view and its last deploys.
@@ -42,7 +45,7 @@ func Report(ctx context.Context, e Engine, g Gateway, service string, rolled boo
 			for _, b := range st.Backends {
 				backends[b.Name] = b
 			}
-			rep.Rollout = st.Rollout
+			rep.Rollout, rep.Pause, rep.Maintenance = st.Rollout, st.Pause, st.Maintenance
 		case errors.Is(err, admin.ErrNotFound):
 			rep.GatewayErr = "the gateway does not know this service yet (run roll up or roll deploy)"
 		default:

@@ -34,6 +34,8 @@ func TargetFor(p *project.Project, service, image string) (Target, error) {
 		Weight:        s.Weight,
 		Replicas:      s.Replicas,
 		Spec:          ServiceSpec(s),
+		Hooks:         s.Hooks,
+		Dir:           p.WorkingDir,
 	}, nil
 }
 

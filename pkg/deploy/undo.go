@@ -28,7 +28,10 @@ func (r *run) rollBack(ctx context.Context, news []Container, cause error) error
 		}
 	}
 	fail := Event{Step: step, Status: StatusFailed, Message: cause.Error()}
-	if shown, ok := firstFailed(news); ok {
+	var he *HookError
+	if errors.As(cause, &he) { // the hook's output says why, not the container's log
+		fail.Container, fail.Logs, fail.Hook, fail.Elapsed = he.Report.Container, he.Report.Output, &he.Report, he.Report.Duration
+	} else if shown, ok := firstFailed(news); ok {
 		fail.Container = shown.Name
 		if lines, err := r.d.Engine.Logs(cctx, shown.ID, r.opts.LogLines); err == nil {
 			fail.Logs = lines

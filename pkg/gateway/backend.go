@@ -32,6 +32,7 @@ type backend struct {
 	lastErr     atomic.Pointer[errorNote]
 
 	sessions sessionSet
+	history  trafficHistory // for the status page's charts
 
 	stopHealth context.CancelFunc // ends this backend's health-check loop
 }

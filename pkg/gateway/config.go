@@ -74,6 +74,9 @@ type Config struct {
 
 	// How often changed session sets go to the state file (see saveSessions); tests shorten them.
 	sessionSaveEvery, sessionSaveDraining time.Duration
+	// How often the status page's charts take a sample (see recordTraffic); tests stretch it
+	// and take samples themselves.
+	historyEvery time.Duration
 }
 
 func (c *Config) applyDefaults() {
@@ -112,6 +115,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.sessionSaveDraining <= 0 {
 		c.sessionSaveDraining = defaultSessionSaveDraining
+	}
+	if c.historyEvery <= 0 {
+		c.historyEvery = historyEvery
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

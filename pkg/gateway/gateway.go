@@ -35,6 +35,9 @@ type Gateway struct {
 	services map[string]*service // guarded by mu
 	routes   atomic.Pointer[routeTable]
 	served   atomic.Uint64 // requests the public handler took, for releaseIdleMemory
+	// stopping is set when the gateway begins to shut down: paused services answer their held
+	// requests 503 (retry in a second) instead of holding them through the shutdown.
+	stopping atomic.Bool
 
 	saveMu  sync.Mutex // serialises state file writes
 	started time.Time
@@ -81,6 +84,7 @@ func New(cfg Config) (*Gateway, error) {
 		g.goBackground(g.saveSessions)
 	}
 	g.goBackground(g.releaseIdleMemory)
+	g.goBackground(g.recordTraffic)
 	return g, nil
 }
 
@@ -191,6 +195,7 @@ func (g *Gateway) ServeTLS(ctx context.Context, public, tlsL, adminL net.Listene
 	case serveErr = <-errc:
 	}
 	g.log.Info("gateway shutting down", "timeout", g.cfg.ShutdownTimeout)
+	g.releaseHeld()
 	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
 	defer cancel()
 	var tlsErr error
@@ -213,9 +218,11 @@ func serveUntilClosed(serve func(net.Listener) error, l net.Listener) error {
 }
 
 // Close stops the background work and the idle backend connections, and saves the state
-// with the sessions as they are now. Rollouts that drain stop where they are; the state
-// file keeps them, and they resume at the next start.
+// with the sessions as they are now. Rollouts that drain stop where they are, and pauses
+// (their held requests answered 503, retry in a second) and maintenance stay as they are;
+// the state file keeps them, and they resume at the next start.
 func (g *Gateway) Close() {
+	g.releaseHeld()
 	g.cancel()
 	g.wg.Wait()
 	g.persist()
@@ -237,23 +244,30 @@ func (g *Gateway) goBackground(fn func(ctx context.Context)) {
 	}()
 }
 
-// pruneSessions forgets idle sessions now and then, so memory follows the live count.
-func (g *Gateway) pruneSessions(ctx context.Context) {
-	t := time.NewTicker(30 * time.Second)
+// every calls fn with the time at each tick of d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func(now time.Time)) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			g.mu.Lock()
-			for _, s := range g.services {
-				idle := s.cfg.Load().sessionIdle
-				for _, m := range s.snap.Load().members {
-					m.b.sessions.prune(now.UnixNano(), idle)
-				}
-			}
-			g.mu.Unlock()
+			fn(now)
 		}
 	}
+}
+
+// pruneSessions forgets idle sessions now and then, so memory follows the live count.
+func (g *Gateway) pruneSessions(ctx context.Context) {
+	every(ctx, 30*time.Second, func(now time.Time) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		for _, s := range g.services {
+			idle := s.cfg.Load().sessionIdle
+			for _, m := range s.snap.Load().members {
+				m.b.sessions.prune(now.UnixNano(), idle)
+			}
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +23,9 @@ import (
 func (g *Gateway) Rollout(ctx context.Context, service string, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error) {
 	if len(req.Backends) == 0 {
 		return admin.RolloutResult{}, fmt.Errorf("%w: rollout of service %q names no new backend", admin.ErrInvalid, service)
+	}
+	if req.SwitchHold < 0 || req.SwitchHold > admin.Duration(admin.MaxSwitchHold) {
+		return admin.RolloutResult{}, fmt.Errorf("%w: rollout of service %q: switch_hold %s: want at most %s", admin.ErrInvalid, service, time.Duration(req.SwitchHold), admin.MaxSwitchHold)
 	}
 	specs := make([]admin.BackendSpec, 0, len(req.Backends))
 	for _, b := range req.Backends {
@@ -103,7 +107,15 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 		return res, ro.fail(err)
 	}
 	res.ReadyAfter = admin.Duration(time.Since(ro.start))
-	ro.emit(admin.RolloutEvent{Step: admin.StepReady, New: ro.statuses(ro.newNames)})
+	w := ro.holdSwitch()
+	ready := admin.RolloutEvent{Step: admin.StepReady, New: ro.statuses(ro.newNames)}
+	if w != nil {
+		ready.Message = fmt.Sprintf("%s passed the gateway's readiness checks; the switch waits for the deploy's pre_switch hooks", strings.Join(ro.newNames, ", "))
+	}
+	ro.emit(ready)
+	if err := ro.awaitSwitch(ctx, w); err != nil {
+		return res, ro.fail(err)
+	}
 
 	if err := ro.takeOver(); err != nil {
 		return res, ro.fail(err)

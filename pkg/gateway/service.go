@@ -21,11 +21,19 @@ type service struct {
 
 	clientErrors atomic.Uint64 // requests that failed by the client's fault (see isClientError)
 
+	// gate is set while the service is paused or in maintenance (gate.go); lastPause and
+	// lastMaint are the pause and maintenance under way or the last ones, for the status.
+	gate      atomic.Pointer[gate]
+	lastPause atomic.Pointer[pause]
+	lastMaint atomic.Pointer[maintenance]
+
 	busy     atomic.Bool // a rollout is running (rollouts has it)
 	rollouts rolloutSlots
 	// hold is the hold of a handoff under way, handoff its wait for the deploy's answer.
 	hold    atomic.Pointer[handoffHold]
 	handoff atomic.Pointer[handoffWait]
+	// switchWait is a rollout that holds its switch for the deploy's answer (rollout_switch.go).
+	switchWait atomic.Pointer[switchWait]
 
 	deploys []admin.DeployRecord // newest first; guarded by g.mu
 	// switched is the rollout that switched and drains, as the state file keeps it, from
@@ -72,6 +80,11 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve proxies r and observes its duration; it reports whether the answer broke off.
 func (s *service) serve(w http.ResponseWriter, r *http.Request) (broken bool) {
+	if gt := s.gate.Load(); gt != nil {
+		if answered, broken := s.intercept(gt, w, r); answered {
+			return broken
+		}
+	}
 	start := time.Now()
 	cfg := s.cfg.Load()
 	broken = cfg.client.serve(s, cfg, w, r)
@@ -108,6 +121,14 @@ func (s *service) status() admin.ServiceStatus {
 	}
 	if s.busy.Load() {
 		st.Rollout = s.rollouts.current()
+	}
+	if p := s.lastPause.Load(); p != nil {
+		ps := p.snapshot()
+		st.Pause = &ps
+	}
+	if m := s.lastMaint.Load(); m != nil {
+		ms := m.status()
+		st.Maintenance = &ms
 	}
 	return st
 }

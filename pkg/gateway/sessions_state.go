@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -11,39 +12,91 @@ import (
 	"github.com/rollcd/roll/pkg/admin"
 )
 
-// export returns the live sessions, each with when it was last used in unix milliseconds,
-// for the state file, and clears the changed flag: the file now says what the set says. A
-// session is written as its key ("#" and 16 hex digits), never as its id.
-func (s *sessionSet) export(now int64, idle time.Duration) map[string]int64 {
-	cutoff := now - int64(idle)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]int64, len(s.lastSeen))
-	for k, t := range s.lastSeen {
-		if t > cutoff {
-			out[k.String()] = t / int64(time.Millisecond)
-		}
-	}
-	s.changed = false
-	return out
+// sessionEntry is a session as the state file takes it: its key and when it was last used.
+type sessionEntry struct {
+	key  sessionKey
+	seen sessionStamp
 }
 
-// dirty reports whether a session was issued, used or forgotten since the last export.
+// writeJSON writes the live sessions as a JSON object of key ("#" and 8 hex digits, never the
+// id) → last-seen unix milliseconds, and clears the changed flags: the file now says what the
+// set says. It copies one shard at a time into buf (returned for reuse) and writes outside the
+// shard's lock, so a save of 200,000 sessions neither stalls the request path nor builds the
+// object in memory first.
+func (s *sessionSet) writeJSON(w *bufio.Writer, now int64, idle time.Duration, buf []sessionEntry) ([]sessionEntry, error) {
+	cutoff := stampOf(now - int64(idle))
+	w.WriteByte('{')
+	first := true
+	var line []byte
+	for i := range s.shards {
+		sh := &s.shards[i]
+		buf = buf[:0]
+		sh.mu.Lock()
+		for k, t := range sh.lastSeen {
+			if t >= cutoff {
+				buf = append(buf, sessionEntry{k, t})
+			}
+		}
+		sh.changed = false
+		sh.mu.Unlock()
+		for _, e := range buf {
+			line = line[:0]
+			if !first {
+				line = append(line, ',')
+			}
+			first = false
+			line = append(line, "\n\""...)
+			line = e.key.append(line)
+			line = append(line, "\":"...)
+			line = strconv.AppendInt(line, e.seen.unixNano()/int64(time.Millisecond), 10)
+			if _, err := w.Write(line); err != nil {
+				return buf, err
+			}
+		}
+	}
+	err := w.WriteByte('}')
+	return buf, err
+}
+
+// dirty reports whether a session was issued, used or forgotten since the last save.
 func (s *sessionSet) dirty() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.changed
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		changed := sh.changed
+		sh.mu.Unlock()
+		if changed {
+			return true
+		}
+	}
+	return false
 }
 
 // String is how the state file writes a key.
-func (k sessionKey) String() string { return fmt.Sprintf("#%016x", uint64(k)) }
+func (k sessionKey) String() string { return string(k.append(nil)) }
 
-// parseKey reads a state file's session entry: a key as String writes it, or, in a file from
-// before keys, the session id itself.
+// append appends the key as the state file writes it: "#" and 8 hex digits.
+func (k sessionKey) append(b []byte) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '#')
+	for shift := 28; shift >= 0; shift -= 4 {
+		b = append(b, hex[(uint32(k)>>shift)&0xf])
+	}
+	return b
+}
+
+// parseKey reads a state file's session entry: a key as String writes it, a 64-bit key
+// ("#" and 16 hex digits, written before keys took 32 bits: its top half is the key), or, in
+// a file from before keys, the session id itself.
 func parseKey(s string) sessionKey {
+	if len(s) == 9 && s[0] == '#' {
+		if v, err := strconv.ParseUint(s[1:], 16, 32); err == nil {
+			return sessionKey(v)
+		}
+	}
 	if len(s) == 17 && s[0] == '#' {
 		if v, err := strconv.ParseUint(s[1:], 16, 64); err == nil {
-			return sessionKey(v)
+			return sessionKey(v >> 32)
 		}
 	}
 	return keyOf(s)
@@ -51,13 +104,23 @@ func parseKey(s string) sessionKey {
 
 // load replaces the set with sessions read back from the state file (see decodeSessions).
 func (s *sessionSet) load(lastSeen map[sessionKey]int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.lastSeen = lastSeen
-	if len(lastSeen) == 0 {
-		s.lastSeen = nil
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		sh.lastSeen, sh.changed = nil, false
+		sh.mu.Unlock()
 	}
-	s.changed = false
+	for k, t := range lastSeen {
+		sh := s.shard(k)
+		sh.mu.Lock()
+		if sh.lastSeen == nil {
+			sh.lastSeen = make(map[sessionKey]sessionStamp)
+		}
+		if len(sh.lastSeen) < maxShardSessions {
+			sh.lastSeen[k] = stampOf(t)
+		}
+		sh.mu.Unlock()
+	}
 }
 
 // decodeSessions reads a backend's saved sessions, a JSON object of session key (or, in an

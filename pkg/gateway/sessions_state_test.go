@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -46,9 +48,7 @@ func savedSessionsOf(t *testing.T, path, svc, backend string) map[string]int64 {
 func trackedSessions(g *testGateway, svc, backend string) []sessionKey {
 	snap := g.services[svc].snap.Load()
 	b := snap.members[snap.byName(backend)].b
-	b.sessions.mu.Lock()
-	defer b.sessions.mu.Unlock()
-	return slices.Sorted(maps.Keys(b.sessions.lastSeen))
+	return slices.Sorted(maps.Keys(b.sessions.snapshot()))
 }
 
 // keysOf returns the keys of session ids, sorted.
@@ -81,7 +81,7 @@ func TestSavedSessionsAreReadAsUntrusted(t *testing.T) {
 		t.Fatalf("old after the restore: %+v", b)
 	}
 	snap := g.services["app"].snap.Load()
-	if seen := snap.members[snap.byName("old")].b.sessions.lastSeen[keyOf("future.old")]; seen > time.Now().UnixNano() {
+	if seen := snap.members[snap.byName("old")].b.sessions.snapshot()[keyOf("future.old")]; seen > time.Now().UnixNano() {
 		t.Fatalf("a session seen in the future stays live past SessionIdle: last seen %s", time.Unix(0, seen))
 	}
 
@@ -179,13 +179,13 @@ func TestSessionKeysInTheStateFile(t *testing.T) {
 	var s sessionSet
 	now := time.Now().UnixNano()
 	s.issued("ABC123.tomcat1", now)
-	out := s.export(now, time.Hour)
+	out := exportJSON(t, &s, now, time.Hour)
 	if len(out) != 1 {
 		t.Fatalf("exported %v", out)
 	}
 	for k := range out {
-		if strings.Contains(k, "ABC123") || len(k) != 17 || k[0] != '#' {
-			t.Fatalf("exported key %q: want # and 16 hex digits, no id", k)
+		if strings.Contains(k, "ABC123") || len(k) != 9 || k[0] != '#' {
+			t.Fatalf("exported key %q: want # and 8 hex digits, no id", k)
 		}
 		if parseKey(k) != keyOf("ABC123.tomcat1") {
 			t.Fatalf("key %q reads back as another session", k)
@@ -194,4 +194,108 @@ func TestSessionKeysInTheStateFile(t *testing.T) {
 	if parseKey("ABC123.tomcat1") != keyOf("ABC123.tomcat1") || parseKey("#zz") != keyOf("#zz") {
 		t.Fatal("an id from an older file is not read as its key")
 	}
+	// 64-bit keys, as files from before 32-bit keys have them: the top half is the key.
+	if k := parseKey("#9ef1c2a400000000"); k != 0x9ef1c2a4 {
+		t.Fatalf("a 64-bit key reads back as %#x", uint32(k))
+	}
+}
+
+// A set spread over every shard is written whole, without its idle sessions, as the JSON the
+// state file's reader takes back; writing clears the changed flag and a later use sets it again.
+func TestSessionSetWritesEveryShard(t *testing.T) {
+	var s sessionSet
+	now := time.Now()
+	const n = 5000
+	for i := range n {
+		s.issued(fmt.Sprintf("%032X.tomcat1", i), now.UnixNano())
+	}
+	s.issued("idle.tomcat1", now.Add(-2*time.Hour).UnixNano())
+	used := 0
+	for i := range s.shards {
+		if len(s.shards[i].lastSeen) > 0 {
+			used++
+		}
+	}
+	if used != sessionShards {
+		t.Fatalf("%d sessions landed in %d of %d shards", n, used, sessionShards)
+	}
+	if !s.dirty() {
+		t.Fatal("a set with new sessions is not dirty")
+	}
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	if _, err := s.writeJSON(w, now.UnixNano(), time.Hour, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	if s.dirty() {
+		t.Fatal("the set is still dirty after it was written")
+	}
+	back, skipped, err := decodeSessions(buf.Bytes(), now, time.Hour, maxSessionsPerBackend)
+	if err != nil || skipped != 0 || len(back) != n {
+		t.Fatalf("read back %d sessions (skipped %d, err %v), want %d", len(back), skipped, err, n)
+	}
+	if _, ok := back[keyOf("idle.tomcat1")]; ok {
+		t.Fatal("an idle session was written")
+	}
+	// Times are kept in whole seconds, rounded down.
+	if got, want := back[keyOf("00000000000000000000000000000007.tomcat1")], now.Truncate(time.Second).UnixNano(); got != want {
+		t.Fatalf("a session's time reads back as %d, want %d", got, want)
+	}
+	s.used("00000000000000000000000000000007.tomcat1", now.UnixNano())
+	if !s.dirty() {
+		t.Fatal("a used session does not make the set dirty")
+	}
+}
+
+// Each shard holds its share of maxSessionsPerBackend, so the bound holds for the whole set,
+// also when a handoff moves another backend's sessions in.
+func TestSessionSetBound(t *testing.T) {
+	var s, other sessionSet
+	now := time.Now().UnixNano()
+	for i := range maxSessionsPerBackend + 20_000 {
+		id := fmt.Sprintf("%d.tomcat1", i)
+		s.issued(id, now)
+		other.issued("o"+id, now)
+	}
+	if n := s.live(now, time.Hour); n > maxSessionsPerBackend || n < maxSessionsPerBackend*9/10 {
+		t.Fatalf("tracked %d sessions, want at most (and near) %d", n, maxSessionsPerBackend)
+	}
+	s.absorb(&other)
+	if n := s.live(now, time.Hour); n > maxSessionsPerBackend {
+		t.Fatalf("after a handoff the set tracks %d sessions, more than %d", n, maxSessionsPerBackend)
+	}
+	if n := other.live(now, time.Hour); n != 0 {
+		t.Fatalf("the handed-off set still counts %d sessions", n)
+	}
+}
+
+// exportJSON writes a set as the state file does and reads the object back.
+func exportJSON(t *testing.T, s *sessionSet, now int64, idle time.Duration) map[string]int64 {
+	t.Helper()
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	if _, err := s.writeJSON(w, now, idle, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	var out map[string]int64
+	if err := json.Unmarshal(buf.Bytes(), &out); err != nil {
+		t.Fatalf("the sessions written are not a JSON object: %v\n%s", err, buf.Bytes())
+	}
+	return out
+}
+
+// snapshot copies the set, each session with its last-seen unix nanoseconds, for tests.
+func (s *sessionSet) snapshot() map[sessionKey]int64 {
+	out := map[sessionKey]int64{}
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for k, t := range sh.lastSeen {
+			out[k] = t.unixNano()
+		}
+		sh.mu.Unlock()
+	}
+	return out
 }

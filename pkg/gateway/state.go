@@ -1,13 +1,12 @@
 package gateway
 
 import (
-	"cmp"
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
@@ -31,6 +30,10 @@ type stateService struct {
 	// Rollout is the rollout that switched and drains (a stateRollout), absent in files
 	// written before it was kept: their drains resume without it.
 	Rollout json.RawMessage `json:"rollout,omitempty"`
+	// Pause and Maintenance are the service's gate (a statePause, a stateMaintenance), when
+	// it was paused or in maintenance.
+	Pause       json.RawMessage `json:"pause,omitempty"`
+	Maintenance json.RawMessage `json:"maintenance,omitempty"`
 }
 
 type stateBackend struct {
@@ -54,58 +57,18 @@ func (g *Gateway) persist() {
 	}
 	g.saveMu.Lock()
 	defer g.saveMu.Unlock()
-	data, err := g.encodeState()
+	st, err := g.stateToSave()
 	if err == nil {
-		err = writeFileAtomic(g.cfg.StatePath, data)
+		err = writeFileAtomic(g.cfg.StatePath, st.write)
 	}
 	if err != nil {
 		g.log.Error("state file not saved", "path", g.cfg.StatePath, "err", err)
 	}
 }
 
-func (g *Gateway) encodeState() ([]byte, error) {
-	g.mu.Lock()
-	list := make([]*service, 0, len(g.services))
-	for _, s := range g.services {
-		list = append(list, s)
-	}
-	slices.SortFunc(list, func(a, b *service) int { return cmp.Compare(a.name, b.name) })
-	now := time.Now()
-	f := stateFile{Version: stateVersion, Saved: now.UTC()}
-	var err error
-	for _, s := range list {
-		cfg := s.cfg.Load()
-		ss := stateService{Spec: cfg.spec, Deploys: s.deploys}
-		if s.switched != nil {
-			raw, e := json.Marshal(s.switched)
-			err = errors.Join(err, e)
-			ss.Rollout = raw
-		}
-		for _, m := range s.snap.Load().members {
-			sb := stateBackend{Spec: m.spec, Pending: m.pending}
-			if !m.pending && m.spec.Activation != admin.Stopped {
-				sessions, e := json.Marshal(m.b.sessions.export(now.UnixNano(), cfg.sessionIdle))
-				err = errors.Join(err, e)
-				sb.Sessions, sb.SessionsSaved = sessions, true
-			}
-			raw, e := json.Marshal(sb)
-			err = errors.Join(err, e)
-			ss.Backends = append(ss.Backends, raw)
-		}
-		raw, e := json.Marshal(ss)
-		err = errors.Join(err, e)
-		f.Services = append(f.Services, raw)
-	}
-	g.mu.Unlock()
-	if err != nil {
-		return nil, fmt.Errorf("encoding the state: %w", err)
-	}
-	return json.MarshalIndent(f, "", "  ")
-}
-
-// writeFileAtomic replaces path with data so that a crash leaves either the old file or the
-// new one: temp file in the same directory, fsync, rename, fsync of the directory.
-func writeFileAtomic(path string, data []byte) error {
+// writeFileAtomic replaces path with what write writes so that a crash leaves either the old
+// file or the new one: temp file in the same directory, fsync, rename, fsync of the directory.
+func writeFileAtomic(path string, write func(*bufio.Writer) error) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -116,7 +79,12 @@ func writeFileAtomic(path string, data []byte) error {
 		tmp.Close()
 		return fmt.Errorf("restricting %s to its owner: %w", tmp.Name(), err)
 	}
-	if _, err := tmp.Write(data); err != nil {
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
 		tmp.Close()
 		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
 	}
@@ -257,6 +225,7 @@ func (g *Gateway) restoreService(i int, raw json.RawMessage) (restoredService, b
 		ss.Deploys = ss.Deploys[:maxHistory]
 	}
 	s.deploys = ss.Deploys
+	g.restoreGate(s, ss.Pause, ss.Maintenance, time.Now())
 	if rs.rollout, err = decodeRollout(ss.Rollout); err != nil {
 		g.log.Error("state entry partly skipped: its drain resumes as a new rollout", "service", spec.Name, "err", err)
 	}

@@ -48,17 +48,24 @@ h1{font-size:1.2em;margin:.3em 0}h2{font-size:1.05em;margin:1.2em 0 .4em}
 .stats b{font-variant-numeric:tabular-nums}
 .err{color:#c00;font-size:.8em;word-break:break-word}
 .rollout{background:#ffe;padding:.3em .5em;border-left:3px solid #cc0;margin:.3em 0}
+.charts{display:flex;flex-wrap:wrap;gap:.3em .8em;margin:.3em 0}
+.chart{margin:0}.chart figcaption{font-size:.8em;color:#555}.chart svg{display:block;max-width:100%;height:auto}
+.gate{background:#eef4ff;padding:.3em .5em;border-left:3px solid #36c;margin:.3em 0}.gate.maint{background:#fee;border-left-color:#c33}
 </style></head><body>
 <h1>roll gateway</h1>
 <div class="meta">{{.Now.Format "2006-01-02 15:04:05 MST"}} · up {{.Uptime}} · {{len .Services}} services · refreshes every 2 s</div>
-{{range .Services}}
+{{range .Services}}{{$charts := index $.Charts .Name}}
 <h2>{{.Name}} <span class="meta">{{.Protocol}} · {{range .Hosts}}{{.}} {{else}}any host {{end}}· {{range .PathPrefixes}}{{.}} {{end}}· drain by {{.Drain.Mode}} · client errors {{.ClientErrors}}</span></h2>
+{{with .Pause}}{{if .Active}}<div class="gate">paused since {{.Since.Format "15:04:05 MST"}}, resumes by itself at {{.Until.Format "15:04:05 MST"}} · held <b>{{.Held}}</b> (at most {{.MaxHeld}}) · released {{.Released}} · gone {{.Gone}} · refused {{.Refused}}</div>{{else}}<div class="meta">last pause ended by {{.EndedBy}} {{ago .Ended}} · released {{.Released}} · gone {{.Gone}} · refused {{.Refused}}</div>{{end}}{{end}}
+{{with .Maintenance}}{{if .Active}}<div class="gate maint">in maintenance since {{.Since.Format "15:04:05 MST"}} · answered {{.Answered}} · “{{.Message}}”</div>{{end}}{{end}}
 {{with .Rollout}}<div class="rollout">rollout: <b>{{.Step}}</b> after {{.Elapsed}} {{.Message}}</div>{{end}}
+{{with $charts.Compare}}<div class="charts">{{range .}}{{.}}{{end}}</div>{{end}}
 <div class="cards">
 {{range .Backends}}<div class="card {{.Activation}}">
 <div><span class="name">{{.Name}}</span><span class="tag {{.Activation}}">{{.Activation}}</span>{{if .Healthy}}<span class="tag">healthy</span>{{else}}<span class="tag down">down</span>{{end}}</div>
 <div class="stats"><span>in flight <b>{{.InFlight}}</b></span><span>sessions <b>{{.Sessions}}</b></span><span>requests <b>{{.Requests}}</b></span><span>errors <b>{{.Errors}}</b></span></div>
 <div class="meta">{{.Address}} · route {{.Route}} · weight {{.Weight}}</div>
+<div class="charts">{{range index $charts.Backends .Name}}{{.}}{{end}}</div>
 {{with .LastError}}<div class="err">{{.}}</div>{{end}}{{if .LastError}}<div class="meta">{{ago .LastErrorAt}}</div>{{end}}
 </div>{{else}}<div class="meta">no backends</div>{{end}}
 </div>
@@ -86,8 +93,9 @@ func (g *Gateway) serveStatusPage(w http.ResponseWriter, _ *http.Request) {
 		Now      time.Time
 		Uptime   time.Duration
 		Services []admin.ServiceStatus
+		Charts   map[string]serviceCharts
 		TLS      *tlsStatus
-	}{time.Now(), time.Since(g.started).Truncate(time.Second), g.statuses(), g.tlsStatus()}
+	}{time.Now(), time.Since(g.started).Truncate(time.Second), g.statuses(), g.statusCharts(), g.tlsStatus()}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := statusPage.Execute(w, data); err != nil {

@@ -190,6 +190,26 @@ func (o *object) strings(key string, dst *[]string) {
 	}
 }
 
+// bool reads true or false; interpolated values arrive as the strings "true" and "false".
+func (o *object) bool(key string, dst *bool) {
+	v, ok := o.value(key)
+	if !ok {
+		return
+	}
+	switch t := v.(type) {
+	case bool:
+		*dst = t
+	case string:
+		if t == "true" || t == "false" {
+			*dst = t == "true"
+			return
+		}
+		o.d.addf(o.path.child(key), "must be true or false, not %s", describe(v))
+	default:
+		o.d.addf(o.path.child(key), "must be true or false, not %s", describe(v))
+	}
+}
+
 var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // envName reads the name of an environment variable.

@@ -138,6 +138,8 @@ type ServiceSettings struct {
 	Drain DrainSettings
 	// Health says how the gateway checks running backends.
 	Health HealthSettings
+	// Hooks are the commands a deploy runs at its steps (x-roll.hooks).
+	Hooks HookSettings
 }
 
 // ReadySettings are x-roll.ready.

@@ -118,6 +118,7 @@ func decodeService(d *decoder, name string, raw any) (ServiceSettings, map[strin
 		dr.duration("hold", &s.Drain.Hold)
 		dr.finish()
 	}
+	s.Hooks = decodeHooks(o)
 	if h := o.object("health"); h != nil {
 		h.duration("interval", &s.Health.Interval)
 		h.duration("timeout", &s.Health.Timeout)

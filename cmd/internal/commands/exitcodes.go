@@ -21,6 +21,7 @@ const (
 	ExitSwitch      = 7   // the gateway refused or failed the switch: rolled back, old still serving
 	ExitGateway     = 8   // the gateway's admin API is unreachable or refused the token
 	ExitDocker      = 9   // the Docker engine is unreachable or failed
+	ExitPostDeploy  = 10  // the deploy succeeded, but a post_deploy hook failed: the new version serves
 	ExitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM): the old version is still serving
 )
 
@@ -29,6 +30,8 @@ var exitCodes = []struct {
 	err  error
 	code int
 }{
+	{deploy.ErrPostDeploy, ExitPostDeploy},
+	{deploy.ErrPreSwitch, ExitNotReady},
 	{deploy.ErrLocked, ExitLocked},
 	{admin.ErrBusy, ExitLocked},
 	{deploy.ErrStart, ExitStart},

@@ -161,6 +161,9 @@ func printStatus(t *ui.Term, doc statusDoc) {
 			tb.Row(append(row, backendCells(t, &b, true)...)...)
 		}
 		tb.Write(t)
+		for _, line := range ui.GateLines(t, s.Pause, s.Maintenance) {
+			fmt.Fprintf(t.Out, "  %s\n", line)
+		}
 		if s.Rollout != nil {
 			fmt.Fprintf(t.Out, "  %s %s %s\n", t.Yellow("rollout:"), s.Rollout.Step, s.Rollout.Message)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rollcd/roll/cmd/internal/ui"
 	"github.com/rollcd/roll/pkg/admin"
@@ -48,5 +49,31 @@ func TestStatusShowsTheNodeOfSwarmTasks(t *testing.T) {
 	printStatus(ui.NewTerm(&buf, true), statusOf(deploy.Container{Name: "shop-app-1", Image: "shop:41", State: "running"}))
 	if strings.Contains(buf.String(), "NODE") {
 		t.Errorf("plain Docker containers got a NODE column:\n%s", buf.String())
+	}
+}
+
+// TestStatusShowsThePauseAndMaintenance: roll status says that a service is paused (until
+// when, how many wait) or in maintenance (with its message), and how the last pause ended.
+func TestStatusShowsThePauseAndMaintenance(t *testing.T) {
+	now := time.Now()
+	doc := statusOf(deploy.Container{Name: "shop-app-1", Image: "shop:41", State: "running"})
+	doc.Services[0].Pause = &admin.PauseStatus{Since: now, Until: now.Add(30 * time.Second), MaxHeld: 1000, Held: 3}
+	var buf bytes.Buffer
+	printStatus(ui.NewTerm(&buf, true), doc)
+	if out := buf.String(); !strings.Contains(out, "paused: since") || !strings.Contains(out, "3 held (at most 1000)") {
+		t.Errorf("status of a paused service:\n%s", out)
+	}
+	doc.Services[0].Pause = &admin.PauseStatus{Since: now, Until: now.Add(30 * time.Second), MaxHeld: 1000, Released: 7,
+		Ended: now.Add(30 * time.Second), EndedBy: admin.PauseEndedByMax}
+	doc.Services[0].Maintenance = &admin.MaintenanceStatus{MaintenanceSpec: admin.MaintenanceSpec{Message: "back at 14:00", RetryAfter: admin.Duration(time.Minute)},
+		Since: now, Answered: 12}
+	buf.Reset()
+	printStatus(ui.NewTerm(&buf, true), doc)
+	out := buf.String()
+	for _, want := range []string{"maintenance: since", "12 requests answered 503 (Retry-After 60s)", `"back at 14:00"`,
+		"last pause: paused", "its max passed and the gateway resumed by itself", "7 held requests released"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -41,7 +41,7 @@ func (s *StepLines) progress(e deploy.Event) {
 	if e.Step == deploy.StepReady && e.Message != "" {
 		l.lastProbe = e.Message
 	}
-	prefix := fmt.Sprintf("  … %-8s %7s  ", e.Step, fmtElapsed(e.Elapsed))
+	prefix := "  … " + stepColumns(e.Step, e.Elapsed) + "  "
 	if t.TTY {
 		width := t.Width
 		if width <= 0 {

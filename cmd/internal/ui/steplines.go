@@ -50,7 +50,7 @@ func (s *StepLines) Event(e deploy.Event) {
 	case deploy.StatusFailed:
 		mark = t.Red("✗")
 	}
-	fmt.Fprintf(t.Out, "  %s %-8s %7s  %s\n", mark, e.Step, fmtElapsed(e.Elapsed), e.Message)
+	fmt.Fprintf(t.Out, "  %s %s  %s\n", mark, stepColumns(e.Step, e.Elapsed), e.Message)
 	if e.Status == deploy.StatusFailed && ended.lastProbe != "" && !strings.Contains(e.Message, ended.lastProbe) {
 		fmt.Fprintf(t.Out, "      %s %s\n", t.Dim("last probe:"), ended.lastProbe)
 	}
@@ -78,6 +78,9 @@ func (s *StepLines) summary(e deploy.Event) {
 		if r.DrainTimedOut {
 			fmt.Fprintf(t.Out, "%s the drain timeout passed with sessions still live on the old container; they were cut\n", t.Yellow("warning:"))
 		}
+		if r.FailedStep == deploy.StepPostDeploy && len(r.Hooks) > 0 {
+			fmt.Fprintf(t.Out, "%s %s; the deploy stands: %s serves, nothing was undone\n", t.Red("post_deploy failed:"), r.Hooks[len(r.Hooks)-1], r.Image)
+		}
 	case deploy.OutcomeSuperseded:
 		fmt.Fprintf(t.Out, "%s %s served %s (%s) until a newer deploy took over after %s; that deploy drains and removes %s\n",
 			t.Yellow("superseded:"), r.Service, r.Image, strings.Join(r.New, ", "), fmtElapsed(d.Total), strings.Join(append(slices.Clone(r.Old), r.New...), ", "))
@@ -87,6 +90,13 @@ func (s *StepLines) summary(e deploy.Event) {
 			fmt.Fprintf(t.Out, "%s %s still serves\n", t.Bold("safe:"), strings.Join(r.Old, ", "))
 		}
 	}
+}
+
+// stepColumns are a step line's step and elapsed time, 16 columns wide: a step name longer
+// than 8 (pre_switch, post_deploy) takes room from the time, so the messages stay aligned.
+func stepColumns(step deploy.Step, elapsed time.Duration) string {
+	width := max(1, 7-max(0, len(step)-8))
+	return fmt.Sprintf("%-8s %*s", step, width, fmtElapsed(elapsed))
 }
 
 func fmtElapsed(d time.Duration) string {

@@ -104,3 +104,9 @@ func (e Engine) Build(ctx context.Context, service, image string) error {
 	_, err = e.Docker.BuildService(ctx, e.Project, service, image)
 	return err
 }
+
+// Exec runs cmd in the container (docker exec).
+func (e Engine) Exec(ctx context.Context, id string, cmd, env []string) (deploy.ExecResult, error) {
+	res, err := e.Docker.Exec(ctx, id, cmd, env)
+	return deploy.ExecResult{ExitCode: res.ExitCode, Output: dockerx.Lines(res.Output)}, err
+}

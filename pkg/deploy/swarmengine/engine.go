@@ -125,3 +125,27 @@ func (e Engine) Logs(ctx context.Context, id string, n int) ([]string, error) {
 	}
 	return dockerx.Lines(s), nil
 }
+
+// Exec runs cmd in the container of the service's running task, with docker exec on the
+// node roll talks to: a task that runs on another node is out of reach, and Exec says so
+// rather than guess (a local hook, run: local, works wherever the task runs).
+func (e Engine) Exec(ctx context.Context, id string, cmd, env []string) (deploy.ExecResult, error) {
+	if _, ok := stackService(id); ok {
+		return deploy.ExecResult{}, fmt.Errorf("running %v in %s: it is a task of a stack's service, which roll runs no command in", cmd, id)
+	}
+	s, err := e.Docker.InspectService(ctx, id)
+	if err != nil {
+		return deploy.ExecResult{}, err
+	}
+	t := s.Current()
+	switch {
+	case t == nil || t.ContainerState() != "running":
+		return deploy.ExecResult{}, fmt.Errorf("running %v in %s: its task does not run", cmd, s.Name)
+	case !t.Local || t.ContainerID == "":
+		return deploy.ExecResult{}, fmt.Errorf("%w: running %v in %s: its task runs on node %s, and roll reaches containers with docker exec "+
+			"only on the node it talks to; point DOCKER_HOST at that node, pin the service there (deploy.placement), or make the hook run: local",
+			dockerx.ErrUnsupported, cmd, s.Name, t.Node)
+	}
+	res, err := e.Docker.Exec(ctx, t.ContainerID, cmd, env)
+	return deploy.ExecResult{ExitCode: res.ExitCode, Output: dockerx.Lines(res.Output)}, err
+}

@@ -99,6 +99,26 @@ func newACMECerts(cfg *ACMEConfig, log *slog.Logger) (*acmeCerts, error) {
 	return a, nil
 }
 
+// getCertificate is autocert's, bounded by the handshake: autocert may wait up to 5 minutes for
+// an issuance, and a handshake must end within the handshake timeout, or with the front door.
+func (a *acmeCerts) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	type result struct {
+		cert *tls.Certificate
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := a.m.GetCertificate(hello)
+		done <- result{c, err}
+	}()
+	select {
+	case r := <-done:
+		return r.cert, r.err
+	case <-hello.Context().Done():
+		return nil, fmt.Errorf("waiting for the ACME certificate of %q: %w", hello.ServerName, hello.Context().Err())
+	}
+}
+
 // serves reports whether name is one of the ACME hosts.
 func (a *acmeCerts) serves(name string) bool {
 	return a.hosts[strings.ToLower(strings.TrimSuffix(name, "."))]
@@ -114,7 +134,16 @@ func (a *acmeCerts) issue(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			for wait := time.Minute; ; wait = min(2*wait, time.Hour) {
-				if a.issueOne(host) {
+				// Close must not wait for an issuance in progress (up to autocert's 5 minutes):
+				// one that outlives the gateway ends on its own.
+				ready := make(chan bool, 1)
+				go func() { ready <- a.issueOne(host) }()
+				select {
+				case ok := <-ready:
+					if ok {
+						return
+					}
+				case <-ctx.Done():
 					return
 				}
 				select {

@@ -12,9 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/rollcd/roll/internal/tlstest"
 	"github.com/rollcd/roll/pkg/admin"
 	"github.com/rollcd/roll/pkg/internal/pebbletest"
 )
@@ -136,5 +138,71 @@ func TestACMEIssuesAndRenewsWithPebble(t *testing.T) {
 	eventually(t, 10*time.Second, "the cached certificate after a restart", func() bool { again = served(tlsL2.Addr().String()); return again != nil })
 	if again.NotAfter.Before(renewed.NotAfter) {
 		t.Errorf("after the restart: a certificate valid until %s, older than the renewed one (%s)", again.NotAfter, renewed.NotAfter)
+	}
+}
+
+// An ACME server that never answers costs no more than the handshake timeout to a client of an
+// ACME host, nothing to the names served from files, and nothing to the gateway's shutdown.
+func TestACMEServerThatNeverAnswers(t *testing.T) {
+	silent := listenLoopback(t)
+	var mu sync.Mutex
+	var held []net.Conn // read by nobody: the ACME client waits for a TLS answer
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		silent.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	ca := tlstest.NewCA(t)
+	dir := t.TempDir()
+	certFile, keyFile := ca.Server(t, time.Time{}, "files.test").Write(t, dir, "files")
+	tlsL := listenLoopback(t)
+	g, err := New(Config{AdminToken: testToken, TLS: &TLSConfig{
+		Listen: tlsL.Addr().String(), Certs: []CertFiles{{Cert: certFile, Key: keyFile}}, HandshakeTimeout: 300 * time.Millisecond,
+		ACME: &ACMEConfig{Hosts: []string{"shop.test"}, DirectoryURL: "https://" + silent.Addr().String() + "/dir", CacheDir: t.TempDir()},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.ServeTLS(ctx, listenLoopback(t), tlsL, listenLoopback(t)) }()
+
+	start := time.Now()
+	if conn, err := tls.Dial("tcp", tlsL.Addr().String(), &tls.Config{ServerName: "shop.test", InsecureSkipVerify: true}); err == nil {
+		conn.Close()
+		t.Fatal("a handshake for an ACME host without a certificate succeeded")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the handshake for the ACME host took %s, want about the 300 ms handshake timeout", d)
+	}
+	conn, err := tls.Dial("tcp", tlsL.Addr().String(), &tls.Config{ServerName: "files.test", RootCAs: ca.Pool()})
+	if err != nil {
+		t.Fatalf("a name served from files, while ACME waits: %v", err)
+	}
+	conn.Close()
+	if st := g.tlsStatus(); len(st.ACME) != 1 || st.ACME[0].NotAfter != nil {
+		t.Errorf("status acme %+v, want shop.test not issued", st.ACME)
+	}
+	start = time.Now()
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("ServeTLS: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("shutdown took %s while an issuance hung", d)
 	}
 }

@@ -27,7 +27,7 @@ type tlsState struct {
 // tls-alpn-01 challenges), any other name's from the files.
 func (t *tlsState) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 	if t.acme != nil && t.acme.serves(hello.ServerName) {
-		return t.acme.m.GetCertificate(hello)
+		return t.acme.getCertificate(hello)
 	}
 	return t.certs.getCertificate(hello)
 }

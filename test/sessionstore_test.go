@@ -148,3 +148,33 @@ func TestSessionStoreCheckWithoutAStoreFails(t *testing.T) {
 		t.Errorf("check-store with SESSION_STORE unset: exit %d %q, want non-zero and no store configured", code, line)
 	}
 }
+
+// jdbcStoreArgs are the docker run arguments of a Tomcat whose sessions are in the database
+// runPostgres started on network as "db".
+func jdbcStoreArgs(network string) []string {
+	return []string{"--network", network, "-e", "SESSION_STORE=jdbc", "-e", "SESSION_DB_URL=jdbc:postgresql://db/sessions",
+		"-e", "SESSION_DB_USER=tomcat", "-e", "SESSION_DB_PASSWORD=" + postgresPassword}
+}
+
+func TestSessionStoreJDBCHandsSessionsToTheNextContainer(t *testing.T) {
+	images(t, "tomcat", "postgres")
+	net := testNetwork(t)
+	db := runPostgres(t, net, "db")
+	_, b := handOver(t, jdbcStoreArgs(net)...)
+
+	if code, body, err := b.get("/session-store.jsp", ""); err != nil || code != http.StatusOK {
+		t.Errorf("the handoff check page on B: HTTP %d %v: %s", code, err, body)
+	}
+	// check-store: the server answers (it asks for the password, which check-store does not send,
+	// so only session-store.jsp proves the login and the table); a stopped server does not.
+	if code, line := b.checkStore(); code != 0 {
+		t.Errorf("check-store in B: exit %d: %s", code, line)
+	}
+	docker(t, "stop", db.name)
+	if code, line := b.checkStore(); code == 0 || !strings.Contains(line, "not reachable") {
+		t.Errorf("check-store with the database stopped: exit %d %q, want non-zero and not reachable", code, line)
+	}
+	if code, body, err := b.get("/session-store.jsp", ""); err != nil || code != http.StatusServiceUnavailable {
+		t.Errorf("the handoff check page with the database stopped: HTTP %d %v: %s, want 503", code, err, body)
+	}
+}

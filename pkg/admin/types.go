@@ -132,9 +132,10 @@ type DrainSpec struct {
 	// its sessions are handed off (the app's word that its session store is reachable); empty:
 	// no check.
 	Check string `json:"check,omitempty"`
-	// Hold bounds, in DrainHandoff mode, how long the old backends' sticky requests are held
-	// while their containers stop; past it the handoff is given up for the sticky drain.
-	// Default DefaultHandoffHold.
+	// Hold bounds, in DrainHandoff mode, how long the requests in flight on the old backends
+	// may take once their sticky requests are held (past it the handoff falls back to the
+	// sticky drain, which ends with a handoff), and how long one held request waits while the
+	// old containers stop (past it, and a second, it is answered 503). Default DefaultHandoffHold.
 	Hold Duration `json:"hold,omitempty"`
 }
 

@@ -83,7 +83,7 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 		old := backendStatuses(d.s, d.old)
 		idle := d.idle(old) && time.Since(start) >= d.minWait
 		timedOut := !idle && time.Since(since) >= d.timeout
-		if (idle || timedOut) && handOffAtEnd {
+		if (idle || timedOut) && handOffAtEnd && d.following() {
 			ho, err := d.handOff(ctx, true)
 			if err != nil {
 				return drainOutcome{}, fmt.Errorf("drain stopped during the handoff of %s at its end: %w", d.old, context.Cause(ctx))
@@ -108,6 +108,17 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 			return drainOutcome{}, fmt.Errorf("drain stopped with %s still draining: %w", d.old, context.Cause(ctx))
 		case <-tick.C:
 		}
+	}
+}
+
+// following reports whether the deploy still follows the rollout: only it can stop the old
+// containers of a handoff.
+func (d drain) following() bool {
+	select {
+	case <-d.followed:
+		return false
+	default:
+		return true
 	}
 }
 

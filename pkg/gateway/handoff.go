@@ -129,29 +129,52 @@ func (d drain) handOff(ctx context.Context, final bool) (handoffOutcome, error) 
 	}
 	// The deploy is stopping the old containers now: their users wait for its answer, since
 	// neither the stopping containers nor the new ones (an older copy) may serve them.
-	answerWithin := max(hold, d.timeout)
-	bound := time.NewTimer(answerWithin)
-	defer bound.Stop()
-	select {
-	case <-ctx.Done():
+	r, missed := d.awaitAnswer(ctx, w, hold)
+	switch {
+	case ctx.Err() != nil:
 		return handoffOutcome{fallback: "the drain ended during the handoff"}, ctx.Err()
-	case <-d.followed:
-		return handoffOutcome{fallback: "the deploy went away before it reported the old containers stopped"}, nil
-	case <-bound.C:
-		return handoffOutcome{fallback: fmt.Sprintf("the old containers were not reported stopped within %s", answerWithin)}, nil
-	case r := <-w.reply:
-		if r.Abort != "" {
-			return handoffOutcome{fallback: "the deploy gave the handoff up: " + r.Abort, retry: true}, nil
-		}
-		if missing := missingFrom(d.old, r.Stopped); len(missing) > 0 {
-			return handoffOutcome{fallback: fmt.Sprintf("%s were not reported stopped", missing), retry: true}, nil
-		}
+	case missed != "":
+		return handoffOutcome{fallback: missed}, nil
+	case r.Abort != "":
+		return handoffOutcome{fallback: "the deploy gave the handoff up: " + r.Abort, retry: true}, nil
+	}
+	if missing := missingFrom(d.old, r.Stopped); len(missing) > 0 {
+		return handoffOutcome{fallback: fmt.Sprintf("%s were not reported stopped", missing), retry: true}, nil
 	}
 	d.moveRoutes()
 	release()
 	s.g.log.Info("sessions handed off", "service", s.name, "from", d.old, "to", d.news, "sessions", sessions, "at_drain_end", final)
 	s.g.persist()
 	return handoffOutcome{handed: sessions}, nil
+}
+
+// awaitAnswer waits for the deploy's answer to a StepHandoff, at most the drain timeout (or
+// the hold, if longer): missed says why none came. A deploy whose stream ended (interrupted)
+// still finishes the stop it began and answers, so it gets the hold for that; one that was
+// killed never answers.
+func (d drain) awaitAnswer(ctx context.Context, w *handoffWait, hold time.Duration) (r admin.HandoffReply, missed string) {
+	within := max(hold, d.timeout)
+	bound := time.NewTimer(within)
+	defer bound.Stop()
+	select {
+	case <-ctx.Done():
+		return r, ""
+	case <-bound.C:
+		return r, fmt.Sprintf("the old containers were not reported stopped within %s", within)
+	case r = <-w.reply:
+		return r, ""
+	case <-d.followed:
+	}
+	gone := time.NewTimer(hold)
+	defer gone.Stop()
+	select {
+	case <-ctx.Done():
+		return r, ""
+	case <-gone.C:
+		return r, "the deploy went away before it reported the old containers stopped"
+	case r = <-w.reply:
+		return r, ""
+	}
 }
 
 // checkStore asks every old backend for the check path; the first that does not answer

@@ -250,6 +250,49 @@ func TestHandoffAbort(t *testing.T) {
 	}
 }
 
+// TestHandoffWhenTheDeployGoesAway: the deploy's stream ends right after it was asked to stop
+// the old container (Ctrl-C). An interrupted deploy still finishes the stop and answers, and
+// that answer moves the sessions; a killed one never answers, and after the hold the users go
+// back to the old backend, whose sticky drain ends as one (no deploy is left to stop it).
+func TestHandoffWhenTheDeployGoesAway(t *testing.T) {
+	for _, answers := range []bool{true, false} {
+		g, old := handoffService(t, func(s *admin.ServiceSpec) {
+			s.Drain.Hold = admin.Duration(500 * time.Millisecond)
+			s.SessionIdle = admin.Duration(time.Second)
+		}, nil)
+		next := startNameBackend(t, "new")
+		cookie, _ := login(t, g)
+		ctx, stream := context.WithCancel(context.Background())
+		log := newEventLog()
+		done := make(chan rolloutOutcome, 1)
+		go func() {
+			res, err := g.Rollout(ctx, "app", admin.RolloutRequest{Backends: []admin.BackendSpec{{Name: "new", Address: next.addr()}}}, log.add)
+			done <- rolloutOutcome{res, err}
+		}()
+		ev := log.wait(t, admin.StepHandoff)
+		stream()
+		time.Sleep(100 * time.Millisecond) // no event says the gateway saw the stream end; give it the time
+		if answers {
+			old.srv.Close()
+			if err := g.Handoff(t.Context(), "app", admin.HandoffReply{Rollout: ev.ID, Stopped: []string{"old"}}); err != nil {
+				t.Fatalf("the interrupted deploy's answer: %v", err)
+			}
+		} else if _, body := get(t, g.URL+"/page", cookie); body != "old" {
+			t.Fatalf("after the hold the user went to %s, want old (its container still runs)", body)
+		}
+		o := <-done
+		switch {
+		case answers && (o.err != nil || o.res.HandedOff != 1 || o.res.HandoffFallback != ""):
+			t.Fatalf("answered after the stream ended: %+v %v; want the session handed off", o.res, o.err)
+		case !answers && (o.err != nil || o.res.HandedOff != 0 || !strings.Contains(o.res.HandoffFallback, "went away")):
+			t.Fatalf("never answered: %+v %v; want the sticky drain, saying the deploy went away", o.res, o.err)
+		}
+		if n := strings.Count(strings.Join(log.steps(), " "), admin.StepHandoff); n != 1 {
+			t.Fatalf("%d handoff events, want 1 (nobody would answer another): %v", n, log.steps())
+		}
+	}
+}
+
 // TestByRouteHandedRoutes: a backend's own route wins over a route handed to another; a
 // stopped backend's route goes to whoever took it over.
 func TestByRouteHandedRoutes(t *testing.T) {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 )
@@ -59,29 +58,6 @@ func (c *postgresContainer) waitReady() {
 func (c *postgresContainer) logs() string {
 	out, _ := exec.Command("docker", "logs", c.name).CombinedOutput()
 	return string(out)
-}
-
-func TestPostgresImageInitializesOnceAndStopsFast(t *testing.T) {
-	images(t, "postgres")
-	net := testNetwork(t)
-	db := runPostgres(t, net, "db")
-	if n := strings.Count(db.logs(), `msg="data directory initialized"`); n != 1 {
-		t.Fatalf("first start: %d initializations, want 1:\n%s", n, db.logs())
-	}
-	// docker stop's SIGTERM is a fast shutdown: no waiting for clients, exit 0.
-	start := time.Now()
-	docker(t, "stop", "-t", "20", db.name)
-	took := time.Since(start)
-	out, _ := exec.Command("docker", "inspect", "-f", "{{.State.ExitCode}}", db.name).Output()
-	if code := strings.TrimSpace(string(out)); code != "0" || took > 10*time.Second {
-		t.Errorf("docker stop took %s and the launcher exited %s; want a fast shutdown and exit 0\n%s", took, code, db.logs())
-	}
-	docker(t, "start", db.name)
-	db.waitReady()
-	if n := strings.Count(db.logs(), `msg="data directory initialized"`); n != 1 {
-		t.Errorf("after a restart: %d initializations, want the first one only:\n%s", n, db.logs())
-	}
-	t.Logf("docker stop took %s", took.Round(time.Millisecond))
 }
 
 // testNetwork is a Docker network of the test's own, removed when it ends.

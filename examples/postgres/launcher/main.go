@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command launcher runs PostgreSQL as the container's main process in an image
 // that has no shell (scripts/build-postgres-image.sh builds it from Debian's
 // postgresql-15): on the first start it makes the data directory in the volume
@@ -12,7 +14,8 @@
 // Environment: POSTGRES_PASSWORD (required), POSTGRES_USER (tomcat),
 // POSTGRES_DB (sessions), PGDATA (/var/lib/postgresql/data/pgdata), PG_BIN,
 // PG_TEMPLATE.
-// The role, database and table are made on the first start only.
+// The role, database and table are made on the first start only. Linux only,
+// like the image it runs in.
 package main
 
 import (

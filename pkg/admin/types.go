@@ -128,9 +128,9 @@ type DrainSpec struct {
 	// Mode is DrainSessions (the default), DrainRequests or DrainHandoff.
 	Mode    DrainMode `json:"mode,omitempty"`
 	Timeout Duration  `json:"timeout,omitempty"`
-	// Check is, in DrainHandoff mode, a path every old backend must answer with a 2xx before
-	// its sessions are handed off (the app's word that its session store is reachable); empty:
-	// no check.
+	// Check is, in DrainHandoff mode, a path every old backend must answer with a 2xx, within
+	// Hold, before its sessions are handed off at once (the app's word that its session store
+	// is reachable); else the drain is a sticky drain first. Empty: no check.
 	Check string `json:"check,omitempty"`
 	// Hold bounds, in DrainHandoff mode, how long the requests in flight on the old backends
 	// may take once their sticky requests are held (past it the handoff falls back to the

@@ -34,7 +34,7 @@ type drain struct {
 type drainOutcome struct {
 	timedOut  bool
 	reverted  bool
-	handedOff bool   // the sessions moved to the new backends; the old ones stopped
+	handedOff bool   // the old backends stopped after their containers, their routes moved to the new ones
 	handed    int64  // live sessions handed off
 	fallback  string // why a handoff was not done at once: the drain was a sticky drain first
 }
@@ -49,16 +49,17 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 		since = start
 	}
 	var out drainOutcome
-	// handOffAtEnd: a handoff fell back to this sticky drain while the sessions could still
-	// move; the drain then ends with one, so that its users are never sent on while their
-	// old container still runs (the new one would load an older copy of their sessions).
+	// handOffAtEnd: a handoff fell back to this sticky drain while the deploy follows it; the
+	// drain then ends with one, so that its users are never sent on while their old container
+	// still runs (the new one would load an older copy of their sessions). Even after a failed
+	// store check: a check can fail while the store works (a slow first connection).
 	handOffAtEnd := false
 	if d.handoff && !d.idle(backendStatuses(d.s, d.old)) {
 		ho, err := d.handOff(ctx, false)
 		if err != nil {
 			return out, fmt.Errorf("drain stopped during the handoff of %s: %w", d.old, context.Cause(ctx))
 		}
-		if ho.fallback == "" {
+		if ho.moved {
 			return drainOutcome{handedOff: true, handed: ho.handed}, nil
 		}
 		out.fallback, handOffAtEnd = ho.fallback, ho.retry
@@ -88,8 +89,12 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 			if err != nil {
 				return drainOutcome{}, fmt.Errorf("drain stopped during the handoff of %s at its end: %w", d.old, context.Cause(ctx))
 			}
-			if ho.fallback == "" {
+			if ho.moved {
 				out.handedOff, out.handed = true, ho.handed
+				if ho.fallback != "" { // the store check failed again: the sessions were likely cut
+					out.fallback += "; " + ho.fallback
+					out.timedOut = timedOut
+				}
 				return out, nil
 			}
 			out.fallback += "; at the drain's end too: " + ho.fallback

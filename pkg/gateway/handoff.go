@@ -28,9 +28,11 @@ import (
 // reported it stopped; the other backend would load the older copy from the store, and the
 // updates made since would be lost. So once the deploy was asked to stop the old containers,
 // their users stay held until it answers; and a sticky drain that a handoff fell back to (the
-// requests in flight there did not finish within the hold, or the deploy could not stop a
-// container) ends with a handoff too, instead of sending those users on while the old
-// containers still run.
+// store check failed, the requests in flight there did not finish within the hold, or the
+// deploy could not stop a container) ends with a handoff too, instead of sending those users
+// on while the old containers still run. A check can fail while the store works (a slow first
+// connection on a busy machine); if it fails again at the drain's end, the old containers are
+// still stopped before their users go on, and the result says their sessions are likely lost.
 //
 // Every wait is bounded: in flight requests by the hold (past it, the handoff falls back to the
 // sticky drain, or at the drain's end goes on without them); the deploy's answer by the drain
@@ -67,20 +69,24 @@ type handoffWait struct {
 	answered atomic.Bool             // the first answer is the one; later ones are refused
 }
 
-// handoffOutcome is how a handoff ended: handed is the number of live sessions moved, or
-// fallback says why the drain goes on as a sticky drain; retry says that a handoff at the
-// end of that drain can still move the sessions (the store was reachable and the deploy
-// follows the rollout).
+// handoffOutcome is how a handoff ended. moved: the old backends stopped after the deploy
+// reported their containers stopped, and their routes went to the new backends, with handed
+// live sessions; otherwise fallback says why the drain goes on as a sticky drain, and retry
+// that the drain can still end with a handoff (the deploy follows the rollout). A handoff that
+// moved with a fallback is one whose store check failed: its users went on only once the old
+// containers stopped, but their sessions were likely not in the store.
 type handoffOutcome struct {
+	moved    bool
 	handed   int64
 	fallback string
 	retry    bool
 }
 
 // handOff runs a handoff of d's old backends to d's new ones. final is the handoff that ends a
-// sticky drain an earlier one fell back to: the store was checked then, and the drain is over,
-// so requests still in flight past the hold are left to the stop, as a sticky drain's end
-// leaves them. It returns with every held request released. An error means ctx ended.
+// sticky drain an earlier one fell back to: it goes on whatever the store check says (the old
+// containers are stopped before their users go on, store or not), and requests still in
+// flight past the hold are left to the stop, as a sticky drain's end leaves them. It returns
+// with every held request released. An error means ctx ended.
 func (d drain) handOff(ctx context.Context, final bool) (handoffOutcome, error) {
 	s := d.s
 	spec := s.cfg.Load().spec
@@ -88,9 +94,14 @@ func (d drain) handOff(ctx context.Context, final bool) (handoffOutcome, error) 
 	if len(d.news) == 0 || len(d.old) == 0 {
 		return handoffOutcome{fallback: "nothing to hand off"}, nil
 	}
-	if path := spec.Drain.Check; path != "" && !final {
-		if err := d.checkStore(ctx, spec, path); err != nil {
-			return handoffOutcome{fallback: err.Error()}, ctx.Err()
+	storeDown := ""
+	if path := spec.Drain.Check; path != "" {
+		if err := d.checkStore(ctx, spec, path, max(hold, time.Duration(spec.Health.Timeout))); err != nil {
+			if !final || ctx.Err() != nil {
+				return handoffOutcome{fallback: err.Error(), retry: true}, ctx.Err()
+			}
+			s.g.log.Warn("handoff check failed again at the drain's end", "service", s.name, "err", err)
+			storeDown = "at the drain's end the check failed again: the old containers stopped before their users went on, but their sessions are likely lost"
 		}
 	}
 	// A second more than the hold: the release after a quiesce that took the whole hold comes
@@ -143,9 +154,13 @@ func (d drain) handOff(ctx context.Context, final bool) (handoffOutcome, error) 
 	}
 	d.moveRoutes()
 	release()
-	s.g.log.Info("sessions handed off", "service", s.name, "from", d.old, "to", d.news, "sessions", sessions, "at_drain_end", final)
 	s.g.persist()
-	return handoffOutcome{handed: sessions}, nil
+	if storeDown != "" {
+		s.g.log.Warn("old backends stopped before their users went on; the store check failed", "service", s.name, "from", d.old, "to", d.news, "sessions", sessions)
+		return handoffOutcome{moved: true, fallback: storeDown}, nil
+	}
+	s.g.log.Info("sessions handed off", "service", s.name, "from", d.old, "to", d.news, "sessions", sessions, "at_drain_end", final)
+	return handoffOutcome{moved: true, handed: sessions}, nil
 }
 
 // awaitAnswer waits for the deploy's answer to a StepHandoff, at most the drain timeout (or
@@ -177,9 +192,10 @@ func (d drain) awaitAnswer(ctx context.Context, w *handoffWait, hold time.Durati
 	}
 }
 
-// checkStore asks every old backend for the check path; the first that does not answer
-// with a 2xx ends the handoff before anything was held.
-func (d drain) checkStore(ctx context.Context, spec admin.ServiceSpec, path string) error {
+// checkStore asks every old backend for the check path, each within timeout (the hold, or the
+// health timeout if longer: the store's first connection may take a while on a busy machine);
+// the first that does not answer with a 2xx ends the handoff before anything was held.
+func (d drain) checkStore(ctx context.Context, spec admin.ServiceSpec, path string, timeout time.Duration) error {
 	spec.Health.Check, spec.Health.Path = admin.CheckRequest, path
 	cfg := d.s.cfg.Load()
 	snap := d.s.snap.Load()
@@ -188,7 +204,7 @@ func (d drain) checkStore(ctx context.Context, spec admin.ServiceSpec, path stri
 		if i < 0 {
 			continue
 		}
-		cctx, cancel := context.WithTimeout(ctx, time.Duration(spec.Health.Timeout))
+		cctx, cancel := context.WithTimeout(ctx, timeout)
 		err := cfg.client.check(cctx, spec, snap.members[i])
 		cancel()
 		if err != nil {

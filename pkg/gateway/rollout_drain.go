@@ -51,10 +51,10 @@ func (ro *rollout) drainOut(ctx context.Context, res admin.RolloutResult) (admin
 	res.DrainTimedOut = out.timedOut
 	msg := "old backends drained and stopped"
 	switch {
-	case out.handedOff && out.fallback != "":
+	case out.handedOff && out.fallback != "" && out.handed > 0:
 		msg = fmt.Sprintf("handoff not done at once (%s); after the sticky drain %d live sessions handed off to %s; old backends stopped",
 			out.fallback, out.handed, ro.newNames)
-	case out.handedOff:
+	case out.handedOff && out.fallback == "":
 		msg = fmt.Sprintf("%d live sessions handed off to %s; old backends stopped", out.handed, ro.newNames)
 	case out.fallback != "" && out.timedOut:
 		msg = fmt.Sprintf("handoff not done (%s); drain timeout %s passed, old backends stopped with work left", out.fallback, ro.timeout)

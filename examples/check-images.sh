@@ -17,7 +17,7 @@ failures=0
 
 APP_IMAGES=(roll-example-goapp:v1 roll-example-goapp:v2 roll-example-goapp:broken
   roll-example-tomcat:v1 roll-example-tomcat:v2 roll-example-tomcat:broken)
-ALL_IMAGES=(roll:dev "${APP_IMAGES[@]}" roll-tomcat-base:10.1)
+ALL_IMAGES=(roll:dev "${APP_IMAGES[@]}" roll-tomcat-base:10.1 roll-example-postgres:15)
 
 cleanup() { docker ps -aq --filter "label=$LABEL" | xargs -r docker rm -f >/dev/null; }
 trap cleanup EXIT

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build-images.sh — build the images roll's tests and demo use, on this machine, with no registry.
 #
-#   scripts/build-images.sh                  # everything, in order: gateway, goapp, tomcat
+#   scripts/build-images.sh                  # everything, in order: gateway, goapp, tomcat, postgres
 #   scripts/build-images.sh gateway goapp    # only some
 #   FORCE=1 scripts/build-images.sh tomcat   # rebuild even what is up to date (tomcat: its base too)
 #
@@ -10,6 +10,8 @@
 #   roll-example-goapp:v1 :v2 :broken         examples/goapp; :broken never becomes ready (FAIL_READY=1)
 #   roll-example-tomcat:v1 :v2 :broken        examples/tomcat on Tomcat 10.1 + a jlinked JRE, built by
 #                                             scripts/build-tomcat-image.sh; :broken fails to deploy
+#   roll-example-postgres:15                  Debian's PostgreSQL 15, the Tomcat example's JDBC session
+#                                             store, built by scripts/build-postgres-image.sh
 #
 # Idempotent and fast when nothing changed: every image carries a label with the hash of its inputs
 # (binary, Dockerfile, sources, build arguments); an image whose label matches is skipped.
@@ -156,13 +158,17 @@ build_tomcat() {
   spawn "$ROOT/scripts/build-tomcat-image.sh"
 }
 
+build_postgres() {
+  spawn "$ROOT/scripts/build-postgres-image.sh"
+}
+
 main() {
   local targets=("$@") t start
-  ((${#targets[@]})) || targets=(gateway goapp tomcat)
+  ((${#targets[@]})) || targets=(gateway goapp tomcat postgres)
   for t in "${targets[@]}"; do
     case $t in
-      gateway | goapp | tomcat) ;;
-      *) die "unknown image group \"$t\"; choose from: gateway goapp tomcat" ;;
+      gateway | goapp | tomcat | postgres) ;;
+      *) die "unknown image group \"$t\"; choose from: gateway goapp tomcat postgres" ;;
     esac
   done
   docker info >/dev/null 2>&1 || die "cannot reach the Docker engine (DOCKER_HOST=${DOCKER_HOST:-unix:///var/run/docker.sock})"

@@ -6,17 +6,18 @@
 #
 # Two layers:
 #  1. The base, roll-tomcat-base:10.1 (cached: built only when missing, when its recipe changed, or with
-#     FORCE=1): Debian's tomcat10 and a JRE cut from the installed JDK 17 with jlink, the shared libraries
-#     the JRE links against, the loader, /etc/passwd and /tmp, and a static Go launcher as entrypoint
-#     (there is no shell in the image). A staged root directory becomes an image with `docker import`.
-#     The layout is the official tomcat image's: CATALINA_HOME=CATALINA_BASE=/usr/local/tomcat.
+#     FORCE=1): Debian's tomcat10 with PostgreSQL's JDBC driver in lib/ (SESSION_STORE=jdbc), a JRE cut
+#     from the installed JDK 17 with jlink, the shared libraries the JRE links against, the loader,
+#     /etc/passwd and /tmp, and a static Go launcher as entrypoint (there is no shell in the image).
+#     A staged root directory becomes an image with `docker import`. The layout is the official
+#     tomcat image's: CATALINA_HOME=CATALINA_BASE=/usr/local/tomcat.
 #  2. The app: examples/tomcat/offline.Dockerfile FROM that base adds conf/ and the webapp as ROOT.
 #     :broken swaps in examples/tomcat/broken/WEB-INF/web.xml, whose listener class does not exist.
 #     When ant is installed (JspC needs its Task class), the JSPs are compiled here first, which takes
 #     JSP compilation off the first requests.
 #
-# Needs: docker, Go, Debian's tomcat10, libeclipse-jdt-core-java and openjdk-17-jdk-headless
-# (scripts/install-test-deps.sh installs them).
+# Needs: docker, Go, Debian's tomcat10, libeclipse-jdt-core-java, libpostgresql-jdbc-java and
+# openjdk-17-jdk-headless (scripts/install-test-deps.sh installs them).
 set -euo pipefail
 # shellcheck source=build-images.sh
 source "$(dirname "${BASH_SOURCE[0]}")/build-images.sh"
@@ -26,6 +27,8 @@ APP_IMAGE=roll-example-tomcat
 JDK_HOME=${JDK_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
 TOMCAT_HOME=/usr/share/tomcat10
 ECJ_JAR=/usr/share/java/eclipse-jdt-core.jar
+# SESSION_STORE=jdbc: PostgreSQL's JDBC driver, from Debian's libpostgresql-jdbc-java.
+PGJDBC_JAR=/usr/share/java/postgresql.jar
 ANT_JAR=/usr/share/java/ant.jar
 # What Tomcat 10.1 and ECJ use (jdeps); jdk.crypto.ec for TLS clients in apps.
 JRE_MODULES=java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.rmi,java.security.jgss,java.sql,java.xml,jdk.unsupported,jdk.crypto.ec
@@ -40,6 +43,7 @@ require_host_tools() {
   [[ -x $JDK_HOME/bin/jlink && -f $JDK_HOME/jmods/java.base.jmod ]] || missing+=("openjdk-17-jdk-headless (jlink, jmods) at $JDK_HOME")
   [[ -f $TOMCAT_HOME/lib/catalina.jar ]] || missing+=("tomcat10 at $TOMCAT_HOME")
   [[ -f $ECJ_JAR ]] || missing+=("libeclipse-jdt-core-java ($ECJ_JAR)")
+  [[ -f $PGJDBC_JAR ]] || missing+=("libpostgresql-jdbc-java ($PGJDBC_JAR)")
   command -v go >/dev/null || missing+=("go")
   ((${#missing[@]} == 0)) || die "missing on this machine: ${missing[*]}; run scripts/install-test-deps.sh"
 }
@@ -73,9 +77,11 @@ stage_base_root() {
   done
   # ECJ compiles JSPs; Debian's jasper.jar names it eclipse-jdt-core.jar in its Class-Path.
   cp -L "$ECJ_JAR" "$home/lib/eclipse-jdt-core.jar"
+  # The JDBC driver of SESSION_STORE=jdbc's pool, in the common class loader with Tomcat's DBCP.
+  cp -L "$PGJDBC_JAR" "$home/lib/postgresql.jar"
   cp "$TOMCAT_HOME"/etc/{catalina.properties,context.xml,jaspic-providers.xml,logging.properties,server.xml,tomcat-users.xml,web.xml} "$home/conf/"
   # ECJ holds no TLDs or web fragments: skip it when Tomcat scans jars at start.
-  sed -i 's/^tomcat.util.scan.StandardJarScanFilter.jarsToSkip=\\$/&\neclipse-jdt-core.jar,\\/' "$home/conf/catalina.properties"
+  sed -i 's/^tomcat.util.scan.StandardJarScanFilter.jarsToSkip=\\$/&\neclipse-jdt-core.jar,postgresql.jar,\\/' "$home/conf/catalina.properties"
   # Writable for whatever user the container runs as (docker run --user too).
   chmod 1777 "$home"/{logs,temp,work,conf/Catalina,conf/Catalina/localhost}
 
@@ -95,9 +101,9 @@ stage_base_root() {
 base_hash() {
   # The recipe (the staging function and its settings), the launcher's source and the exact Debian
   # package versions the files come from.
-  inputs_hash examples/tomcat/launcher -- "$(declare -f stage_base_root)" "$JRE_MODULES" "${JRE_DROP_LIBS[*]}" \
+  inputs_hash examples/tomcat/launcher examples/pgwire -- "$(declare -f stage_base_root)" "$JRE_MODULES" "${JRE_DROP_LIBS[*]}" \
     "$TOMCAT_UID" "$DEFAULT_JAVA_OPTS" "$("$JDK_HOME/bin/java" -version 2>&1)" \
-    "$(dpkg-query -W -f='${Package}=${Version}\n' tomcat10 libtomcat10-java libeclipse-jdt-core-java 2>/dev/null)"
+    "$(dpkg-query -W -f='${Package}=${Version}\n' tomcat10 libtomcat10-java libeclipse-jdt-core-java libpostgresql-jdbc-java 2>/dev/null)"
 }
 
 # import_base IMAGE HASH: stage the root and turn it into an image.

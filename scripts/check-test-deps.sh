@@ -7,8 +7,10 @@
 #   ROLL_TEST_ALLOW_SKIP=1 scripts/check-test-deps.sh   # say what is missing, but go on: its tests skip
 #
 # Needed: java and Tomcat 10.1 ($CATALINA_HOME or /usr/share/tomcat10) for the conformance tests; a JDK
-# with jmods (jlink) and ECJ for the Tomcat image the end-to-end tests build; Apache httpd with mod_jk
-# for the differential tests; a headless Chromium for the status page's tests; a reachable Docker engine. scripts/install-test-deps.sh installs them all.
+# with jmods (jlink), ECJ and PostgreSQL's JDBC driver for the Tomcat image the end-to-end tests build;
+# PostgreSQL 15's server for their database image; Apache httpd with mod_jk for the differential tests;
+# a headless Chromium for the status page's tests; a reachable Docker engine. scripts/install-test-deps.sh
+# installs them all.
 set -uo pipefail
 
 missing=()
@@ -32,6 +34,10 @@ fi
 jdk=${JDK_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
 [[ -x $jdk/bin/jlink && -f $jdk/jmods/java.base.jmod ]] || missing+=("a JDK with jlink and jmods at $jdk (or set JDK_HOME)")
 [[ -f /usr/share/java/eclipse-jdt-core.jar ]] || missing+=("ECJ (/usr/share/java/eclipse-jdt-core.jar)")
+[[ -f /usr/share/java/postgresql.jar ]] || missing+=("PostgreSQL's JDBC driver (/usr/share/java/postgresql.jar, libpostgresql-jdbc-java)")
+# What scripts/build-postgres-image.sh copies into the session store's database image.
+[[ -x /usr/lib/postgresql/15/bin/postgres && -x /usr/lib/postgresql/15/bin/initdb ]] ||
+  missing+=("PostgreSQL 15 (/usr/lib/postgresql/15/bin, postgresql-15)")
 
 apache=${APACHE_BIN:-/usr/sbin/apache2}
 modjk=${APACHE_MODULES:-/usr/lib/apache2/modules}/mod_jk.so

@@ -6,6 +6,8 @@
 #   DEMO_APP=tomcat-sessions make demo
 #                             # Tomcat whose sessions move: 20 users who never go idle, drain mode handoff
 #                             # (examples/tomcat/compose.sessions.yaml); nobody logs in again
+#   DEMO_APP=tomcat-sessions-jdbc make demo
+#                             # the same with the sessions in PostgreSQL (compose.sessions-jdbc.yaml)
 #   KEEP=1 make demo          # leave the project running afterwards (roll status, http://127.0.0.1:8080/)
 #
 # It builds roll and the images locally, brings the compose project in compose/ up with `roll up`,
@@ -32,14 +34,15 @@ command -v go >/dev/null || die "Go is needed to build roll (https://go.dev/dl/)
 case $APP in
   goapp)  V1=roll-example-goapp:v1;  V2=roll-example-goapp:v2 ;;
   tomcat) V1=roll-example-tomcat:v1; V2=roll-example-tomcat:v2 ;;
-  tomcat-sessions)
+  tomcat-sessions | tomcat-sessions-jdbc)
     V1=roll-example-tomcat:v1; V2=roll-example-tomcat:v2
-    ROLL_FILES=(-f "$ROOT/examples/tomcat/compose.sessions.yaml" --env-file "$ROOT/compose/.env")
+    ROLL_FILES=(-f "$ROOT/examples/tomcat/compose.${APP#tomcat-}.yaml" --env-file "$ROOT/compose/.env")
     RPS=${DEMO_RPS:-50} USERS=${DEMO_USERS:-20} LINGER=0 # users who never go idle: only a handoff keeps them
     ;;
-  *) die "DEMO_APP must be goapp, tomcat or tomcat-sessions, not $APP" ;;
+  *) die "DEMO_APP must be goapp, tomcat, tomcat-sessions or tomcat-sessions-jdbc, not $APP" ;;
 esac
-IMAGES=${APP%-sessions}
+IMAGES=("${APP%%-*}")
+[[ $APP == tomcat-sessions-jdbc ]] && IMAGES+=(postgres)
 roll() { "$ROLL" "${ROLL_FILES[@]}" "$@"; }
 
 cleanup() {
@@ -53,12 +56,12 @@ trap cleanup EXIT
 
 say "1/5 build roll and the images (nothing is pulled: FROM scratch, or assembled from Debian's packages)"
 make -C "$ROOT" --no-print-directory build >/dev/null
-"$ROOT/scripts/build-images.sh" gateway "$IMAGES"
+"$ROOT/scripts/build-images.sh" gateway "${IMAGES[@]}"
 go build -o "$WORK/loadgen" "$ROOT/scripts/loadgen"
 
 cd "$ROOT/compose"
 export APP_IMAGE=$V1
-[[ $IMAGES == tomcat ]] && export APP_HEALTH_PATH=/health.jsp
+[[ ${IMAGES[0]} == tomcat ]] && export APP_HEALTH_PATH=/health.jsp
 roll down --volumes >/dev/null 2>&1 || true
 for port in "${ROLL_HTTP_PORT:-8080}" "${ROLL_ADMIN_PORT:-9901}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then

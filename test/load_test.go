@@ -158,17 +158,33 @@ func newUser(t *testing.T, url string) *user {
 
 // visit makes one request and returns the version, route and session hit count that answered.
 func (u *user) visit() (version, route string, hits int, err error) {
-	resp, err := u.client.Get(u.url)
+	a, err := u.answer()
+	return a.Version, a.Route, a.Hits, err
+}
+
+// answer makes one request and returns what the app said of it.
+func (u *user) answer() (answer.Answer, error) {
+	body, err := u.fetch(u.url)
+	return answer.Parse(body), err
+}
+
+// get requests another page in the user's session; an answer other than 200 is an error.
+func (u *user) get(url string) error {
+	_, err := u.fetch(url)
+	return err
+}
+
+func (u *user) fetch(url string) ([]byte, error) {
+	resp, err := u.client.Get(url)
 	if err != nil {
-		return "", "", 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return "", "", 0, fmt.Errorf("HTTP %d: %s", resp.StatusCode, body)
+		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, body)
 	}
-	a := answer.Parse(body)
-	return a.Version, a.Route, a.Hits, nil
+	return body, nil
 }
 
 // clickThroughTheSwitch has the user click every 300 ms until the deploy dep reports its

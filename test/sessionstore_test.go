@@ -148,3 +148,63 @@ func TestSessionStoreCheckWithoutAStoreFails(t *testing.T) {
 		t.Errorf("check-store with SESSION_STORE unset: exit %d %q, want non-zero and no store configured", code, line)
 	}
 }
+
+// jdbcStoreEnv is the environment of a Tomcat whose sessions are in a database of
+// roll-example-postgres:15 reachable as "db".
+var jdbcStoreEnv = map[string]string{
+	"SESSION_DB_URL":      "jdbc:postgresql://db/sessions",
+	"SESSION_DB_USER":     "tomcat",
+	"SESSION_DB_PASSWORD": postgresPassword,
+}
+
+// jdbcStoreArgs are the docker run arguments of a Tomcat whose sessions are in the database
+// runPostgres started on network as "db".
+func jdbcStoreArgs(network string) []string {
+	args := []string{"--network", network, "-e", "SESSION_STORE=jdbc"}
+	for k, v := range jdbcStoreEnv {
+		args = append(args, "-e", k+"="+v)
+	}
+	return args
+}
+
+// TestSessionStoreJDBCHandsSessionsToTheNextContainer: the same through PostgreSQL, with what
+// the database image must do besides: initialize its volume once, stop fast on docker stop
+// (a pool's connections would hold a smart shutdown open), and come back, Tomcat's pool with it.
+func TestSessionStoreJDBCHandsSessionsToTheNextContainer(t *testing.T) {
+	images(t, "tomcat", "postgres")
+	net := testNetwork(t)
+	db := runPostgres(t, net, "db")
+	_, b := handOver(t, jdbcStoreArgs(net)...)
+	if code, body, err := b.get("/session-store.jsp", ""); err != nil || code != http.StatusOK {
+		t.Errorf("the handoff check page on B: HTTP %d %v: %s", code, err, body)
+	}
+	// check-store: the server answers (it asks for the password, which check-store does not send,
+	// so only session-store.jsp proves the login and the table).
+	if code, line := b.checkStore(); code != 0 {
+		t.Errorf("check-store in B: exit %d: %s", code, line)
+	}
+
+	start := time.Now()
+	docker(t, "stop", "-t", "20", db.name)
+	took := time.Since(start)
+	out, _ := exec.Command("docker", "inspect", "-f", "{{.State.ExitCode}}", db.name).Output()
+	if code := strings.TrimSpace(string(out)); code != "0" || took > 10*time.Second {
+		t.Errorf("docker stop of the database with Tomcat's pool connected took %s, exit %s; want a fast shutdown and exit 0\n%s", took, code, db.logs())
+	}
+	t.Logf("docker stop of the database took %s", took.Round(time.Millisecond))
+	if code, line := b.checkStore(); code == 0 || !strings.Contains(line, "not reachable") {
+		t.Errorf("check-store with the database stopped: exit %d %q, want non-zero and not reachable", code, line)
+	}
+	if code, body, err := b.get("/session-store.jsp", ""); err != nil || code != http.StatusServiceUnavailable {
+		t.Errorf("the handoff check page with the database stopped: HTTP %d %v: %s, want 503", code, err, body)
+	}
+
+	docker(t, "start", db.name)
+	db.waitReady()
+	if n := strings.Count(db.logs(), `msg="data directory initialized"`); n != 1 {
+		t.Errorf("%d initializations of the data directory, want the first start's only:\n%s", n, db.logs())
+	}
+	if code, body, err := b.get("/session-store.jsp", ""); err != nil || code != http.StatusOK {
+		t.Errorf("the handoff check page once the database is back: HTTP %d %v: %s", code, err, body)
+	}
+}

@@ -23,5 +23,12 @@ case ${SESSION_STORE:-} in
   *) echo "SESSION_STORE \"$SESSION_STORE\" is not one of file, jdbc (or empty for none)" >&2; exit 2 ;;
 esac
 export SESSION_DIR=${SESSION_DIR:-/sessions}
+if [ "${SESSION_STORE:-}" = jdbc ]; then
+  for v in SESSION_DB_URL SESSION_DB_USER; do
+    eval "[ -n \"\${$v:-}\" ]" || { echo "SESSION_STORE=jdbc needs $v (conf/sessions/jdbc.xml reads it)" >&2; exit 2; }
+  done
+  # Unset, Tomcat would keep the text \${SESSION_DB_PASSWORD} and send it as the password.
+  export SESSION_DB_PASSWORD=${SESSION_DB_PASSWORD:-}
+fi
 export CATALINA_OPTS="${CATALINA_OPTS:-} -Dorg.apache.tomcat.util.digester.PROPERTY_SOURCE=org.apache.tomcat.util.digester.EnvironmentPropertySource"
 exec "$@"

@@ -128,13 +128,14 @@ type DrainSpec struct {
 	// Mode is DrainSessions (the default), DrainRequests or DrainHandoff.
 	Mode    DrainMode `json:"mode,omitempty"`
 	Timeout Duration  `json:"timeout,omitempty"`
-	// Check is, in DrainHandoff mode, a path every old backend must answer with a 2xx before
-	// its sessions are handed off (the app's word that its session store is reachable); empty:
-	// no check.
+	// Check is, in DrainHandoff mode, a path every old backend must answer with a 2xx, within
+	// Hold, before its sessions are handed off at once (the app's word that its session store
+	// is reachable); else the drain is a sticky drain first. Empty: no check.
 	Check string `json:"check,omitempty"`
-	// Hold bounds, in DrainHandoff mode, how long the old backends' sticky requests are held
-	// while their containers stop; past it the handoff is given up for the sticky drain.
-	// Default DefaultHandoffHold.
+	// Hold bounds, in DrainHandoff mode, how long the requests in flight on the old backends
+	// may take once their sticky requests are held (past it the handoff falls back to the
+	// sticky drain, which ends with a handoff), and how long one held request waits while the
+	// old containers stop (past it, and a second, it is answered 503). Default DefaultHandoffHold.
 	Hold Duration `json:"hold,omitempty"`
 }
 

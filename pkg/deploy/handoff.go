@@ -7,19 +7,29 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
 )
+
+// handoffBound bounds the stops of a handoff and its answer, well past any sensible
+// stop_grace_period: the engine kills a container at its grace period.
+const handoffBound = 5 * time.Minute
 
 // handOff answers the gateway's StepHandoff event (drain mode handoff): nothing is in flight on
 // the old backends and their users' requests wait at the gateway, so the old containers are
 // stopped now — Tomcat writes its sessions to the store as it stops — and the gateway is told,
 // so that it sends those users on to the new containers. A container that will not stop, or
 // one the deploy does not know, gives the handoff up: the gateway then lets the requests go on
-// to the old backends and drains them the sticky way.
+// to the old backends and drains them the sticky way (ending with another handoff).
+//
+// Once begun, the stops and the answer are seen through even when the deploy is interrupted
+// (Ctrl-C): the gateway holds those users until it hears, and may send them nowhere while a
+// container could still be writing their sessions.
 func (p *rolloutPhase) handOff(ev admin.RolloutEvent) {
 	r := p.run
-	ctx := p.ctx
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(p.ctx), handoffBound)
+	defer cancel()
 	names := make([]string, 0, len(ev.Old))
 	for _, b := range ev.Old {
 		names = append(names, b.Name)

@@ -66,3 +66,49 @@ func TestDeployHandoffOfAnUnknownContainerIsGivenUp(t *testing.T) {
 		t.Fatalf("engine calls = %v", e.calls)
 	}
 }
+
+// ctxEngine and ctxGateway fail a stop or an answer whose context ended, as the Docker and
+// admin clients do.
+type ctxEngine struct{ *fakeEngine }
+
+func (e ctxEngine) Stop(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return e.fakeEngine.Stop(ctx, id)
+}
+
+type ctxGateway struct{ *fakeGateway }
+
+func (g ctxGateway) Handoff(ctx context.Context, svc string, reply admin.HandoffReply) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return g.fakeGateway.Handoff(ctx, svc, reply)
+}
+
+// TestDeployHandoffIsSeenThroughWhenInterrupted: a Ctrl-C as the gateway asks for the handoff
+// does not leave the gateway without an answer: the old container is stopped and reported, so
+// that the held users are neither sent back to a stopping container nor to an older copy.
+func TestDeployHandoffIsSeenThroughWhenInterrupted(t *testing.T) {
+	e, g := oneOld()
+	handoffGateway(t, g, "p-app-1")
+	ctx, cancel := context.WithCancel(context.Background())
+	scripted := g.rollout
+	g.rollout = func(rctx context.Context, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error) {
+		return scripted(rctx, req, func(ev admin.RolloutEvent) {
+			if ev.Step == admin.StepHandoff {
+				cancel() // the user presses Ctrl-C
+			}
+			progress(ev)
+		})
+	}
+	d := &Deployer{Engine: ctxEngine{e}, Gateway: ctxGateway{g}, Observer: ObserverFunc(func(Event) {})}
+	res, _ := d.Deploy(ctx, target, Options{})
+	if res.SessionsHandedOff != 3 || res.HandoffFallback != "" {
+		t.Fatalf("result %+v; want the handoff answered with the old container stopped", res)
+	}
+	if !slices.Contains(e.calls, "stop id1") {
+		t.Fatalf("engine calls = %v; want id1 stopped", e.calls)
+	}
+}

@@ -106,7 +106,7 @@ var errExited = errors.New("the new container exited")
 // remembers how far the rollout got: before the switch a failure means roll back.
 type rolloutPhase struct {
 	run       *run
-	ctx       context.Context // the deploy's: a handoff's stops and answer follow it
+	ctx       context.Context // the deploy's: a handoff's stops and answer carry its values, not its cancellation
 	container string
 	readyAt   time.Time
 	ready     atomic.Bool // written by the rollout callback, read by the exit watcher

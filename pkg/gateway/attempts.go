@@ -98,17 +98,21 @@ func (a *attempts) failed(ctx context.Context, m member, err error, retryable, u
 
 // choose finds the backend for one attempt and admits the request there. It tries the
 // sticky route first; a sticky backend that is stopped, down or already tried falls back to
-// normal balancing (the user gets a new session, as with mod_jk). The returned tried has
+// normal balancing (the user gets a new session, as with mod_jk); one that is held (a
+// handoff) makes the request wait. The returned tried has
 // every backend chosen or found unavailable added; passing it by value keeps it on the stack.
 func (s *service) choose(route string, tried []*backend, now int64, recoverAfter time.Duration) (member, bool, bool, []*backend) {
 	for range 8 { // admission loses only to a concurrent switch; then look again
 		snap := s.snap.Load()
 		if route != "" {
 			if m, ok := snap.byRoute(route); ok && m.held {
-				if h := s.hold.Load(); h != nil {
-					h.wait() // its sessions move to another backend: go there once they did
-					continue
+				// Its session moves to another backend: go where it is once the hold ends. A
+				// request that waited the hold's bound gets no backend (503): the old one is
+				// stopping and any other would load an older copy of the session.
+				if h := s.hold.Load(); h != nil && !h.wait() {
+					return member{}, false, false, tried
 				}
+				continue
 			} else if ok && m.spec.Activation != admin.Stopped && !excluded(m.b, tried) && m.b.usable(now) {
 				if m.b.claimProbe(now, recoverAfter) {
 					if m, ok := s.admit(m, true, snap); ok {

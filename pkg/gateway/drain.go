@@ -24,17 +24,19 @@ type drain struct {
 	minWait time.Duration
 	emit    func(admin.RolloutEvent)
 	// handoff: hand the old backends' sessions off first (drain mode handoff, a deploy
-	// following the events); rolloutID names the rollout in the deploy's answer.
+	// following the events); rolloutID names the rollout in the deploy's answer, followed is
+	// closed when the deploy stops following (its rollout stream ended).
 	handoff   bool
 	rolloutID string
+	followed  <-chan struct{}
 }
 
 type drainOutcome struct {
 	timedOut  bool
 	reverted  bool
-	handedOff bool   // the sessions moved to the new backends; the old ones stopped
+	handedOff bool   // the old backends stopped after their containers, their routes moved to the new ones
 	handed    int64  // live sessions handed off
-	fallback  string // why a handoff was not done: the drain was a sticky drain
+	fallback  string // why a handoff was not done at once: the drain was a sticky drain first
 }
 
 // run checks every drainEvery. Drained means no request in flight and, in "sessions" mode,
@@ -47,19 +49,28 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 		since = start
 	}
 	var out drainOutcome
+	// handOffAtEnd: a handoff fell back to this sticky drain while the deploy follows it; the
+	// drain then ends with one, so that its users are never sent on while their old container
+	// still runs (the new one would load an older copy of their sessions). Even after a failed
+	// store check: a check can fail while the store works (a slow first connection).
+	handOffAtEnd := false
 	if d.handoff && !d.idle(backendStatuses(d.s, d.old)) {
-		ho, err := d.handOff(ctx)
+		ho, err := d.handOff(ctx, false)
 		if err != nil {
 			return out, fmt.Errorf("drain stopped during the handoff of %s: %w", d.old, context.Cause(ctx))
 		}
-		if ho.fallback == "" {
+		if ho.moved {
 			return drainOutcome{handedOff: true, handed: ho.handed}, nil
 		}
-		out.fallback = ho.fallback
-		d.s.g.log.Warn("handoff not done, draining by sessions", "service", d.s.name, "old", d.old, "reason", ho.fallback)
+		out.fallback, handOffAtEnd = ho.fallback, ho.retry
+		d.s.g.log.Warn("handoff not done, draining by sessions", "service", d.s.name, "old", d.old, "reason", ho.fallback,
+			"handoff_at_end", handOffAtEnd)
 		if d.emit != nil {
-			d.emit(admin.RolloutEvent{Step: admin.StepDraining, Old: backendStatuses(d.s, d.old),
-				Message: "handoff not done: " + ho.fallback + "; the sticky drain goes on"})
+			msg := "handoff not done: " + ho.fallback + "; the sticky drain goes on"
+			if handOffAtEnd {
+				msg += " and ends with a handoff"
+			}
+			d.emit(admin.RolloutEvent{Step: admin.StepDraining, Old: backendStatuses(d.s, d.old), Message: msg})
 		}
 	}
 	tick := time.NewTicker(drainEvery)
@@ -73,6 +84,22 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 		old := backendStatuses(d.s, d.old)
 		idle := d.idle(old) && time.Since(start) >= d.minWait
 		timedOut := !idle && time.Since(since) >= d.timeout
+		if (idle || timedOut) && handOffAtEnd && d.following() {
+			ho, err := d.handOff(ctx, true)
+			if err != nil {
+				return drainOutcome{}, fmt.Errorf("drain stopped during the handoff of %s at its end: %w", d.old, context.Cause(ctx))
+			}
+			if ho.moved {
+				out.handedOff, out.handed = true, ho.handed
+				if ho.fallback != "" { // the store check failed again: the sessions were likely cut
+					out.fallback += "; " + ho.fallback
+					out.timedOut = timedOut
+				}
+				return out, nil
+			}
+			out.fallback += "; at the drain's end too: " + ho.fallback
+			d.s.g.log.Warn("handoff at the drain's end not done, stopping the old backends", "service", d.s.name, "old", d.old, "reason", ho.fallback)
+		}
 		if idle || timedOut {
 			d.stopOld()
 			out.timedOut = timedOut
@@ -86,6 +113,17 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 			return drainOutcome{}, fmt.Errorf("drain stopped with %s still draining: %w", d.old, context.Cause(ctx))
 		case <-tick.C:
 		}
+	}
+}
+
+// following reports whether the deploy still follows the rollout: only it can stop the old
+// containers of a handoff.
+func (d drain) following() bool {
+	select {
+	case <-d.followed:
+		return false
+	default:
+		return true
 	}
 }
 

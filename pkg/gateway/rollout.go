@@ -61,6 +61,7 @@ type rollout struct {
 	minWait      time.Duration
 	note         string                             // put before the recorded message: how a resumed rollout came to be
 	resumed      bool                               // a restart resumed it: nobody follows its events to hand sessions off
+	followed     <-chan struct{}                    // closed when the caller stops following its events
 	entry        *stateRollout                      // the service's switched entry while this rollout drains
 	drain        *drainHandle                       // set once the rollout drains, under the service's rollouts.mu
 	last         atomic.Pointer[admin.RolloutEvent] // its latest event, for the status
@@ -123,6 +124,8 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 	ro.switchOver()
 	res.Switched = true
 	// Not ctx: after the switch the drain is the gateway's, until it ends or a newer rollout takes it over.
+	// ctx still says whether the caller follows, which a handoff needs.
+	ro.followed = ctx.Done()
 	dctx, cancel := ro.ownDrain()
 	defer cancel(nil)
 	ro.emit(admin.RolloutEvent{Step: admin.StepSwitched, Old: ro.statuses(ro.oldNames), New: ro.statuses(ro.newNames)})

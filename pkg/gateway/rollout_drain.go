@@ -28,7 +28,8 @@ func (ro *rollout) ownDrain() (context.Context, context.CancelCauseFunc) {
 // ctx ended otherwise (the gateway closes): the backends stay draining, for the next start.
 func (ro *rollout) drainOut(ctx context.Context, res admin.RolloutResult) (admin.RolloutResult, error) {
 	d := drain{s: ro.s, old: ro.oldNames, news: ro.newNames, timeout: ro.timeout, since: ro.drainStarted, minWait: ro.minWait, emit: ro.emit,
-		rolloutID: ro.record.ID, handoff: ro.s.cfg.Load().spec.Drain.Mode == admin.DrainHandoff && !ro.resumed && ro.progress != nil}
+		rolloutID: ro.record.ID, followed: ro.followed,
+		handoff: ro.s.cfg.Load().spec.Drain.Mode == admin.DrainHandoff && !ro.resumed && ro.progress != nil}
 	out, err := d.run(ctx)
 	res.HandedOff, res.HandoffFallback = out.handed, out.fallback
 	res.DrainedAfter = admin.Duration(time.Since(ro.start))
@@ -50,7 +51,10 @@ func (ro *rollout) drainOut(ctx context.Context, res admin.RolloutResult) (admin
 	res.DrainTimedOut = out.timedOut
 	msg := "old backends drained and stopped"
 	switch {
-	case out.handedOff:
+	case out.handedOff && out.fallback != "" && out.handed > 0:
+		msg = fmt.Sprintf("handoff not done at once (%s); after the sticky drain %d live sessions handed off to %s; old backends stopped",
+			out.fallback, out.handed, ro.newNames)
+	case out.handedOff && out.fallback == "":
 		msg = fmt.Sprintf("%d live sessions handed off to %s; old backends stopped", out.handed, ro.newNames)
 	case out.fallback != "" && out.timedOut:
 		msg = fmt.Sprintf("handoff not done (%s); drain timeout %s passed, old backends stopped with work left", out.fallback, ro.timeout)

@@ -44,30 +44,40 @@ func (l *eventLog) steps() []string {
 	return s
 }
 
-func (l *eventLog) find(step string) (admin.RolloutEvent, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, ev := range l.events {
-		if ev.Step == step {
-			return ev, true
-		}
-	}
-	return admin.RolloutEvent{}, false
-}
+func (l *eventLog) find(step string) (admin.RolloutEvent, bool) { return l.nth(step, 1) }
 
 func (l *eventLog) wait(t *testing.T, step string) admin.RolloutEvent {
 	t.Helper()
+	return l.waitNth(t, step, 1)
+}
+
+// waitNth waits for the n-th event of step (from 1).
+func (l *eventLog) waitNth(t *testing.T, step string, n int) admin.RolloutEvent {
+	t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
-		if ev, ok := l.find(step); ok {
+		if ev, ok := l.nth(step, n); ok {
 			return ev
 		}
 		select {
 		case <-l.notify:
 		case <-deadline:
-			t.Fatalf("no %s event; got %v", step, l.steps())
+			t.Fatalf("no %s event number %d; got %v", step, n, l.steps())
 		}
 	}
+}
+
+func (l *eventLog) nth(step string, n int) (admin.RolloutEvent, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, ev := range l.events {
+		if ev.Step == step {
+			if n--; n == 0 {
+				return ev, true
+			}
+		}
+	}
+	return admin.RolloutEvent{}, false
 }
 
 func rolloutService(t *testing.T, mode admin.DrainMode, sessionIdle time.Duration) (*testGateway, *nameBackend) {

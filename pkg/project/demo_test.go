@@ -3,6 +3,7 @@ package project
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -44,6 +45,44 @@ func TestSessionsExampleLoads(t *testing.T) {
 	}
 	if len(svc.Volumes) != 1 || svc.Volumes[0].Target != "/sessions" {
 		t.Errorf("volumes %+v, want one on /sessions", svc.Volumes)
+	}
+}
+
+// examples/tomcat/compose.sessions-jdbc.yaml is the same recipe with the sessions in PostgreSQL:
+// a db service that is not rolled, with a healthcheck the app waits for, and the app's
+// SESSION_DB_* naming the role and database the db image creates.
+func TestSessionsJDBCExampleLoads(t *testing.T) {
+	t.Setenv("ROLL_ADMIN_TOKEN", "t")
+	t.Setenv("AJP_SECRET", "s")
+	t.Setenv("SESSION_DB_PASSWORD", "pw")
+	p := loadRepoFile(t, "examples/tomcat/compose.sessions-jdbc.yaml")
+	app, ok := p.Rolled("app")
+	if !ok || app.Drain.Mode != DrainHandoff || app.Drain.Check != "/session-store.jsp" {
+		t.Fatalf("app settings: %+v", app)
+	}
+	if _, rolled := p.Rolled("db"); rolled {
+		t.Error("the database is rolled; it must only be started")
+	}
+	order, err := p.StartOrder()
+	if err != nil || slices.Index(order, "db") > slices.Index(order, "app") {
+		t.Errorf("start order %v, %v; want db before app", order, err)
+	}
+	svc, err := p.Service("app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"SESSION_STORE": "jdbc", "SESSION_DB_URL": "jdbc:postgresql://db/sessions",
+		"SESSION_DB_USER": "tomcat", "SESSION_DB_PASSWORD": "pw"} {
+		if v := svc.Environment[k]; v == nil || *v != want {
+			t.Errorf("app %s = %v, want %s", k, v, want)
+		}
+	}
+	db, err := p.Service("db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := db.Environment["POSTGRES_PASSWORD"]; v == nil || *v != "pw" || db.HealthCheck == nil {
+		t.Errorf("db: POSTGRES_PASSWORD %v, healthcheck %+v; want the app's password and a healthcheck", v, db.HealthCheck)
 	}
 }
 

@@ -163,8 +163,9 @@ type DrainSettings struct {
 	// Check is, in handoff mode, the path every old container must answer with a 2xx before
 	// its sessions are handed off: the app's word that its session store is reachable.
 	Check string
-	// Hold bounds, in handoff mode, how long users' requests wait while the old containers
-	// stop; past it the drain falls back to the sticky drain.
+	// Hold bounds, in handoff mode, how long the old containers' requests in flight may take
+	// to finish once their users are held (past it the drain falls back to the sticky drain,
+	// which ends with a handoff), and how long one user's request waits while they stop.
 	Hold time.Duration
 }
 

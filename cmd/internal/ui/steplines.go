@@ -71,7 +71,11 @@ func (s *StepLines) summary(e deploy.Event) {
 			fmt.Fprintf(t.Out, "%s %d live sessions moved to the new container through the session store; nobody had to log in again\n",
 				t.Green("handed off:"), r.SessionsHandedOff)
 		}
-		if r.HandoffFallback != "" {
+		switch {
+		case r.HandoffFallback != "" && r.SessionsHandedOff > 0:
+			fmt.Fprintf(t.Out, "%s the session handoff was not done at once (%s); the old container was drained by sessions first and handed its sessions off at the end\n",
+				t.Yellow("warning:"), r.HandoffFallback)
+		case r.HandoffFallback != "":
 			fmt.Fprintf(t.Out, "%s the session handoff was not done (%s); the old container was drained by sessions instead\n",
 				t.Yellow("warning:"), r.HandoffFallback)
 		}

@@ -201,3 +201,31 @@ func TestSupersededSummaryNamesWhatTheNewerDeployTakesOver(t *testing.T) {
 		t.Errorf("superseded summary: %q; want it to say the newer deploy drains app-web-1 and app-web-2, not that the old still serves", out)
 	}
 }
+
+func TestHandoffSummarySaysWhatHappenedToTheSessions(t *testing.T) {
+	for _, c := range []struct {
+		handed   int64
+		fallback string
+		want     []string
+		not      string
+	}{
+		{20, "", []string{"handed off:", "20 live sessions"}, "warning:"},
+		{0, "the handoff check failed", []string{"not done (the handoff check failed)", "drained by sessions instead"}, "handed off:"},
+		{20, "1 requests were still in flight", []string{"20 live sessions", "not done at once (1 requests were still in flight)", "handed its sessions off at the end"}, "instead"},
+	} {
+		var buf bytes.Buffer
+		s := NewStepLines(newTerm(&buf, false, false))
+		res := &deploy.Result{Outcome: deploy.OutcomeSucceeded, Service: "web", Image: "web:2", New: []string{"app-web-2"},
+			SessionsHandedOff: c.handed, HandoffFallback: c.fallback}
+		s.Event(deploy.Event{Time: t0, Step: deploy.StepDone, Status: deploy.StatusDone, Service: "web", Result: res})
+		out := buf.String()
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("handed %d, fallback %q: %q lacks %q", c.handed, c.fallback, out, w)
+			}
+		}
+		if strings.Contains(out, c.not) {
+			t.Errorf("handed %d, fallback %q: %q says %q", c.handed, c.fallback, out, c.not)
+		}
+	}
+}

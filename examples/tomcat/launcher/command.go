@@ -53,6 +53,11 @@ func tomcatCommand(getenv func(string) string, hostname func() (string, error)) 
 		// The context file reads ${SESSION_DIR}.
 		c.setEnv["SESSION_DIR"] = store.dir
 	}
+	if store.kind == storeJDBC && getenv("SESSION_DB_PASSWORD") == "" {
+		// The context file reads ${SESSION_DB_PASSWORD}; Tomcat leaves an unset
+		// variable's ${...} as it is and would send that text as the password.
+		c.setEnv["SESSION_DB_PASSWORD"] = ""
+	}
 	c.route = getenv("JVM_ROUTE")
 	if c.route == "" {
 		// One route per container: the hostname is the container id unless

@@ -49,6 +49,47 @@ func TestInstallPutsAndRemovesTheContextFile(t *testing.T) {
 	}
 }
 
+func TestTomcatCommandJDBCStore(t *testing.T) {
+	env := map[string]string{"AJP_SECRET": "x", "SESSION_STORE": "jdbc", "SESSION_DB_URL": "jdbc:postgresql://db/sessions", "SESSION_DB_USER": "tomcat"}
+	c, err := tomcatCommand(envOf(env), fixedHost("h"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pw, set := c.setEnv["SESSION_DB_PASSWORD"]; c.store.kind != storeJDBC || c.store.db.addr != "db:5432" || !set || pw != "" {
+		t.Errorf("store %+v, SESSION_DB_PASSWORD %q (set %v); want jdbc on db:5432 and an empty password set", c.store, pw, set)
+	}
+	env["SESSION_DB_PASSWORD"] = "pw-value"
+	if c, err = tomcatCommand(envOf(env), fixedHost("h")); err != nil {
+		t.Fatal(err)
+	}
+	if _, set := c.setEnv["SESSION_DB_PASSWORD"]; set || strings.Contains(strings.Join(c.args, " "), "pw-value") {
+		t.Errorf("a given password was replaced or put on the command line: %v %q", c.setEnv, c.args)
+	}
+	delete(env, "SESSION_DB_URL")
+	if _, err := tomcatCommand(envOf(env), fixedHost("h")); err == nil || !strings.Contains(err.Error(), "SESSION_DB_URL") {
+		t.Errorf("no SESSION_DB_URL: err %v", err)
+	}
+}
+
+// TestContextFilesOfTheExample: every store the launcher knows has its context file in the
+// example, reading its settings from the environment as the launcher sets them.
+func TestContextFilesOfTheExample(t *testing.T) {
+	for kind, vars := range map[string][]string{
+		storeFile: {"${SESSION_DIR}"},
+		storeJDBC: {"${SESSION_DB_URL}", "${SESSION_DB_USER}", "${SESSION_DB_PASSWORD}", `dataSourceName="jdbc/sessions"`},
+	} {
+		b, err := os.ReadFile(filepath.Join("..", "conf", "sessions", kind+".xml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range append(vars, `saveOnRestart="true"`, `maxIdleBackup="0"`, `processExpiresFrequency="1"`) {
+			if !strings.Contains(string(b), v) {
+				t.Errorf("%s.xml lacks %s", kind, v)
+			}
+		}
+	}
+}
+
 func TestCheckStore(t *testing.T) {
 	dir := t.TempDir()
 	if err := checkStore(sessionStore{kind: storeFile, dir: dir}); err != nil {

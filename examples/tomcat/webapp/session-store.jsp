@@ -1,12 +1,13 @@
 <%@ page session="false" contentType="text/plain; charset=UTF-8" trimDirectiveWhitespaces="true"
-         import="java.io.File,java.io.FileOutputStream,java.sql.Connection,javax.naming.InitialContext,javax.sql.DataSource" %>
+         import="java.io.File,java.io.FileOutputStream,java.sql.Connection,java.sql.PreparedStatement,javax.naming.InitialContext,javax.sql.DataSource" %>
 <%--
   The handoff check (x-roll drain: {mode: handoff, check: /session-store.jsp}): before roll's gateway holds this
   container's users and roll stops it so that Tomcat writes their sessions, it asks this page whether the store
   Tomcat writes to is reachable. 200 "ok" when it is; 503 with the reason when not, and the deploy then drains
   by sessions instead. The same store as conf/sessions/<SESSION_STORE>.xml: SESSION_STORE=file writes, syncs and
   removes a probe file in SESSION_DIR (default /sessions); SESSION_STORE=jdbc takes a connection from the
-  store's DataSource (java:comp/env/jdbc/sessions) and checks it is valid.
+  store's DataSource (java:comp/env/jdbc/sessions) and writes a row to the example's table tomcat_sessions in a
+  transaction it rolls back.
 --%>
 <%
   response.setHeader("Cache-Control", "no-store");
@@ -28,10 +29,19 @@
         }
       }
     } else if ("jdbc".equals(store)) {
+      // A row written and rolled back: the database answers, the login works, the table is there and
+      // this role may write to it. Nothing is left behind.
       DataSource ds = (DataSource) new InitialContext().lookup("java:comp/env/jdbc/sessions");
       try (Connection c = ds.getConnection()) {
-        if (!c.isValid(2)) {
-          problem = "the session database connection is not valid";
+        c.setAutoCommit(false);
+        try (PreparedStatement st = c.prepareStatement(
+            "INSERT INTO tomcat_sessions (app, id, valid, maxinactive, lastaccess, data) VALUES (?, ?, '0', 0, 0, NULL)")) {
+          st.setQueryTimeout(2);
+          st.setString(1, "/.roll-probe");
+          st.setString(2, "probe-" + System.nanoTime());
+          st.executeUpdate();
+        } finally {
+          c.rollback();
         }
       }
     } else {

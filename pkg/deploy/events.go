@@ -3,6 +3,8 @@ package deploy
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
 )
 
 // Step names one stage of a deploy. They appear, in this order, in the human
@@ -21,7 +23,9 @@ const (
 	StepReady      Step = "ready"       // the gateway proved the new backend ready
 	StepSwitch     Step = "switch"      // new active, old draining, acknowledged by the gateway
 	StepPreSwitch  Step = "pre_switch"  // a pre_switch hook ran (x-roll.hooks), before the switch
+	StepWarmup     Step = "warmup"      // the gateway sent the new backends their warm-up requests (x-roll.warmup)
 	StepDrain      Step = "drain"       // old backends draining: live counts
+	StepWatch      Step = "watch"       // the post-switch watch's verdict (x-roll.watch): passed, or flipped back
 	StepStop       Step = "stop"        // old containers stopped and removed
 	StepPostDeploy Step = "post_deploy" // a post_deploy hook ran, after the stop
 	StepRollback   Step = "rollback"    // the new container was removed; the old one serves
@@ -60,7 +64,11 @@ type Event struct {
 	Counts    []Counts      `json:"counts,omitempty"`
 	Logs      []string      `json:"logs,omitempty"` // last log lines of a failed container, or a failed hook's output
 	Hook      *HookReport   `json:"hook,omitempty"` // the hook a pre_switch or post_deploy event is about
-	Result    *Result       `json:"result,omitempty"`
+	// Watch has the post-switch watch's figures (drain progress during the window, the
+	// watch's verdict); Warmup how the new backends answered their warm-up requests.
+	Watch  *admin.WatchStatus  `json:"watch,omitempty"`
+	Warmup *admin.WarmupReport `json:"warmup,omitempty"`
+	Result *Result             `json:"result,omitempty"`
 }
 
 // MarshalJSON adds elapsed_ms, so scripts need not parse Go durations.

@@ -28,6 +28,9 @@ type Target struct {
 	// directory, where local hooks run.
 	Hooks project.HookSettings
 	Dir   string
+	// Watch is the post-switch watch (x-roll.watch), Warmup the warm-up (x-roll.warmup); nil: none.
+	Watch  *admin.WatchSpec
+	Warmup *admin.WarmupSpec
 }
 
 // Observation is the world as a deploy finds it.

@@ -52,6 +52,10 @@ type Result struct {
 	SessionsHandedOff int64  `json:"sessions_handed_off,omitempty"`
 	HandoffFallback   string `json:"handoff_fallback,omitempty"`
 	// Hooks are the hooks that ran, in order; a failed one is the last of its step.
-	Hooks     []HookReport `json:"hooks,omitempty"`
-	Durations Durations    `json:"durations"`
+	Hooks []HookReport `json:"hooks,omitempty"`
+	// Watch is how the post-switch watch ended, with its figures (a flip back: outcome
+	// reverted); Warmup how the new containers answered their warm-up requests.
+	Watch     *admin.WatchStatus  `json:"watch,omitempty"`
+	Warmup    *admin.WarmupReport `json:"warmup,omitempty"`
+	Durations Durations           `json:"durations"`
 }

@@ -36,6 +36,8 @@ func TargetFor(p *project.Project, service, image string) (Target, error) {
 		Spec:          ServiceSpec(s),
 		Hooks:         s.Hooks,
 		Dir:           p.WorkingDir,
+		Watch:         watchSpec(s.Watch),
+		Warmup:        warmupSpec(s.Warmup),
 	}, nil
 }
 

@@ -136,6 +136,8 @@ func (ro *rollout) watchOut(ctx context.Context, d drain) (watchEnd, error) {
 		if !now.Before(w.until) {
 			st := w.look(now, admin.WatchPassed, reason)
 			ro.g.log.Info("watch passed", "service", ro.s.name, "requests", st.Requests, "failed", st.Failed)
+			ro.emit(admin.RolloutEvent{Step: admin.StepDraining, Old: backendStatuses(d.s, d.old), Watch: st,
+				Message: "watch passed: " + reason + "; the old backends may stop once drained"})
 			return watchEnd{}, nil
 		}
 		st := w.look(now, admin.WatchRunning, reason)

@@ -160,6 +160,10 @@ func TestWatchFlipsBackAReleaseThatFails(t *testing.T) {
 	if st, _ := g.Service(t.Context(), "app"); st.Watch == nil || st.Watch.Verdict != admin.WatchRunning || st.Watch.Until.IsZero() {
 		t.Fatalf("status during the watch: %+v", st.Watch)
 	}
+	if _, page, _ := adminDo(t, "GET", g.AdminURL+"/status", testToken, ""); !strings.Contains(page, "post-switch watch: <b>watching</b>") ||
+		!strings.Contains(page, "flips back above 20.0 % once 20 answered") {
+		t.Fatalf("the status page does not show the watch under way:\n%s", page)
+	}
 	next.failing.Store(true)
 	failUntilFlipped(t, g)
 	flip := log.wait(t, admin.StepFlipped)

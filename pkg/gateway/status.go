@@ -19,6 +19,7 @@ var statusPage = template.Must(template.New("status").Funcs(template.FuncMap{
 		}
 		return time.Since(t).Truncate(time.Second).String() + " ago"
 	},
+	"percent": func(share float64) string { return strconv.FormatFloat(100*share, 'f', 1, 64) + " %" },
 	"until": func(t time.Time) string {
 		d := time.Until(t)
 		if d < 0 {
@@ -59,6 +60,7 @@ h1{font-size:1.2em;margin:.3em 0}h2{font-size:1.05em;margin:1.2em 0 .4em}
 {{with .Pause}}{{if .Active}}<div class="gate">paused since {{.Since.Format "15:04:05 MST"}}, resumes by itself at {{.Until.Format "15:04:05 MST"}} · held <b>{{.Held}}</b> (at most {{.MaxHeld}}) · released {{.Released}} · gone {{.Gone}} · refused {{.Refused}}</div>{{else}}<div class="meta">last pause ended by {{.EndedBy}} {{ago .Ended}} · released {{.Released}} · gone {{.Gone}} · refused {{.Refused}}</div>{{end}}{{end}}
 {{with .Maintenance}}{{if .Active}}<div class="gate maint">in maintenance since {{.Since.Format "15:04:05 MST"}} · answered {{.Answered}} · “{{.Message}}”</div>{{end}}{{end}}
 {{with .Rollout}}<div class="rollout">rollout: <b>{{.Step}}</b> after {{.Elapsed}} {{.Message}}</div>{{end}}
+{{with .Watch}}<div class="rollout watch">post-switch watch: <b>{{.Verdict}}</b> · {{.Left}} left of {{.Spec.Window}}, old backends kept warm · <b>{{.Failed}}</b> of <b>{{.Requests}}</b> requests failed ({{percent .ErrorRate}}) · flips back above {{percent .Spec.MaxErrorRate}} once {{.Spec.MinRequests}} answered{{with .Reason}} · {{.}}{{end}}</div>{{end}}
 {{with $charts.Compare}}<div class="charts">{{range .}}{{.}}{{end}}</div>{{end}}
 <div class="cards">
 {{range .Backends}}<div class="card {{.Activation}}">

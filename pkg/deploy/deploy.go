@@ -164,7 +164,7 @@ func (r *run) afterSwitch(ctx context.Context, plan Plan, news []Container, end 
 		return r.postDeploy(ctx, news)
 	case OutcomeReverted:
 		r.res.Watch = end.watch
-		err := r.rollBack(ctx, news, stepErr(StepSwitch, ErrNotReady, revertCause(end)))
+		err := r.rollBack(ctx, news, stepErr(StepSwitch, ErrReverted, revertCause(end)))
 		r.res.Outcome = OutcomeReverted
 		return err
 	case OutcomeSuperseded:

@@ -57,11 +57,11 @@ func (r *run) watchWindow() time.Duration {
 func revertCause(end switchEnd) error {
 	switch {
 	case end.watch != nil && end.watch.Verdict == admin.WatchFlipped:
-		return fmt.Errorf("the post-switch watch flipped back to the old version: %s", end.watch.Reason)
+		return fmt.Errorf("the post-switch watch flipped back: %s", end.watch.Reason)
 	case end.reason != "":
-		return fmt.Errorf("the gateway switched back to the old version: %s", end.reason)
+		return errors.New(end.reason)
 	}
-	return errors.New("the new container failed its health checks after the switch; the gateway switched back to the old one")
+	return errors.New("the new container failed its health checks after the switch")
 }
 
 // warmedUp reports the gateway's warm-up of the new backends.

@@ -30,13 +30,13 @@ func TestDeployWatchFlipBackRemovesTheNewAndShowsItsLogs(t *testing.T) {
 	tg.Watch = &admin.WatchSpec{Window: admin.Duration(2 * time.Minute), MaxErrorRate: 0.05, MinRequests: 50}
 	evs, obs := collect()
 	res, err := (&Deployer{Engine: e, Gateway: g, Observer: obs}).Deploy(context.Background(), tg, Options{})
-	if !errors.Is(err, ErrNotReady) || res.Outcome != OutcomeReverted {
-		t.Fatalf("deploy: %v, outcome %s; want ErrNotReady (exit 6) and reverted", err, res.Outcome)
+	if !errors.Is(err, ErrReverted) || res.Outcome != OutcomeReverted {
+		t.Fatalf("deploy: %v, outcome %s; want ErrReverted (exit 6) and reverted", err, res.Outcome)
 	}
 	if asked == nil || *asked != *tg.Watch {
 		t.Errorf("the rollout asked for watch %+v; want %+v", asked, tg.Watch)
 	}
-	if !strings.Contains(err.Error(), "the post-switch watch flipped back to the old version: the new backends failed 12 of 60") {
+	if !strings.Contains(err.Error(), "the new version failed after the switch and the gateway switched back to the old one: the post-switch watch flipped back: the new backends failed 12 of 60") {
 		t.Errorf("error %q does not give the watch's reason", err)
 	}
 	if res.Watch == nil || res.Watch.Failed != 12 || res.Watch.Verdict != admin.WatchFlipped {

@@ -275,6 +275,20 @@ func TestWatchNeverFlipsOnTooFewRequests(t *testing.T) {
 	}
 }
 
+// A first rollout has nothing to flip back to: it asks for a watch and ends at once.
+func TestWatchOfAFirstRolloutIsSkipped(t *testing.T) {
+	g := newTestGateway(t, nil)
+	mustPut(t, g, httpService("app"))
+	first := startNameBackend(t, "first")
+	res, err := g.Rollout(t.Context(), "app", admin.RolloutRequest{
+		Backends: []admin.BackendSpec{{Name: "first", Address: first.addr()}},
+		Watch:    &admin.WatchSpec{Window: admin.Duration(time.Hour)},
+	}, nil)
+	if err != nil || !res.Switched || res.Watch != nil {
+		t.Fatalf("first rollout with a watch: %+v %v; want it done at once, without a watch", res, err)
+	}
+}
+
 func TestRolloutRefusesABadWatchOrWarmup(t *testing.T) {
 	g, _ := rolloutService(t, "requests", time.Minute)
 	for _, req := range []admin.RolloutRequest{

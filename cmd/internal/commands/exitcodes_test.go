@@ -26,7 +26,7 @@ func TestAnUnsupportedKeyIsAProjectError(t *testing.T) {
 // A release the gateway flipped back after the switch (the post-switch watch, or every new
 // backend failing its health checks) exits 6 as a failed readiness does: the old serves.
 func TestARevertExitsNotReady(t *testing.T) {
-	reverted := &deploy.StepError{Step: deploy.StepSwitch, Kind: deploy.ErrNotReady, Err: errors.New("the post-switch watch flipped back to the old version: …")}
+	reverted := &deploy.StepError{Step: deploy.StepSwitch, Kind: deploy.ErrReverted, Err: errors.New("the post-switch watch flipped back: …")}
 	if got := codeOf(reverted); got != ExitNotReady {
 		t.Errorf("a watch's flip back: exit %d, want %d", got, ExitNotReady)
 	}

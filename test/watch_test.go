@@ -9,12 +9,13 @@ import (
 )
 
 // TestWatchFlipsBackAReleaseThatGoesBad deploys, under load, a v2 that passes its readiness
-// and the switch and then answers half of its page requests 500 (goapp FAIL_RATE=50%,
-// FAIL_AFTER=4s): the post-switch watch flips back to v1 while its container is still warm,
-// the deploy exits 6 with the reason, the figures and v2's logs, v2 drains and is removed,
-// and the users whose sessions are on v1 never see a failure nor lose their session.
+// (then gets 20 warm-up requests over AJP) and the switch, and then answers half of its page
+// requests 500 (goapp FAIL_RATE=50%, FAIL_AFTER=4s): the post-switch watch flips back to v1
+// while its container is still warm, the deploy exits 6 with the reason, the figures and v2's
+// logs, v2 drains and is removed, and the users whose sessions are on v1 never see a failure
+// nor lose their session.
 func TestWatchFlipsBackAReleaseThatGoesBad(t *testing.T) {
-	p := upGoApp(t, projectSpec{Watch: "{window: 5m, max_error_rate: 10%, min_requests: 50}"})
+	p := upGoApp(t, projectSpec{Watch: "{window: 5m, max_error_rate: 10%, min_requests: 50}", Warmup: "{path: /, requests: 20}"})
 	users := startActiveUsers(t, p, 3) // sessions on v1, clicking every 200 ms
 	l := startLoad(t, p.url("/"), 150, 6)
 	time.Sleep(time.Second) // load on v1 before the deploy
@@ -33,13 +34,16 @@ func TestWatchFlipsBackAReleaseThatGoesBad(t *testing.T) {
 		t.Fatalf("deploy exit %d, want 6 (rolled back, old still serving):\n%s", code, out)
 	}
 	steps, result := events(t, jsonLines(out))
-	for _, want := range []string{"switch:done", "watch:failed", "switch:failed", "rollback:done", "done:failed"} {
+	for _, want := range []string{"warmup:done", "ready:done", "switch:done", "watch:failed", "switch:failed", "rollback:done", "done:failed"} {
 		if !contains(steps, want) {
 			t.Errorf("deploy events lack %s: %v", want, steps)
 		}
 	}
 	if result["outcome"] != "reverted" {
 		t.Errorf("result outcome %v, want reverted", result["outcome"])
+	}
+	if wu, _ := result["warmup"].(map[string]any); wu["requests"] != 20.0 || wu["failed"] != 0.0 {
+		t.Errorf("result warmup %v: want 20 warm-up requests over AJP, none failed", wu)
 	}
 	w, _ := result["watch"].(map[string]any)
 	spec, _ := w["spec"].(map[string]any)

@@ -113,3 +113,34 @@ func TestDeployReportsAPassedWatchOnce(t *testing.T) {
 		t.Errorf("watch events %q; want one saying it passed, with the figures", said)
 	}
 }
+
+func TestDeployReportsTheWarmup(t *testing.T) {
+	for _, tt := range []struct {
+		failed int
+		want   string
+	}{{0, "warmup:done"}, {3, "warmup:warn"}} {
+		e, g := oneOld()
+		var asked *admin.WarmupSpec
+		g.rollout = func(_ context.Context, req admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error) {
+			asked = req.Warmup
+			rep := &admin.WarmupReport{Path: "/app/", Requests: 20, Failed: tt.failed}
+			for _, s := range []string{admin.StepAdded, admin.StepWarmup, admin.StepReady, admin.StepSwitched, admin.StepDrained} {
+				progress(admin.RolloutEvent{Step: s, Warmup: rep, Message: "20 warm-up requests"})
+			}
+			return admin.RolloutResult{Switched: true, Warmup: rep}, nil
+		}
+		tg := target
+		tg.Warmup = &admin.WarmupSpec{Path: "/app/", Requests: 20}
+		evs, obs := collect()
+		res, err := (&Deployer{Engine: e, Gateway: g, Observer: obs}).Deploy(context.Background(), tg, Options{})
+		if err != nil || asked == nil || *asked != *tg.Warmup {
+			t.Fatalf("deploy: %v; warm-up asked %+v", err, asked)
+		}
+		if got := steps(*evs); !slices.Contains(got, tt.want) || slices.Index(got, tt.want) > slices.Index(got, "ready:done") {
+			t.Errorf("steps %v: want %s before ready:done", got, tt.want)
+		}
+		if res.Warmup == nil || res.Warmup.Failed != tt.failed {
+			t.Errorf("result warm-up %+v", res.Warmup)
+		}
+	}
+}

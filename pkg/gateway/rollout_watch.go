@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -213,9 +214,10 @@ func (ro *rollout) drainFlipped(ctx context.Context, res admin.RolloutResult) (a
 	if ro.watch != nil {
 		res.Watch = ro.watch.status()
 	}
-	msg := fmt.Sprintf("watch flipped back: %s; old backends active again, %s drained and stopped", ro.flipped, ro.oldNames)
+	bad := strings.Join(ro.oldNames, ", ")
+	msg := fmt.Sprintf("watch flipped back: %s; old backends active again, %s drained and stopped", ro.flipped, bad)
 	if out.timedOut {
-		msg = fmt.Sprintf("watch flipped back: %s; old backends active again, %s stopped at the drain timeout %s with work left", ro.flipped, ro.oldNames, ro.timeout)
+		msg = fmt.Sprintf("watch flipped back: %s; old backends active again, %s stopped at the drain timeout %s with work left", ro.flipped, bad, ro.timeout)
 	}
 	ro.end(admin.OutcomeReverted, admin.StepReverted, &res, msg)
 	return res, nil

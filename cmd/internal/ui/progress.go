@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rollcd/roll/pkg/admin"
 	"github.com/rollcd/roll/pkg/deploy"
 )
 
@@ -100,6 +101,9 @@ func progressText(e deploy.Event) string {
 	parts := make([]string, 0, len(e.Counts))
 	for _, c := range e.Counts {
 		parts = append(parts, fmt.Sprintf("%s: %d in flight, %d sessions", c.Backend, c.InFlight, c.Sessions))
+	}
+	if w := e.Watch; w != nil && w.Verdict == admin.WatchRunning {
+		parts = append(parts, fmt.Sprintf("watch: %d of %d requests failed, %s left", w.Failed, w.Requests, time.Duration(w.Left).Round(time.Second)))
 	}
 	return strings.Join(parts, "; ")
 }

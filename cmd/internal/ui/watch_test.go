@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
+	"github.com/rollcd/roll/pkg/deploy"
 )
 
 func TestWatchLine(t *testing.T) {
@@ -25,5 +26,13 @@ func TestWatchLine(t *testing.T) {
 	w.Verdict, w.Reason = admin.WatchFlipped, "the new backends failed 12 of 60 requests"
 	if got := WatchLine(term, w); !strings.Contains(got, "flipped back: the new backends failed 12 of 60") {
 		t.Errorf("flipped: %q", got)
+	}
+}
+
+func TestDrainProgressShowsTheWatch(t *testing.T) {
+	e := deploy.Event{Step: deploy.StepDrain, Status: deploy.StatusProgress, Counts: []deploy.Counts{{Backend: "app-1", Sessions: 5}},
+		Watch: &admin.WatchStatus{Verdict: admin.WatchRunning, Requests: 40, Failed: 1, Left: admin.Duration(90 * time.Second)}}
+	if got, want := progressText(e), "app-1: 0 in flight, 5 sessions; watch: 1 of 40 requests failed, 1m30s left"; got != want {
+		t.Errorf("progress %q, want %q", got, want)
 	}
 }

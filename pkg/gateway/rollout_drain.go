@@ -71,6 +71,9 @@ func (ro *rollout) drainOut(ctx context.Context, res admin.RolloutResult) (admin
 	case out.timedOut:
 		msg = fmt.Sprintf("drain timeout %s passed; old backends stopped with work left", ro.timeout)
 	}
+	if w := res.Watch; w != nil && w.Verdict == admin.WatchPassed {
+		msg = fmt.Sprintf("watch passed (%d of %d requests failed in %s); %s", w.Failed, w.Requests, time.Duration(w.Spec.Window), msg)
+	}
 	ro.end(admin.OutcomeSucceeded, admin.StepDrained, &res, msg)
 	return res, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -409,5 +410,46 @@ func TestJudgeWatch(t *testing.T) {
 		if flip != tt.flip || reason == "" {
 			t.Errorf("%d requests, %d failed: flip %v (%s); want %v", tt.requests, tt.failed, flip, reason, tt.flip)
 		}
+	}
+}
+
+// In handoff mode the handoff, which stops the old containers, waits for the watch's end:
+// until then the old backend is the one to flip back to.
+func TestWatchHoldsTheHandoffUntilItsEnd(t *testing.T) {
+	g, old := handoffService(t, nil, nil)
+	next := startNameBackend(t, "new")
+	cookie, owner := login(t, g)
+	if owner != "old" {
+		t.Fatalf("session on %s", owner)
+	}
+	user := startStickyUser(t, g.URL+"/page?sleep=5ms", cookie)
+	log := newEventLog()
+	done := goRollout(g, admin.RolloutRequest{
+		Backends: []admin.BackendSpec{{Name: "new", Address: next.addr()}},
+		Watch:    &admin.WatchSpec{Window: admin.Duration(1500 * time.Millisecond), MinRequests: 1000},
+	}, log)
+	ev := log.wait(t, admin.StepHandoff)
+	var until time.Time
+	log.mu.Lock()
+	for _, e := range log.events {
+		if e.Watch != nil {
+			until = e.Watch.Until
+		}
+	}
+	log.mu.Unlock()
+	if until.IsZero() || ev.Time.Before(until) {
+		t.Fatalf("handoff at %s, watch until %s: want the handoff after the watch's end", ev.Time, until)
+	}
+	old.srv.Close()
+	if err := g.Handoff(t.Context(), "app", admin.HandoffReply{Rollout: ev.ID, Stopped: []string{"old"}}); err != nil {
+		t.Fatalf("Handoff: %v", err)
+	}
+	o := <-done
+	if o.err != nil || o.res.HandedOff != 1 || o.res.Watch == nil || o.res.Watch.Verdict != admin.WatchPassed {
+		t.Fatalf("rollout: %+v %v", o.res, o.err)
+	}
+	user.end()
+	if len(user.failed) > 0 || !slices.Equal(user.bodies, []string{"old", "new"}) {
+		t.Fatalf("the user: served by %v, failures %v; want old then new, none failed", user.bodies, user.failed)
 	}
 }

@@ -5,8 +5,11 @@ import (
 	"strings"
 )
 
-// MaxWarmupRequests bounds RolloutRequest.Warmup.Requests.
-const MaxWarmupRequests = 10000
+// MaxWarmupRequests bounds RolloutRequest.Warmup.Requests, and maxWarmupPath its path.
+const (
+	MaxWarmupRequests = 10000
+	maxWarmupPath     = 2048
+)
 
 // WarmupSpec asks a rollout to send its new backends Requests GET requests for Path, through
 // the service's protocol (AJP or HTTP) and with no user traffic, once they passed their
@@ -21,8 +24,9 @@ type WarmupSpec struct {
 // Validate checks a warm-up spec.
 func (w WarmupSpec) Validate() error {
 	switch {
-	case !strings.HasPrefix(w.Path, "/") || strings.ContainsAny(w.Path, " \t\r\n#"):
-		return fmt.Errorf("%w: warmup path %q: want an absolute path such as /app/ (a query is allowed)", ErrInvalid, w.Path)
+	case !strings.HasPrefix(w.Path, "/") || len(w.Path) > maxWarmupPath || strings.ContainsFunc(w.Path, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '#' }):
+		return fmt.Errorf("%w: warmup path %.80q: want an absolute path such as /app/ (a query is allowed), without spaces, control characters or #, at most %d bytes",
+			ErrInvalid, w.Path, maxWarmupPath)
 	case w.Requests < 1 || w.Requests > MaxWarmupRequests:
 		return fmt.Errorf("%w: warmup requests %d: want 1 to %d", ErrInvalid, w.Requests, MaxWarmupRequests)
 	}

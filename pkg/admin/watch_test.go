@@ -43,7 +43,8 @@ func TestWarmupSpecValidation(t *testing.T) {
 	if err := (WarmupSpec{Path: "/app/?warm=1", Requests: 20}).Validate(); err != nil {
 		t.Errorf("good spec: %v", err)
 	}
-	for _, bad := range []WarmupSpec{{Path: "app/", Requests: 1}, {Path: "/a b", Requests: 1}, {Path: "/", Requests: 0}, {Path: "/", Requests: MaxWarmupRequests + 1}} {
+	for _, bad := range []WarmupSpec{{Path: "app/", Requests: 1}, {Path: "/a b", Requests: 1}, {Path: "/a\x00", Requests: 1}, {Path: "/a#b", Requests: 1},
+		{Path: "/" + strings.Repeat("a", 2048), Requests: 1}, {Path: "/", Requests: 0}, {Path: "/", Requests: MaxWarmupRequests + 1}} {
 		if err := bad.Validate(); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%+v: err %v; want ErrInvalid", bad, err)
 		}

@@ -71,8 +71,11 @@ func decodeWarmup(o *object, path string) *WarmupSettings {
 	}
 	w := WarmupSettings{Path: path, Requests: DefaultWarmupRequests}
 	wo.string("path", &w.Path)
-	if !strings.HasPrefix(w.Path, "/") {
+	switch {
+	case !strings.HasPrefix(w.Path, "/"):
 		o.d.addf(wo.path.child("path"), "%q must start with /", w.Path)
+	case (admin.WarmupSpec{Path: w.Path, Requests: 1}).Validate() != nil:
+		o.d.addf(wo.path.child("path"), "%.80q must be a path (a query is allowed) without spaces, control characters or #, at most 2048 bytes", w.Path)
 	}
 	wo.int("requests", &w.Requests, 1, admin.MaxWarmupRequests)
 	wo.finish()

@@ -56,6 +56,7 @@ func TestWatchAndWarmupValidation(t *testing.T) {
 		{"min requests", with("watch: {window: 1m, min_requests: 0}"), at + ".watch.min_requests", "out of range"},
 		{"unknown watch key", with("watch: {window: 1m, threshold: 5%}"), at + ".watch.threshold", "keys of " + at + ".watch are max_error_rate, min_requests, window"},
 		{"warmup path", with("warmup: {path: app}"), at + ".warmup.path", "must start with /"},
+		{"warmup path space", with("warmup: {path: \"/a b\"}"), at + ".warmup.path", "without spaces"},
 		{"warmup requests", with("warmup: {requests: 0}"), at + ".warmup.requests", "out of range"},
 		{"warmup key", with("warmup: {count: 3}"), at + ".warmup.count", "keys of " + at + ".warmup are path, requests"},
 	}

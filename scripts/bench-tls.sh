@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench-tls.sh — roll's gateway terminating TLS against nginx terminating TLS, in front of the same
-# two Tomcat 10.1, in one interleaved run on this machine, all on loopback. UNMEASURED: written for
-# issue 12 on a shared machine where benchmarks were not to be run; run it on a quiet one.
+# two Tomcat 10.1, in one interleaved run on this machine, all on loopback. Figures of a quiet run
+# are in docs/benchmarks.md ("TLS termination"); run it on a quiet machine, as they were.
 #
 #   scripts/bench-tls.sh [ROUNDS] [DURATION]        # default 3 rounds of 10s runs, keep-alive clients
 #   HANDSHAKES=1 scripts/bench-tls.sh 3 10s         # every request on a new connection: a full handshake each

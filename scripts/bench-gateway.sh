@@ -32,6 +32,8 @@
 #   TOMCAT_AJP_ATTRS ()          extra attributes of both Tomcats' AJP connector, e.g.
 #                                'maxThreads="4" minSpareThreads="4"'
 #   ROLL_ENV ()                  environment of the roll gateways, e.g. 'GOMAXPROCS=4'
+#   ROLL_B_ENV ()                set: one more roll gateway → AJP with this environment instead of
+#                                ROLL_ENV ('GOMAXPROCS=4'), measured in the same rounds: an A/B of a setting
 #   TOMCAT_HEAP (512m), OUT (build/bench/gateway-<time>), INSTALL (1: apt-get what is missing),
 #   SKIP_BUILD (0), KEEP_WORK (0: 1 keeps the temp dir with every config and log)
 #   HOLD (0)                     1 = start everything, print the URLs, measure nothing; Ctrl-C stops it
@@ -160,6 +162,12 @@ fi
 roll_start roll "$ROLL_PORT" "$ROLL_ADMIN"
 roll_register "$ROLL_ADMIN" ajp "$SECRET" "tomcat1:$AJP1" "tomcat2:$AJP2"
 FRONT_ENDS+=(roll)
+if [[ -n ${ROLL_B_ENV:-} ]]; then
+  ROLL_B_PORT=$(free_port) ROLL_B_ADMIN=$(free_port)
+  ROLL_ENV=$ROLL_B_ENV roll_start roll-b "$ROLL_B_PORT" "$ROLL_B_ADMIN"
+  roll_register "$ROLL_B_ADMIN" ajp "$SECRET" "tomcat1:$AJP1" "tomcat2:$AJP2"
+  FRONT_ENDS+=(roll-b)
+fi
 if [[ $HTTP_BACKENDS == 1 ]]; then
   ROLL_HTTP_PORT=$(free_port) ROLL_HTTP_ADMIN=$(free_port)
   roll_start roll-http "$ROLL_HTTP_PORT" "$ROLL_HTTP_ADMIN"

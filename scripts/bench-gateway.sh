@@ -32,6 +32,8 @@
 #   TOMCAT_AJP_ATTRS ()          extra attributes of both Tomcats' AJP connector, e.g.
 #                                'maxThreads="4" minSpareThreads="4"'
 #   ROLL_ENV ()                  environment of the roll gateways, e.g. 'GOMAXPROCS=4'
+#   ROLL_B_ENV ()                set: one more roll gateway → AJP with this environment instead of
+#                                ROLL_ENV ('GOMAXPROCS=4'), measured in the same rounds: an A/B of a setting
 #   TOMCAT_HEAP (512m), OUT (build/bench/gateway-<time>), INSTALL (1: apt-get what is missing),
 #   SKIP_BUILD (0), KEEP_WORK (0: 1 keeps the temp dir with every config and log)
 #   HOLD (0)                     1 = start everything, print the URLs, measure nothing; Ctrl-C stops it
@@ -88,24 +90,9 @@ SECRET=bench-ajp-secret-$RANDOM$RANDOM
 
 # ------------------------------------------------------------------ what this machine needs
 install_missing() {
-  local pkgs=(tomcat10 default-jre-headless apache2 libapache2-mod-jk wrk curl) missing=() p sudo=""
+  local pkgs=(tomcat10 default-jre-headless apache2 libapache2-mod-jk wrk curl)
   [[ $NGINX == 1 ]] && pkgs+=(nginx-light)
-  for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  ((${#missing[@]})) || return 0
-  [[ ${INSTALL:-1} == 1 ]] || die "missing packages: ${missing[*]} (install them, or run with INSTALL=1)"
-  [[ $(id -u) == 0 ]] || sudo=sudo
-  log "installing ${missing[*]}"
-  # Keep the packages' own services (Apache on :80, the system Tomcat) from starting:
-  # this script runs private instances and must leave nothing else behind.
-  local policy=/usr/sbin/policy-rc.d created=0
-  if [[ ! -e $policy ]]; then
-    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && created=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  ((created)) && $sudo rm -f "$policy"
-  return 0
+  install_packages "${pkgs[@]}"
 }
 
 # ------------------------------------------------------------------ clean-up of what we started
@@ -114,23 +101,11 @@ WRK_PID=""
 HOLD_PID=""
 TOMCAT_PIDS=()
 cleanup() {
-  local rc=$? pid pids=() i
+  local rc=$? pid
   set +e
   for pid in $WRK_PID $HOLD_PID; do kill "$pid" 2>/dev/null; done
-  pids=("${ROLL_PIDS[@]}" "${APACHE_PIDS[@]}" "${NGINX_PIDS[@]}" "${TOMCAT_PIDS[@]}")
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do
-    for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  if [[ -n $WORK ]]; then
-    if [[ $KEEP_WORK == 1 || ($rc != 0 && $rc != 130 && $rc != 143) ]]; then
-      log "configs and logs kept in $WORK (remove it when done)"
-    else
-      rm -rf "$WORK"
-    fi
-  fi
+  stop_pids "${ROLL_PIDS[@]}" "${APACHE_PIDS[@]}" "${NGINX_PIDS[@]}" "${TOMCAT_PIDS[@]}"
+  keep_or_remove_work "$rc"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -187,6 +162,12 @@ fi
 roll_start roll "$ROLL_PORT" "$ROLL_ADMIN"
 roll_register "$ROLL_ADMIN" ajp "$SECRET" "tomcat1:$AJP1" "tomcat2:$AJP2"
 FRONT_ENDS+=(roll)
+if [[ -n ${ROLL_B_ENV:-} ]]; then
+  ROLL_B_PORT=$(free_port) ROLL_B_ADMIN=$(free_port)
+  ROLL_ENV=$ROLL_B_ENV roll_start roll-b "$ROLL_B_PORT" "$ROLL_B_ADMIN"
+  roll_register "$ROLL_B_ADMIN" ajp "$SECRET" "tomcat1:$AJP1" "tomcat2:$AJP2"
+  FRONT_ENDS+=(roll-b)
+fi
 if [[ $HTTP_BACKENDS == 1 ]]; then
   ROLL_HTTP_PORT=$(free_port) ROLL_HTTP_ADMIN=$(free_port)
   roll_start roll-http "$ROLL_HTTP_PORT" "$ROLL_HTTP_ADMIN"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench-tls.sh — roll's gateway terminating TLS against nginx terminating TLS, in front of the same
-# two Tomcat 10.1, in one interleaved run on this machine, all on loopback. UNMEASURED: written for
-# issue 12 on a shared machine where benchmarks were not to be run; run it on a quiet one.
+# two Tomcat 10.1, in one interleaved run on this machine, all on loopback. Figures of a quiet run
+# are in docs/benchmarks.md ("TLS termination"); run it on a quiet machine, as they were.
 #
 #   scripts/bench-tls.sh [ROUNDS] [DURATION]        # default 3 rounds of 10s runs, keep-alive clients
 #   HANDSHAKES=1 scripts/bench-tls.sh 3 10s         # every request on a new connection: a full handshake each
@@ -30,6 +30,8 @@ source "$BENCH_DIR/tomcat.sh"
 source "$BENCH_DIR/roll.sh"
 # shellcheck source=bench/measure.sh
 source "$BENCH_DIR/measure.sh"
+# shellcheck source=bench/nginx.sh
+source "$BENCH_DIR/nginx.sh"
 
 [[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^# shellcheck/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 ROUNDS=${1:-${ROUNDS:-3}}
@@ -47,44 +49,18 @@ MEM_CLIENTS=${MEM_CLIENTS:-1000} # sizes nginx's connection limits, as in bench-
 OUT=${OUT:-$ROOT/build/bench/tls-$(date +%Y%m%d-%H%M%S)}
 KEEP_WORK=${KEEP_WORK:-0}
 SECRET=bench-ajp-secret-$RANDOM$RANDOM
-NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 WRK_ARGS=()
 [[ $HANDSHAKES == 1 ]] && WRK_ARGS=(-H 'Connection: close') # wrk reconnects after every answer
 
-install_missing() {
-  local pkgs=(tomcat10 default-jre-headless nginx-light wrk curl openssl) missing=() p sudo=""
-  for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  ((${#missing[@]})) || return 0
-  [[ ${INSTALL:-1} == 1 ]] || die "missing packages: ${missing[*]} (install them, or run with INSTALL=1)"
-  [[ $(id -u) == 0 ]] || sudo=sudo
-  log "installing ${missing[*]}"
-  local policy=/usr/sbin/policy-rc.d created=0 # keep the packages' own services from starting
-  if [[ ! -e $policy ]]; then
-    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && created=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  ((created)) && $sudo rm -f "$policy"
-  return 0
-}
+install_missing() { install_packages tomcat10 default-jre-headless nginx-light wrk curl openssl; }
 
 WORK=""
 TOMCAT_PIDS=()
-NGINX_PID=""
 cleanup() {
-  local rc=$? pid i pids
+  local rc=$?
   set +e
-  pids=("${ROLL_PIDS[@]}" $NGINX_PID "${TOMCAT_PIDS[@]}")
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do
-    for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  if [[ -n $WORK ]]; then
-    if [[ $KEEP_WORK == 1 || ($rc != 0 && $rc != 130 && $rc != 143) ]]; then log "configs and logs kept in $WORK"; else rm -rf "$WORK"; fi
-  fi
+  stop_pids "${ROLL_PIDS[@]}" "${NGINX_PIDS[@]}" "${TOMCAT_PIDS[@]}"
+  keep_or_remove_work "$rc"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -101,57 +77,6 @@ make_cert() {
   printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$WORK/ext"
   openssl x509 -req -in "$WORK/localhost.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial \
     -days 2 -extfile "$WORK/ext" -out "$1/localhost.crt" 2>/dev/null
-}
-
-# nginx_tls_start PORT HTTP_PORT...: nginx terminating TLS with the run's certificate, otherwise
-# configured as scripts/bench/nginx.sh configures the HTTP yardstick.
-nginx_tls_start() {
-  local port=$1 dir="$WORK/nginx" p servers=""
-  shift
-  mkdir -p "$dir"/{logs,tmp}
-  for p in "$@"; do servers+="    server 127.0.0.1:$p;"$'\n'; done
-  cat >"$dir/nginx.conf" <<CONF
-# written by scripts/bench-tls.sh
-daemon off;
-master_process on;
-worker_processes auto;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log warn;
-worker_rlimit_nofile $((MEM_CLIENTS * 3 + 1024));
-events { worker_connections $((MEM_CLIENTS * 2 + 512)); }
-http {
-  access_log off;
-  client_body_temp_path $dir/tmp/body;
-  proxy_temp_path $dir/tmp/proxy;
-  fastcgi_temp_path $dir/tmp/fastcgi;
-  uwsgi_temp_path $dir/tmp/uwsgi;
-  scgi_temp_path $dir/tmp/scgi;
-  keepalive_requests 1000000000;
-  keepalive_timeout 30s;
-  upstream tomcats {
-$servers    keepalive 64;
-  }
-  server {
-    listen 127.0.0.1:$port ssl;
-    ssl_certificate $WORK/certs/localhost.crt;
-    ssl_certificate_key $WORK/certs/localhost.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    location /app/ {
-      proxy_pass http://tomcats;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-    }
-  }
-}
-CONF
-  "$NGINX_BIN" -t -p "$dir" -c "$dir/nginx.conf" >"$dir/logs/configtest.log" 2>&1 ||
-    die "nginx refused its configuration: $(cat "$dir/logs/configtest.log")"
-  "$NGINX_BIN" -p "$dir" -c "$dir/nginx.conf" >"$dir/logs/console.log" 2>&1 </dev/null &
-  NGINX_PID=$!
-  log "nginx: pid $NGINX_PID, TLS on 127.0.0.1:$port, upstream HTTP ports $*"
 }
 
 # roll_tls_start NAME PORT TLS_PORT ADMIN_PORT: roll_start with the TLS listener, through the
@@ -179,8 +104,8 @@ fe_port() {
   esac
 }
 fe_url() { echo "https://127.0.0.1:$(fe_port "$1" "$2")$PAGE"; }
-fe_pids() { [[ $1 == nginx-tls ]] && echo "$NGINX_PID $(children "$NGINX_PID")" || echo "${ROLL_PIDS[$1]}"; }
-fe_ticks() { [[ $1 == nginx-tls ]] && tree_ticks "$NGINX_PID" || cpu_ticks "${ROLL_PIDS[$1]}"; }
+fe_pids() { [[ $1 == nginx-tls ]] && nginx_pids nginx-tls || echo "${ROLL_PIDS[$1]}"; }
+fe_ticks() { [[ $1 == nginx-tls ]] && tree_ticks "${NGINX_PIDS[nginx-tls]}" || cpu_ticks "${ROLL_PIDS[$1]}"; }
 # wrk with the run's extra arguments (Connection: close for HANDSHAKES=1), for run_once.
 wrk() { command wrk "${WRK_ARGS[@]}" "$@"; }
 
@@ -202,8 +127,8 @@ tomcat_ready tomcat1 "$HTTP1" "${TOMCAT_PIDS[0]}"
 tomcat_ready tomcat2 "$HTTP2" "${TOMCAT_PIDS[1]}"
 
 NGINX_TLS_PORT=$(free_port)
-nginx_tls_start "$NGINX_TLS_PORT" "$HTTP1" "$HTTP2"
-wait_http "$(fe_url nginx-tls 0)" 30 "$NGINX_PID" || die "nginx does not serve $PAGE over TLS; see $WORK/nginx/logs"
+NGINX_TLS_DIR=$WORK/certs nginx_start nginx-tls "$NGINX_TLS_PORT" "$HTTP1" "$HTTP2"
+wait_http "$(fe_url nginx-tls 0)" 30 "${NGINX_PIDS[nginx-tls]}" || die "nginx does not serve $PAGE over TLS; see $WORK/nginx/logs"
 ROLL_TLS_PORT=$(free_port) ROLL_HTTP_TLS_PORT=$(free_port) ROLL_TLS_ADMIN=$(free_port) ROLL_HTTP_TLS_ADMIN=$(free_port)
 roll_tls_start roll-tls "$(free_port)" "$ROLL_TLS_PORT" "$ROLL_TLS_ADMIN"
 roll_register "$ROLL_TLS_ADMIN" ajp "$SECRET" "tomcat1:$AJP1" "tomcat2:$AJP2"

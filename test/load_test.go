@@ -41,6 +41,14 @@ func startLoad(t *testing.T, url string, rps, workers int) *load {
 // startLoadFor is startLoad with another bound on each request (a pause holds them longer).
 func startLoadFor(t *testing.T, url string, rps, workers int, timeout time.Duration) *load {
 	t.Helper()
+	return startLoadWith(t, url, rps, workers, func() *http.Client {
+		return &http.Client{Timeout: timeout, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+	})
+}
+
+// startLoadWith is startLoad with each worker's client made by newClient (TLS, HTTP/2).
+func startLoadWith(t *testing.T, url string, rps, workers int, newClient func() *http.Client) *load {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &load{url: url, cancel: cancel, versions: map[string]int{}, lastSeen: map[string]time.Time{}, firstSeen: map[string]time.Time{}}
 	interval := time.Duration(workers) * time.Second / time.Duration(rps)
@@ -48,7 +56,7 @@ func startLoadFor(t *testing.T, url string, rps, workers int, timeout time.Durat
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
-			client := &http.Client{Timeout: timeout, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+			client := newClient()
 			tick := time.NewTicker(interval)
 			defer tick.Stop()
 			for {

@@ -1,9 +1,54 @@
 # shellcheck shell=bash
-# lib.sh — helpers of scripts/bench-gateway.sh: ports, waiting, process CPU and memory, wrk output.
-# Sourced, never run. Every function reads only /proc, ss and the files it is given.
+# lib.sh — helpers of scripts/bench-gateway.sh and bench-tls.sh: packages, ports, waiting, stopping,
+# process CPU and memory, wrk output. Sourced, never run. Apart from install_packages and stop_pids,
+# every function reads only /proc, ss and the files it is given.
 
 log() { echo "[bench] $*" >&2; }
-die() { echo "bench-gateway: $*" >&2; exit 1; }
+die() { echo "${0##*/}: $*" >&2; exit 1; }
+
+# install_packages PKG...: apt-get install those of the Debian packages not installed, unless
+# INSTALL=0 (then it dies naming them). The packages' own services (Apache on :80, the system
+# Tomcat, nginx) are kept from starting: the benchmarks run private instances and must leave
+# nothing else behind.
+install_packages() {
+  local missing=() p sudo="" policy=/usr/sbin/policy-rc.d created=0
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  ((${#missing[@]})) || return 0
+  [[ ${INSTALL:-1} == 1 ]] || die "missing packages: ${missing[*]} (install them, or run with INSTALL=1)"
+  [[ $(id -u) == 0 ]] || sudo=sudo
+  log "installing ${missing[*]}"
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && created=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  ((created)) && $sudo rm -f "$policy"
+  return 0
+}
+
+# stop_pids PID...: SIGTERM to each, up to 15 s for each to go, then SIGKILL; reaps them.
+stop_pids() {
+  local pid i
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "$@"; do
+    for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  return 0
+}
+
+# keep_or_remove_work RC: removes $WORK after a run that went well (or was interrupted), keeps
+# it, saying where, after a failure or with KEEP_WORK=1.
+keep_or_remove_work() {
+  [[ -n ${WORK:-} ]] || return 0
+  if [[ ${KEEP_WORK:-0} == 1 || ($1 != 0 && $1 != 130 && $1 != 143) ]]; then
+    log "configs and logs kept in $WORK (remove it when done)"
+  else
+    rm -rf "$WORK"
+  fi
+}
 
 # shellcheck disable=SC2034 # read by measure.sh and profile.sh
 CLK_TCK=$(getconf CLK_TCK)

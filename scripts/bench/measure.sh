@@ -2,7 +2,7 @@
 # measure.sh — one measured run of scripts/bench-gateway.sh, and what it knows about each front end:
 # its URL, its processes, their CPU and memory. Sourced, never run; needs lib.sh and the ports and
 # pids the main script set (HTTP1 HTTP2 APACHE_PORT APACHE_A_PORT APACHE_WIDE_PORT NGINX_PORT
-# ROLL_PORT ROLL_HTTP_PORT, TOMCAT_PIDS APACHE_PIDS NGINX_PIDS ROLL_PIDS), PAGE and OUT.
+# ROLL_PORT ROLL_HTTP_PORT ROLL_B_PORT, TOMCAT_PIDS APACHE_PIDS NGINX_PIDS ROLL_PIDS), PAGE and OUT.
 
 # fe_label FRONT_END: how the tables name it.
 fe_label() {
@@ -13,6 +13,7 @@ fe_label() {
   nginx) echo "nginx → HTTP (keepalive 64)" ;;
   roll) echo "roll gateway (AJP)" ;;
   roll-http) echo "roll gateway (HTTP to Tomcat)" ;;
+  roll-b) echo "roll gateway (AJP, $ROLL_B_ENV)" ;;
   esac
 }
 
@@ -27,6 +28,7 @@ fe_port() {
   nginx) echo "$NGINX_PORT" ;;
   roll) echo "$ROLL_PORT" ;;
   roll-http) echo "$ROLL_HTTP_PORT" ;;
+  roll-b) echo "$ROLL_B_PORT" ;;
   esac
 }
 
@@ -40,7 +42,7 @@ fe_pids() {
   case $1 in
   mod_jk*) apache_pids "$1" ;;
   nginx) nginx_pids "$1" ;;
-  roll | roll-http) echo "${ROLL_PIDS[$1]}" ;;
+  roll*) echo "${ROLL_PIDS[$1]}" ;;
   esac
 }
 

@@ -2,7 +2,9 @@
 # nginx.sh — the HTTP yardstick for scripts/bench-gateway.sh: a private nginx balancing /app/ over
 # both Tomcats' HTTP connectors, with kept-alive upstream connections (keepalive 64, HTTP/1.1, the
 # Connection field cleared), one worker per CPU and no access log, as a tuned nginx in front of
-# Tomcat runs. It reads nothing under /etc/nginx. Sourced, never run; needs lib.sh.
+# Tomcat runs. With NGINX_TLS_DIR set it terminates TLS (TLS 1.2 and 1.3) with the certificate
+# NGINX_TLS_DIR/localhost.crt and its key localhost.key, for scripts/bench-tls.sh. It reads nothing
+# under /etc/nginx. Sourced, never run; needs lib.sh.
 
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 
@@ -12,12 +14,18 @@ declare -A NGINX_PIDS
 # checks it, and starts nginx in the foreground of a background job; the master's pid goes to
 # NGINX_PIDS[NAME].
 nginx_start() {
-  local name=$1 port=$2 dir="$WORK/$1" p servers=""
+  local name=$1 port=$2 dir="$WORK/$1" p servers="" listen="listen 127.0.0.1:$2;"
   shift 2
   mkdir -p "$dir"/{logs,tmp}
   for p in "$@"; do servers+="    server 127.0.0.1:$p;"$'\n'; done
+  if [[ -n ${NGINX_TLS_DIR:-} ]]; then
+    listen="listen 127.0.0.1:$port ssl;
+    ssl_certificate $NGINX_TLS_DIR/localhost.crt;
+    ssl_certificate_key $NGINX_TLS_DIR/localhost.key;
+    ssl_protocols TLSv1.2 TLSv1.3;"
+  fi
   cat >"$dir/nginx.conf" <<EOF
-# written by scripts/bench-gateway.sh
+# written by scripts/${0##*/}
 daemon off;
 master_process on;
 worker_processes auto;
@@ -40,7 +48,7 @@ http {
 $servers    keepalive 64;
   }
   server {
-    listen 127.0.0.1:$port;
+    $listen
     location /app/ {
       proxy_pass http://tomcats;
       proxy_http_version 1.1;
@@ -56,7 +64,7 @@ EOF
     die "nginx refused its configuration: $(cat "$dir/logs/configtest.log")"
   "$NGINX_BIN" -p "$dir" -c "$dir/nginx.conf" >"$dir/logs/console.log" 2>&1 </dev/null &
   NGINX_PIDS[$name]=$!
-  log "nginx $name: pid $! on 127.0.0.1:$port, upstream HTTP ports $*"
+  log "nginx $name: pid $! on 127.0.0.1:$port${NGINX_TLS_DIR:+ (TLS)}, upstream HTTP ports $*"
 }
 
 # nginx_pids NAME: the master and its workers.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rollcd/roll/pkg/ajp"
 )
 
 // faultyApp is the app with its failure switches, on a settable clock, whose
@@ -152,5 +154,27 @@ func TestEnvRate(t *testing.T) {
 		if _, err := envRate(envOf(map[string]string{"FAIL_RATE": in}), "FAIL_RATE"); err == nil || !strings.Contains(err.Error(), "FAIL_RATE") {
 			t.Errorf("%q: err %v; want one naming FAIL_RATE", in, err)
 		}
+	}
+}
+
+// One spread over both protocols: the gateway may reach a release over AJP and HTTP alike.
+func TestFailRateSpreadsOverAJPAndHTTP(t *testing.T) {
+	r := startApp(t, config{failRate: 5000}) // every second page request
+	info := ajp.RequestInfo{RemoteAddr: "192.0.2.7", ServerName: "example.test", ServerPort: 80}
+	var got []int
+	for i := range 6 {
+		var code int
+		if i%2 == 0 {
+			code, _, _ = ajpGet(t, r.secret, r.ajpURL+"/", info, nil)
+		} else {
+			code, _, _ = get(t, http.DefaultClient, r.httpURL+"/")
+		}
+		got = append(got, code)
+	}
+	if fmt.Sprint(got) != "[200 500 200 500 200 500]" {
+		t.Errorf("statuses %v; want every second request 500, counted across AJP and HTTP", got)
+	}
+	if code, body, _ := ajpGet(t, r.secret, r.ajpURL+"/health", info, nil); code != 200 || body != "ok" {
+		t.Errorf("/health over AJP at FAIL_RATE: %d %q", code, body)
 	}
 }

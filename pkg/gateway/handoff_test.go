@@ -65,6 +65,21 @@ func startStickyUser(t *testing.T, url, cookie string) *stickyUser {
 	return u
 }
 
+// reached waits up to 10 s for the user to be served by a backend answering body, and reports
+// whether it was.
+func (u *stickyUser) reached(body string) bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		u.mu.Lock()
+		n := len(u.bodies)
+		last := n > 0 && u.bodies[n-1] == body
+		u.mu.Unlock()
+		if last {
+			return true
+		}
+	}
+	return false
+}
+
 func (u *stickyUser) end() {
 	select {
 	case <-u.stop:

@@ -448,6 +448,7 @@ func TestWatchHoldsTheHandoffUntilItsEnd(t *testing.T) {
 	if o.err != nil || o.res.HandedOff != 1 || o.res.Watch == nil || o.res.Watch.Verdict != admin.WatchPassed {
 		t.Fatalf("rollout: %+v %v", o.res, o.err)
 	}
+	user.reached("new") // its next request after the handoff
 	user.end()
 	if len(user.failed) > 0 || !slices.Equal(user.bodies, []string{"old", "new"}) {
 		t.Fatalf("the user: served by %v, failures %v; want old then new, none failed", user.bodies, user.failed)

@@ -27,6 +27,14 @@ func (g *Gateway) Rollout(ctx context.Context, service string, req admin.Rollout
 	if req.SwitchHold < 0 || req.SwitchHold > admin.Duration(admin.MaxSwitchHold) {
 		return admin.RolloutResult{}, fmt.Errorf("%w: rollout of service %q: switch_hold %s: want at most %s", admin.ErrInvalid, service, time.Duration(req.SwitchHold), admin.MaxSwitchHold)
 	}
+	if req.Canary != nil {
+		if err := req.Canary.Validate(); err != nil {
+			return admin.RolloutResult{}, fmt.Errorf("rollout of service %q: %w", service, err)
+		}
+	}
+	if req.SlowStart < 0 || req.SlowStart > admin.Duration(admin.MaxSlowStart) {
+		return admin.RolloutResult{}, fmt.Errorf("%w: rollout of service %q: slow_start %s: want at most %s", admin.ErrInvalid, service, time.Duration(req.SlowStart), admin.MaxSlowStart)
+	}
 	specs := make([]admin.BackendSpec, 0, len(req.Backends))
 	for _, b := range req.Backends {
 		b.Activation = admin.Stopped
@@ -117,6 +125,23 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 	if err := ro.awaitSwitch(ctx, w); err != nil {
 		return res, ro.fail(err)
 	}
+	from := 0.0
+	if ro.req.Canary != nil {
+		c, st, err := ro.runCanary(ctx)
+		if err != nil {
+			return res, ro.fail(err)
+		}
+		if st.Verdict != admin.CanaryPromote {
+			return ro.abortCanary(ctx, c, st)
+		}
+		res.Canary = &st
+		from = st.Spec.Share
+	}
+	if ro.req.SlowStart > 0 {
+		if err := ro.slowStart(ctx, from); err != nil {
+			return res, ro.fail(err)
+		}
+	}
 
 	if err := ro.takeOver(); err != nil {
 		return res, ro.fail(err)
@@ -197,11 +222,11 @@ func (ro *rollout) waitReady(ctx context.Context) error {
 func (ro *rollout) switchOver() {
 	g, s := ro.g, ro.s
 	g.mu.Lock()
-	next := s.snap.Load().with(func(ms []member) []member {
+	next := s.snap.Load().withSplit(nil, func(ms []member) []member { // a canary's or slow start's split ends here
 		for i := range ms {
 			m := &ms[i]
 			if slices.Contains(ro.newNames, m.spec.Name) {
-				m.spec.Activation, m.pending = admin.Active, false
+				m.spec.Activation, m.pending, m.fresh = admin.Active, false, false
 				m.b.checkFailed.Store(false) // it just passed its probe
 				m.b.downUntil.Store(0)
 			} else if m.spec.Activation != admin.Stopped {

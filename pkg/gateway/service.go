@@ -34,6 +34,8 @@ type service struct {
 	handoff atomic.Pointer[handoffWait]
 	// switchWait is a rollout that holds its switch for the deploy's answer (rollout_switch.go).
 	switchWait atomic.Pointer[switchWait]
+	// canary is the canary under way (canary.go), for decisions by hand and the status.
+	canary atomic.Pointer[canaryRun]
 
 	deploys []admin.DeployRecord // newest first; guarded by g.mu
 	// switched is the rollout that switched and drains, as the state file keeps it, from
@@ -121,6 +123,7 @@ func (s *service) status() admin.ServiceStatus {
 	}
 	if s.busy.Load() {
 		st.Rollout = s.rollouts.current()
+		st.Canary = s.canaryStatus()
 	}
 	if p := s.lastPause.Load(); p != nil {
 		ps := p.snapshot()

@@ -29,7 +29,7 @@ func (g *Gateway) statusCharts() map[string]serviceCharts {
 				chart{title: "requests/s", unit: "req/s", lines: []chartLine{{name: m.spec.Name, color: chartColors[0], values: series.perSecond}}}.svg(),
 				chart{title: "failed", unit: "%", lines: []chartLine{{name: m.spec.Name, color: chartColors[0], values: series.errorRate}}}.svg(),
 			}
-			if m.spec.Activation == admin.Stopped || m.pending {
+			if m.spec.Activation == admin.Stopped || (m.pending && !m.fresh) { // a canary's new backends serve beside the old
 				continue
 			}
 			color := chartColors[len(rate.lines)%len(chartColors)]

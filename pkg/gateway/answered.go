@@ -6,11 +6,11 @@ import (
 )
 
 // answered does the bookkeeping of a request that backend m answered, with the answer's
-// header h: counts, recovery of a probed backend, live sessions seen in the request (sid, when
+// status and header h: counts by status class, recovery of a probed backend, live sessions seen in the request (sid, when
 // it was routed by it) or set by the answer.
-func (s *service) answered(h http.Header, m member, sid string, sticky bool, cfg *serviceConfig) {
+func (s *service) answered(status int, h http.Header, m member, sid string, sticky bool, cfg *serviceConfig) {
 	b := m.b
-	b.requests.Add(1)
+	b.responses[statusClass(status)].Add(1)
 	if b.downUntil.Load() != 0 {
 		b.downUntil.Store(0)
 		catchUp(s.snap.Load(), b)

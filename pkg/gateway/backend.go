@@ -15,9 +15,10 @@ type backend struct {
 	name    string
 	address string
 
-	inFlight atomic.Int64
-	requests atomic.Uint64
-	errors   atomic.Uint64
+	inFlight  atomic.Int64
+	responses [5]atomic.Uint64 // answers by status class (statusClass), counted as they go to the client
+	errors    atomic.Uint64    // requests the backend failed: no answer
+	latency   histogram        // of answered requests, from their start to the end of the answer
 
 	// vtime is the backend's virtual finish time for weighted fair picking: each pick adds
 	// weightScale/weight, and the balancer prefers the smallest.
@@ -85,13 +86,14 @@ func (b *backend) claimProbe(now int64, recoverAfter time.Duration) bool {
 
 // status returns the backend's wire status; spec carries the snapshot's view of it.
 func (b *backend) status(spec admin.BackendSpec, now time.Time, sessionIdle time.Duration) admin.BackendStatus {
+	c := b.counters()
 	st := admin.BackendStatus{
 		BackendSpec: spec,
 		Healthy:     b.healthy(),
 		InFlight:    b.inFlight.Load(),
 		Sessions:    b.sessions.live(now.UnixNano(), sessionIdle),
-		Requests:    b.requests.Load(),
-		Errors:      b.errors.Load(),
+		Requests:    c.answered(),
+		Errors:      c.TransportErrors,
 	}
 	if n := b.lastErr.Load(); n != nil {
 		st.LastError, st.LastErrorAt = n.msg, n.at

@@ -25,12 +25,18 @@ func (h *histogram) observe(d time.Duration) {
 	h.sumNs.Add(int64(d))
 }
 
+// snapshot reads the histogram's buckets and sum. Concurrent observations may land between
+// two loads: a snapshot is consistent per bucket, not across them, as a Prometheus scrape is.
+func (h *histogram) snapshot() latencySnapshot {
+	var l latencySnapshot
+	for i := range h.counts {
+		l.Buckets[i] = h.counts[i].Load()
+	}
+	l.SumNs = h.sumNs.Load()
+	return l
+}
+
 // cumulative returns the count of each bucket including all smaller ones, and the total.
 func (h *histogram) cumulative() (buckets [len(latencyBuckets)]uint64, total uint64, sum time.Duration) {
-	for i := range latencyBuckets {
-		total += h.counts[i].Load()
-		buckets[i] = total
-	}
-	total += h.counts[len(latencyBuckets)].Load()
-	return buckets, total, time.Duration(h.sumNs.Load())
+	return h.snapshot().cumulative()
 }

@@ -19,10 +19,12 @@ import (
 // protocolClient is how a service talks to its backends: AJP13 or plain HTTP.
 type protocolClient interface {
 	// serve answers r from the backends of s: it chooses one, sends the request (trying
-	// others as the failure allows) and relays the answer to w. It reports whether the
-	// answer broke off after it began, when the client connection must be cut for the client
-	// to see an incomplete answer as such.
-	serve(s *service, cfg *serviceConfig, w http.ResponseWriter, r *http.Request) (broken bool)
+	// others as the failure allows) and relays the answer to w. It returns the backend that
+	// answered, for its latency (nil when none did, or when the answer times itself: the
+	// ReverseProxy path, trackedBody), and reports whether the answer broke off after it
+	// began, when the client connection must be cut for the client to see an incomplete
+	// answer as such.
+	serve(s *service, cfg *serviceConfig, w http.ResponseWriter, r *http.Request) (by *backend, broken bool)
 	// check runs one health check (spec.Health) against the backend of m.
 	check(ctx context.Context, spec admin.ServiceSpec, m member) error
 	// closeIdle releases pooled connections when the service's settings change.

@@ -63,7 +63,7 @@ func (rl *relay) WriteStatus(status int, length int64) error {
 	rl.started = true
 	if status == http.StatusSwitchingProtocols {
 		h := rl.w.Header()
-		rl.s.answered(h, rl.m, rl.sid, rl.sticky, rl.cfg)
+		rl.s.answered(status, h, rl.m, rl.sid, rl.sticky, rl.cfg)
 		rl.refused = true
 		return refusedUpgrade(requestedUpgrade(rl.r.Header), upgradeType(h), false)
 	}
@@ -82,7 +82,7 @@ func (rl *relay) commit() {
 	}
 	rl.committed = true
 	h := rl.w.Header()
-	rl.s.answered(h, rl.m, rl.sid, rl.sticky, rl.cfg)
+	rl.s.answered(rl.status, h, rl.m, rl.sid, rl.sticky, rl.cfg)
 	dropHopByHop(h)
 	rl.w.WriteHeader(rl.status)
 }
@@ -115,6 +115,15 @@ func (rl *relay) settle(a *attempts, err error, retryable func(*http.Request, er
 		return true, false
 	}
 	return false, false
+}
+
+// answerer is the backend that answered, once settle said the request is done; nil when the
+// client got the gateway's error answer instead.
+func (rl *relay) answerer() *backend {
+	if rl.started {
+		return rl.m.b
+	}
+	return nil
 }
 
 // unanswered reports whether an answer that began failed with err before any of it went to the

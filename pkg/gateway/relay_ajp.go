@@ -13,10 +13,10 @@ import (
 // request straight into FORWARD_REQUEST and writes the reply straight to w (ajpRelay). It
 // sends and answers what ReverseProxy and ajp.Transport.RoundTrip did (the golden AJP wire
 // tests pin both), with the same choice of backend, failover and bookkeeping (attempts).
-func (c *ajpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter, r *http.Request) (broken bool) {
+func (c *ajpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter, r *http.Request) (by *backend, broken bool) {
 	if up := requestedUpgrade(r.Header); up != "" && !printableASCII(up) {
 		c.g.proxyError(w, r, fmt.Errorf("client tried to switch to invalid protocol %q", up))
-		return false
+		return nil, false
 	}
 	sid := stickyID(r, cfg.spec.StickyCookie, cfg.spec.StickyPathParam)
 	info := c.g.ajpRequest(r)
@@ -34,10 +34,10 @@ func (c *ajpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter,
 		// A failure before the reply is retryable only when the request body is untouched
 		// (ajp.IsRetryable).
 		if done, broken := rl.settle(&a, err, c.retryable, true); done {
-			return broken
+			return rl.answerer(), broken
 		}
 	}
-	return false // no backend left: rl.next answered
+	return nil, false // no backend left: rl.next answered
 }
 
 // ajpRequest readies r to go to Tomcat as it is, as rewrite and ReverseProxy did: it returns

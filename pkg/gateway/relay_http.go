@@ -15,10 +15,10 @@ import (
 // wire tests pin both, and say where it differs on purpose), with the same choice of backend,
 // failover and bookkeeping (attempts). A request that asks for a protocol switch (WebSocket)
 // takes the ReverseProxy path, which can carry one.
-func (c *httpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter, r *http.Request) (broken bool) {
+func (c *httpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter, r *http.Request) (by *backend, broken bool) {
 	if requestedUpgrade(r.Header) != "" {
 		c.proxy.ServeHTTP(w, r)
-		return false
+		return nil, false // roundTripper counts and times the answer
 	}
 	sid := stickyID(r, cfg.spec.StickyCookie, cfg.spec.StickyPathParam)
 	rl := newRelay(s, cfg, w, r, sid)
@@ -31,10 +31,10 @@ func (c *httpClient) serve(s *service, cfg *serviceConfig, w http.ResponseWriter
 		// Not ctx, for the reason serve over AJP gives; the reply timeout bounds the wait.
 		err := c.cl.Forward(context.Background(), m.spec.Address, &rl.out, rl)
 		if done, broken := rl.settle(&a, err, c.retryable, !rl.guard.touched.Load()); done {
-			return broken
+			return rl.answerer(), broken
 		}
 	}
-	return false // no backend left: rl.next answered
+	return nil, false // no backend left: rl.next answered
 }
 
 // httpRequest readies r to go to an HTTP backend as rewrite and ReverseProxy shaped it: the

@@ -80,7 +80,8 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serve proxies r and observes its duration; it reports whether the answer broke off.
+// serve proxies r and observes its duration, the service's and that of the backend that
+// answered; it reports whether the answer broke off.
 func (s *service) serve(w http.ResponseWriter, r *http.Request) (broken bool) {
 	if gt := s.gate.Load(); gt != nil {
 		if answered, broken := s.intercept(gt, w, r); answered {
@@ -89,8 +90,12 @@ func (s *service) serve(w http.ResponseWriter, r *http.Request) (broken bool) {
 	}
 	start := time.Now()
 	cfg := s.cfg.Load()
-	broken = cfg.client.serve(s, cfg, w, r)
-	s.latency.observe(time.Since(start))
+	by, broken := cfg.client.serve(s, cfg, w, r)
+	d := time.Since(start)
+	s.latency.observe(d)
+	if by != nil {
+		by.latency.observe(d)
+	}
 	return broken
 }
 

@@ -8,8 +8,8 @@ import (
 )
 
 // What the status page charts: each backend's counters sampled every historyEvery, the last
-// historyLen samples kept (six minutes), so that a person sees requests/s and the error rate of
-// every backend, the old and the new version side by side during a deploy, without a Prometheus.
+// historyLen samples kept (six minutes), so that a person sees requests/s, the error rate and
+// the p95 latency of every backend, the old and the new version side by side during a deploy, without a Prometheus.
 const (
 	historyEvery = 5 * time.Second
 	historyLen   = 73 // 72 intervals
@@ -17,9 +17,8 @@ const (
 
 // trafficSample is a backend's cumulative counters at one moment.
 type trafficSample struct {
-	at       int64 // unix nanoseconds; 0: no sample
-	requests uint64
-	failed   uint64 // requests that got no answer (transport errors)
+	at int64 // unix nanoseconds; 0: no sample
+	backendCounters
 }
 
 // trafficHistory is a ring of a backend's samples, oldest first once full.
@@ -40,8 +39,9 @@ func (h *trafficHistory) add(s trafficSample) {
 // to the right: the last value is the latest interval, and intervals before the backend's first
 // sample are NaN.
 type trafficSeries struct {
-	perSecond []float64 // requests/s
-	errorRate []float64 // failed ÷ requests, in %; NaN without requests
+	perSecond []float64 // requests/s, answered or failed
+	errorRate []float64 // failed (5xx or no answer) ÷ requests, in %; NaN without requests
+	p95       []float64 // the answers' 95th percentile latency, in ms; NaN without answers
 }
 
 // series computes the figures of the last historyLen-1 intervals.
@@ -52,26 +52,36 @@ func (h *trafficHistory) series() trafficSeries {
 		samples[i] = h.ring[(h.next+i)%historyLen]
 	}
 	h.mu.Unlock()
-	out := trafficSeries{perSecond: make([]float64, historyLen-1), errorRate: make([]float64, historyLen-1)}
+	const n = historyLen - 1
+	out := trafficSeries{perSecond: make([]float64, n), errorRate: make([]float64, n), p95: make([]float64, n)}
 	for i := 1; i < historyLen; i++ {
-		prev, cur := samples[i-1], samples[i]
-		rate, errs := math.NaN(), math.NaN()
-		// A counter that went down is a backend that came back under the same name: no figure.
-		if prev.at != 0 && cur.at > prev.at && cur.requests >= prev.requests && cur.failed >= prev.failed {
-			reqs := float64(cur.requests - prev.requests)
-			rate = reqs / (float64(cur.at-prev.at) / float64(time.Second))
-			if reqs > 0 {
-				errs = 100 * min(float64(cur.failed-prev.failed)/reqs, 1)
-			}
-		}
-		out.perSecond[i-1], out.errorRate[i-1] = rate, errs
+		out.perSecond[i-1], out.errorRate[i-1], out.p95[i-1] = interval(samples[i-1], samples[i])
 	}
 	return out
 }
 
+// interval computes the figures between two samples; NaN where there is none.
+func interval(prev, cur trafficSample) (perSecond, errorRate, p95 float64) {
+	perSecond, errorRate, p95 = math.NaN(), math.NaN(), math.NaN()
+	// A counter that went down is a backend that came back under the same name: no figure.
+	if prev.at == 0 || cur.at <= prev.at || !cur.covers(prev.backendCounters) {
+		return perSecond, errorRate, p95
+	}
+	d := cur.sub(prev.backendCounters)
+	reqs := float64(d.requests())
+	perSecond = reqs / (float64(cur.at-prev.at) / float64(time.Second))
+	if reqs > 0 {
+		errorRate = 100 * min(float64(d.failed())/reqs, 1)
+	}
+	if q, ok := d.Latency.quantile(0.95); ok {
+		p95 = float64(q) / float64(time.Millisecond)
+	}
+	return perSecond, errorRate, p95
+}
+
 // sampleOf reads a backend's counters for its history.
 func sampleOf(b *backend, now time.Time) trafficSample {
-	return trafficSample{at: now.UnixNano(), requests: b.requests.Load(), failed: b.errors.Load()}
+	return trafficSample{at: now.UnixNano(), backendCounters: b.counters()}
 }
 
 // recordTraffic samples every backend of every service each historyEvery.

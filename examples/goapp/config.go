@@ -24,6 +24,9 @@ type config struct {
 	readyDelay      time.Duration
 	failReady       bool
 	shutdownTimeout time.Duration
+	failRate        uint64        // FAIL_RATE in parts of failRateScale
+	failAfter       time.Duration // FAIL_AFTER: from ready, when FAIL_RATE starts
+	slow            time.Duration // SLOW: added to each page request once ready
 }
 
 // defaultShutdownTimeout stays below Docker's default 10 s stop timeout so the
@@ -60,6 +63,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.failReady, err = envBool(getenv, "FAIL_READY"); err != nil {
 		errs = append(errs, err)
+	}
+	if c.failRate, err = envRate(getenv, "FAIL_RATE"); err != nil {
+		errs = append(errs, err)
+	}
+	if c.failAfter, err = envDuration(getenv, "FAIL_AFTER"); err != nil {
+		errs = append(errs, err)
+	}
+	if c.slow, err = envDuration(getenv, "SLOW"); err != nil {
+		errs = append(errs, err)
+	} else if c.slow > maxSlow {
+		errs = append(errs, fmt.Errorf("SLOW=%q: at most %s", getenv("SLOW"), maxSlow))
 	}
 	if c.route == "" {
 		// Like Tomcat's jvmRoute, one route per instance: in a container the

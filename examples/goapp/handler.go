@@ -19,6 +19,7 @@ const activationHeader = "X-Roll-Activation"
 // app is the example web application: the same pages over AJP and HTTP.
 type app struct {
 	cfg      config
+	faults   *faults
 	sessions *sessions
 	started  time.Time
 	now      func() time.Time
@@ -26,10 +27,12 @@ type app struct {
 }
 
 func newApp(cfg config, now func() time.Time, log *slog.Logger) *app {
+	started := now()
 	return &app{
 		cfg:      cfg,
+		faults:   newFaults(cfg, started, now),
 		sessions: newSessions(cfg.route, defaultSessionIdle, now),
-		started:  now(),
+		started:  started,
 		now:      now,
 		log:      log,
 	}
@@ -40,7 +43,7 @@ func newApp(cfg config, now func() time.Time, log *slog.Logger) *app {
 func (a *app) handler(protocol string, activation func(*http.Request) string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { a.index(w, r, protocol) })
-	mux.HandleFunc("GET /health", a.health)
+	mux.HandleFunc("GET "+healthPath, a.health)
 	mux.HandleFunc("GET /slow", a.slow)
 	mux.HandleFunc("GET /activation", func(w http.ResponseWriter, r *http.Request) {
 		v := activation(r)
@@ -49,7 +52,7 @@ func (a *app) handler(protocol string, activation func(*http.Request) string) ht
 		}
 		text(w, http.StatusOK, v)
 	})
-	return mux
+	return a.faults.wrap(mux)
 }
 
 // index counts the visit in the caller's session and says who answered.

@@ -13,6 +13,10 @@
 //	READY_DELAY  /health answers 503 until this long after start (e.g. 5s).
 //	FAIL_READY   1: /health always answers 503, a release that never becomes ready.
 //	SHUTDOWN_TIMEOUT  how long SIGTERM waits for requests in flight (default 9s).
+//	FAIL_RATE    once ready, answer this share of page requests 500 (0.2 or 20%: every 5th),
+//	             a release that goes bad; /health is never failed.
+//	FAIL_AFTER   FAIL_RATE starts this long after ready (default: at ready).
+//	SLOW         once ready, add this delay to every page request (/health is never slowed).
 //
 // `goapp check PATH` asks the running app's HTTP port for PATH and exits 0 on a 2xx: a
 // smoke test to run in the container (a roll pre_switch hook) in an image without a shell.
@@ -124,7 +128,9 @@ func (a *app) serve(ctx context.Context, ls []listener) error {
 	for _, l := range ls {
 		a.log.Info("serving", "protocol", l.protocol, "addr", l.l.Addr().String(),
 			"version", a.cfg.version, "route", a.cfg.route,
-			"ready_delay", a.cfg.readyDelay.String(), "fail_ready", a.cfg.failReady)
+			"ready_delay", a.cfg.readyDelay.String(), "fail_ready", a.cfg.failReady,
+			"fail_rate", float64(a.cfg.failRate)/failRateScale, "fail_after", a.cfg.failAfter.String(),
+			"slow", a.cfg.slow.String())
 		go func() { errc <- l.srv.Serve(l.l) }()
 	}
 

@@ -1,0 +1,275 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
+)
+
+// startFailingBackend is a nameBackend that answers 500 ("<name> failed") to every
+// failEvery-th page request (health checks never fail): a release that went bad.
+func startFailingBackend(t testing.TB, name string, failEvery int) *nameBackend {
+	t.Helper()
+	nb := &nameBackend{name: name}
+	var n atomic.Int64
+	nb.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("User-Agent") != "roll-gateway-health" && !strings.HasSuffix(r.URL.Path, "/login") &&
+			n.Add(1)%int64(failEvery) == 0 {
+			http.Error(w, name+" failed", http.StatusInternalServerError)
+			return
+		}
+		nb.serve(w, r)
+	}))
+	t.Cleanup(nb.srv.Close)
+	return nb
+}
+
+// startRequest runs the rollout req of service app, its events in log.
+func startRequest(g *testGateway, req admin.RolloutRequest, log *eventLog) <-chan rolloutOutcome {
+	done := make(chan rolloutOutcome, 1)
+	go func() {
+		res, err := g.Rollout(context.Background(), "app", req, log.add)
+		done <- rolloutOutcome{res, err}
+	}()
+	return done
+}
+
+func waitOutcome(t *testing.T, done <-chan rolloutOutcome) rolloutOutcome {
+	t.Helper()
+	select {
+	case o := <-done:
+		return o
+	case <-time.After(30 * time.Second):
+		t.Fatal("the rollout did not end")
+	}
+	return rolloutOutcome{}
+}
+
+// countBodies sends n anonymous requests one after the other and counts the answers by body.
+func countBodies(t *testing.T, g *testGateway, n int) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for range n {
+		code, body := get(t, g.URL+"/page", "")
+		out[fmt.Sprintf("%d %s", code, strings.TrimSpace(body))]++
+	}
+	return out
+}
+
+// TestCanarySplitsNewTrafficAndPromotesByHand: during a canary the new backend gets exactly
+// its share of the anonymous requests, the old one's sticky user stays on old, a session the
+// canary issued stays on the canary; the status shows the figures; a promote by hand is
+// followed by the normal switch and drain.
+func TestCanarySplitsNewTrafficAndPromotesByHand(t *testing.T) {
+	g, _ := rolloutService(t, "sessions", time.Second)
+	next := startNameBackend(t, "new")
+	oldUser, owner := login(t, g)
+	if owner != "old" {
+		t.Fatalf("session on %s", owner)
+	}
+	if _, err := g.PromoteCanary(t.Context(), "app", admin.CanaryDecision{}); !errors.Is(err, admin.ErrConflict) {
+		t.Fatalf("promote with no canary: %v, want ErrConflict", err)
+	}
+	log := newEventLog()
+	done := startRequest(g, admin.RolloutRequest{
+		Backends: []admin.BackendSpec{{Name: "new", Address: next.addr()}},
+		Canary:   &admin.CanarySpec{Share: 0.25, Window: admin.Duration(time.Hour), MinRequests: 10},
+	}, log)
+	log.wait(t, admin.StepCanary)
+	got := countBodies(t, g, 400)
+	if got["200 new"] < 99 || got["200 new"] > 101 || got["200 old"]+got["200 new"] != 400 {
+		t.Fatalf("400 anonymous requests during a 25%% canary: %v, want 100 ± 1 on new", got)
+	}
+	for range 20 {
+		if _, body := get(t, g.URL+"/page", oldUser); body != "old" {
+			t.Fatalf("the old version's user went to %s during the canary", body)
+		}
+	}
+	var canaryUser string
+	for canaryUser == "" {
+		if c, owner := login(t, g); owner == "new" {
+			canaryUser = c
+		}
+	}
+	for range 20 {
+		if _, body := get(t, g.URL+"/page", canaryUser); body != "new" {
+			t.Fatalf("the canary's user went to %s during the canary", body)
+		}
+	}
+	st, err := g.Service(t.Context(), "app")
+	if err != nil || st.Canary == nil {
+		t.Fatalf("status during the canary: %+v, %v", st.Canary, err)
+	}
+	if c := st.Canary; c.Verdict != admin.CanaryPending || c.New.Requests < 100 || c.Old.Requests < 300 || c.New.Failed != 0 ||
+		c.New.Backends[0] != "new" || c.Old.Backends[0] != "old" || c.Left <= 0 || c.New.P95 <= 0 {
+		t.Fatalf("canary figures: %+v", c)
+	}
+	dec, err := g.PromoteCanary(t.Context(), "app", admin.CanaryDecision{Reason: "looks fine"})
+	if err != nil || dec.Verdict != admin.CanaryPromote || !dec.ByHand || !strings.Contains(dec.Reason, "looks fine") {
+		t.Fatalf("promote: %+v, %v", dec, err)
+	}
+	if _, err := g.AbortCanary(t.Context(), "app", admin.CanaryDecision{}); !errors.Is(err, admin.ErrConflict) {
+		t.Fatalf("abort after the promote: %v, want ErrConflict", err)
+	}
+	log.wait(t, admin.StepSwitched)
+	if got := countBodies(t, g, 20); got["200 new"] != 20 {
+		t.Fatalf("after the promote: %v, want every anonymous request on new", got)
+	}
+	if _, body := get(t, g.URL+"/page", oldUser); body != "old" {
+		t.Fatalf("the old version's user went to %s during the drain", body)
+	}
+	o := waitOutcome(t, done)
+	if o.err != nil || !o.res.Switched || o.res.Aborted || o.res.Canary == nil || !o.res.Canary.ByHand {
+		t.Fatalf("rollout: %+v, %v", o.res, o.err)
+	}
+	if h, _ := g.Deploys(t.Context(), "app"); len(h) == 0 || h[0].Outcome != admin.OutcomeSucceeded {
+		t.Fatalf("history: %+v", h)
+	}
+}
+
+// TestBadCanaryAbortsAndDrainsBack: a canary that fails one request in two aborts on its
+// error share before its window ends; every failed request came from the canary; the
+// canary's user stays on it until idle (not logged out), the old one's never left old;
+// then the canary stops and goes, and the rollout ends aborted with the figures.
+func TestBadCanaryAbortsAndDrainsBack(t *testing.T) {
+	g, _ := rolloutService(t, "sessions", 1500*time.Millisecond)
+	bad := startFailingBackend(t, "new", 2)
+	oldUser, _ := login(t, g)
+	log := newEventLog()
+	done := startRequest(g, admin.RolloutRequest{
+		Backends: []admin.BackendSpec{{Name: "new", Address: bad.addr()}},
+		Canary:   &admin.CanarySpec{Share: 0.5, Window: admin.Duration(time.Hour), MinRequests: 20},
+	}, log)
+	log.wait(t, admin.StepCanary)
+	var canaryUser string
+	for canaryUser == "" {
+		if c, owner := login(t, g); owner == "new" {
+			canaryUser = c
+		}
+	}
+	got := map[string]int{}
+	for {
+		if _, ok := log.find(admin.StepAborted); ok {
+			break
+		}
+		if st, _ := g.Service(t.Context(), "app"); st.Canary == nil {
+			break // decided: the drain back runs
+		}
+		code, body := get(t, g.URL+"/page", "")
+		got[fmt.Sprintf("%d %s", code, strings.TrimSpace(body))]++
+		if code, body := get(t, g.URL+"/page", oldUser); code != 200 || body != "old" {
+			t.Fatalf("the old version's user got %d %q during the canary", code, body)
+		}
+	}
+	for k, n := range got {
+		if k != "200 old" && k != "200 new" && k != "500 new failed" {
+			t.Fatalf("%d answers %q during the canary: only the canary may fail", n, k)
+		}
+	}
+	if got["500 new failed"] == 0 {
+		t.Fatalf("the bad canary failed nothing: %v", got)
+	}
+	// The drain back: the canary's user is still served by it (its own route), nobody new is.
+	sawCanary := false
+	for {
+		if _, ok := log.find(admin.StepAborted); ok {
+			break
+		}
+		if code, body := get(t, g.URL+"/page", canaryUser); code == 200 && body == "new" {
+			sawCanary = true
+		} else if code != 500 {
+			t.Fatalf("the canary's user got %d %q during the drain back", code, body)
+		}
+		if _, body := get(t, g.URL+"/page", ""); body != "old" {
+			t.Fatalf("an anonymous request went to %q after the abort", body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !sawCanary {
+		t.Fatal("the canary's user was not served by the canary during the drain back")
+	}
+	o := waitOutcome(t, done)
+	if o.err != nil || o.res.Switched || !o.res.Aborted || o.res.Canary == nil || o.res.Canary.Verdict != admin.CanaryAbort ||
+		!strings.Contains(o.res.Canary.Reason, "error share") || o.res.Canary.New.Failed == 0 || o.res.Canary.Old.Failed != 0 {
+		t.Fatalf("rollout: %+v %+v, %v", o.res, o.res.Canary, o.err)
+	}
+	h, _ := g.Deploys(t.Context(), "app")
+	if len(h) == 0 || h[0].Outcome != admin.OutcomeAborted || !strings.Contains(h[0].Message, "error share") {
+		t.Fatalf("history: %+v", h)
+	}
+	st, _ := g.Service(t.Context(), "app")
+	if len(st.Backends) != 1 || st.Backends[0].Name != "old" || st.Backends[0].Activation != admin.Active || st.Canary != nil {
+		t.Fatalf("after the abort: %+v", st.Backends)
+	}
+	if _, body := get(t, g.URL+"/page", oldUser); body != "old" {
+		t.Fatalf("the old user went to %s after the abort", body)
+	}
+}
+
+// TestCanaryAbortByHand: `roll abort` ends a good canary too: drained back, outcome aborted.
+func TestCanaryAbortByHand(t *testing.T) {
+	g, _ := rolloutService(t, "requests", time.Second)
+	next := startNameBackend(t, "new")
+	log := newEventLog()
+	done := startRequest(g, admin.RolloutRequest{
+		Backends: []admin.BackendSpec{{Name: "new", Address: next.addr()}},
+		Canary:   &admin.CanarySpec{Share: 0.1, Window: admin.Duration(time.Hour)},
+	}, log)
+	log.wait(t, admin.StepCanary)
+	countBodies(t, g, 30)
+	st, err := g.AbortCanary(t.Context(), "app", admin.CanaryDecision{Reason: "wrong build"})
+	if err != nil || st.Verdict != admin.CanaryAbort || !st.ByHand || st.New.Requests != 3 {
+		t.Fatalf("abort: %+v, %v", st, err)
+	}
+	o := waitOutcome(t, done)
+	if o.err != nil || !o.res.Aborted || !strings.Contains(o.res.Canary.Reason, "wrong build") {
+		t.Fatalf("rollout: %+v, %v", o.res, o.err)
+	}
+	if got := countBodies(t, g, 10); got["200 old"] != 10 {
+		t.Fatalf("after the abort: %v", got)
+	}
+}
+
+// TestCanaryWithTooFewRequestsIsInconclusive: no traffic, no promote: after twice its
+// window the canary aborts as inconclusive.
+func TestCanaryWithTooFewRequestsIsInconclusive(t *testing.T) {
+	g, _ := rolloutService(t, "requests", time.Second)
+	next := startNameBackend(t, "new")
+	log := newEventLog()
+	done := startRequest(g, admin.RolloutRequest{
+		Backends: []admin.BackendSpec{{Name: "new", Address: next.addr()}},
+		Canary:   &admin.CanarySpec{Share: 0.5, Window: admin.Duration(500 * time.Millisecond), MinRequests: 1000},
+	}, log)
+	o := waitOutcome(t, done)
+	if o.err != nil || !o.res.Aborted || !strings.Contains(o.res.Canary.Reason, "inconclusive") {
+		t.Fatalf("rollout: %+v %+v, %v", o.res, o.res.Canary, o.err)
+	}
+	if _, ok := log.find(admin.StepSwitched); ok {
+		t.Fatal("an inconclusive canary switched")
+	}
+}
+
+// TestCanaryRefusesBadSpecs: a share out of (0, 1) or a slow start too long is ErrInvalid
+// before anything changes.
+func TestCanaryRefusesBadSpecs(t *testing.T) {
+	g, _ := rolloutService(t, "requests", time.Second)
+	for _, req := range []admin.RolloutRequest{
+		{Canary: &admin.CanarySpec{Share: 1}},
+		{Canary: &admin.CanarySpec{Share: 0.1, MaxP95Ratio: 0.5}},
+		{SlowStart: admin.Duration(2 * time.Hour)},
+		{SlowStart: -1},
+	} {
+		req.Backends = []admin.BackendSpec{{Name: "new", Address: "127.0.0.1:1"}}
+		if _, err := g.Rollout(t.Context(), "app", req, nil); !errors.Is(err, admin.ErrInvalid) {
+			t.Errorf("%+v: %v, want ErrInvalid", req, err)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package deploy
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
 )
 
 // Step names one stage of a deploy. They appear, in this order, in the human
@@ -21,6 +23,8 @@ const (
 	StepReady      Step = "ready"       // the gateway proved the new backend ready
 	StepSwitch     Step = "switch"      // new active, old draining, acknowledged by the gateway
 	StepPreSwitch  Step = "pre_switch"  // a pre_switch hook ran (x-roll.hooks), before the switch
+	StepCanary     Step = "canary"      // the canary runs (x-roll.canary, --canary): its figures and verdict so far
+	StepSlowStart  Step = "slow_start"  // the new containers' share of new sessions ramps up (x-roll.slow_start)
 	StepDrain      Step = "drain"       // old backends draining: live counts
 	StepStop       Step = "stop"        // old containers stopped and removed
 	StepPostDeploy Step = "post_deploy" // a post_deploy hook ran, after the stop
@@ -60,7 +64,9 @@ type Event struct {
 	Counts    []Counts      `json:"counts,omitempty"`
 	Logs      []string      `json:"logs,omitempty"` // last log lines of a failed container, or a failed hook's output
 	Hook      *HookReport   `json:"hook,omitempty"` // the hook a pre_switch or post_deploy event is about
-	Result    *Result       `json:"result,omitempty"`
+	// Canary is a canary event's figures: share, time left, old and new sides, verdict so far.
+	Canary *admin.CanaryStatus `json:"canary,omitempty"`
+	Result *Result             `json:"result,omitempty"`
 }
 
 // MarshalJSON adds elapsed_ms, so scripts need not parse Go durations.

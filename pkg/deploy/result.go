@@ -52,6 +52,8 @@ type Result struct {
 	SessionsHandedOff int64  `json:"sessions_handed_off,omitempty"`
 	HandoffFallback   string `json:"handoff_fallback,omitempty"`
 	// Hooks are the hooks that ran, in order; a failed one is the last of its step.
-	Hooks     []HookReport `json:"hooks,omitempty"`
-	Durations Durations    `json:"durations"`
+	Hooks []HookReport `json:"hooks,omitempty"`
+	// Canary is the canary's last figures and verdict, promoted or aborted.
+	Canary    *admin.CanaryStatus `json:"canary,omitempty"`
+	Durations Durations           `json:"durations"`
 }

@@ -22,3 +22,11 @@ func TestAnUnsupportedKeyIsAProjectError(t *testing.T) {
 		t.Errorf("an unsupported key found when creating the container: exit %d, want %d", got, ExitStart)
 	}
 }
+
+// TestAnAbortedCanaryExits11: an aborted canary is its own exit code, not a failed readiness.
+func TestAnAbortedCanaryExits11(t *testing.T) {
+	err := &deploy.StepError{Step: deploy.StepCanary, Kind: deploy.ErrAborted, Err: errors.New("abort: error share 20.0%")}
+	if got := codeOf(err); got != ExitAborted || ExitAborted != 11 {
+		t.Errorf("an aborted canary: exit %d, want 11", got)
+	}
+}

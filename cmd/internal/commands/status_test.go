@@ -84,8 +84,8 @@ func TestStatusShowsThePauseAndMaintenance(t *testing.T) {
 func TestStatusShowsTheCanary(t *testing.T) {
 	doc := statusOf(deploy.Container{Name: "shop-app-1", Image: "shop:41", State: "running"})
 	doc.Services[0].Canary = &admin.CanaryStatus{Spec: admin.CanarySpec{Share: 0.1}, Left: admin.Duration(75 * time.Second),
-		New: admin.CanaryFigures{Requests: 40, Failed: 2, ErrorRate: 0.05, P95: admin.Duration(12 * time.Millisecond)},
-		Old: admin.CanaryFigures{Requests: 360, P95: admin.Duration(10 * time.Millisecond)},
+		New:     admin.CanaryFigures{Requests: 40, Failed: 2, ErrorRate: 0.05, P95: admin.Duration(12 * time.Millisecond)},
+		Old:     admin.CanaryFigures{Requests: 360, P95: admin.Duration(10 * time.Millisecond)},
 		Verdict: admin.CanaryPending, Reason: "40 of 100 requests needed so far"}
 	doc.Services[0].Rollout = &admin.RolloutEvent{Step: admin.StepCanary}
 	var buf bytes.Buffer

@@ -165,10 +165,28 @@ type BackendStatus struct {
 	Healthy     bool      `json:"healthy"`
 	InFlight    int64     `json:"in_flight"`
 	Sessions    int64     `json:"sessions"` // live sticky sessions
-	Requests    uint64    `json:"requests"`
-	Errors      uint64    `json:"errors"`
+	Requests    uint64    `json:"requests"` // answered, whatever the status
+	Errors      uint64    `json:"errors"`   // failed without an answer (transport errors)
 	LastError   string    `json:"last_error,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	// Responses counts the answers by status class since the gateway started; they add up
+	// to Requests.
+	Responses StatusClasses `json:"responses"`
+	// P95Seconds is the 95th percentile latency of the backend's answers over the last
+	// minute (since the gateway's 5-second sample taken 60 to 65 s ago; since the backend
+	// came, when it is younger), from the start of the request to the end of its answer,
+	// interpolated in the gateway's latency buckets. Absent when nothing was answered then.
+	P95Seconds float64 `json:"p95_seconds,omitempty"`
+}
+
+// StatusClasses counts answers by the class of their status. A status above 599 counts
+// as a 5xx.
+type StatusClasses struct {
+	Informational uint64 `json:"1xx"` // 101 Switching Protocols; an interim answer (103) is not counted, its final one is
+	Success       uint64 `json:"2xx"`
+	Redirection   uint64 `json:"3xx"`
+	ClientError   uint64 `json:"4xx"`
+	ServerError   uint64 `json:"5xx"`
 }
 
 // ServiceStatus is a service's spec (without its secret) and its backends.

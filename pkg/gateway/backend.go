@@ -95,6 +95,13 @@ func (b *backend) status(spec admin.BackendSpec, now time.Time, sessionIdle time
 		Requests:    c.answered(),
 		Errors:      c.TransportErrors,
 	}
+	st.Responses = admin.StatusClasses{
+		Informational: c.Responses[0], Success: c.Responses[1], Redirection: c.Responses[2],
+		ClientError: c.Responses[3], ServerError: c.Responses[4],
+	}
+	if p95, ok := c.sub(b.history.minuteAgo(now)).Latency.quantile(0.95); ok {
+		st.P95Seconds = p95.Seconds()
+	}
 	if n := b.lastErr.Load(); n != nil {
 		st.LastError, st.LastErrorAt = n.msg, n.at
 	}

@@ -121,8 +121,16 @@ func TestBackendCountersWithRealTraffic(t *testing.T) {
 			if p50, ok := c.Latency.quantile(0.5); !ok || p50 > 250*time.Millisecond {
 				t.Errorf("p50 %v, %v: most answers are fast", p50, ok)
 			}
-			if st := backendOf(t, g, "app", "a"); st.Requests != 24 || st.Errors != 0 {
+			st := backendOf(t, g, "app", "a")
+			if st.Requests != 24 || st.Errors != 0 {
 				t.Errorf("status: %d requests, %d errors; want 24 and 0", st.Requests, st.Errors)
+			}
+			if want := (admin.StatusClasses{Success: 14, Redirection: 2, ClientError: 3, ServerError: 5}); st.Responses != want {
+				t.Errorf("status responses %+v, want %+v", st.Responses, want)
+			}
+			// 22 fast answers and 2 in (250 ms, 500 ms]: the 95th percentile is 40 % into that bucket.
+			if st.P95Seconds < 0.34 || st.P95Seconds > 0.36 {
+				t.Errorf("status p95 %v s, want 0.35 s", st.P95Seconds)
 			}
 
 			// A backend nobody listens on: transport errors, no answer counted, nothing timed.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rollcd/roll/pkg/h1"
+	"github.com/rollcd/roll/pkg/internal/procmetrics"
 )
 
 // Gateway routes, balances and proxies requests. Create it with New, serve with Run.
@@ -42,6 +43,8 @@ type Gateway struct {
 	saveMu  sync.Mutex // serialises state file writes
 	started time.Time
 
+	procMetrics *procmetrics.Registry // the process and Go runtime families of /metrics
+
 	// ctx owns every background goroutine (health checks, drains, pruning); Close ends it.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -64,6 +67,7 @@ func New(cfg Config) (*Gateway, error) {
 		h1Client:      newH1Client(cfg),
 		services:      map[string]*service{},
 		started:       time.Now(),
+		procMetrics:   procmetrics.New(),
 	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.routes.Store(buildRoutes(g.services))

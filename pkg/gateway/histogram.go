@@ -35,8 +35,3 @@ func (h *histogram) snapshot() latencySnapshot {
 	l.SumNs = h.sumNs.Load()
 	return l
 }
-
-// cumulative returns the count of each bucket including all smaller ones, and the total.
-func (h *histogram) cumulative() (buckets [len(latencyBuckets)]uint64, total uint64, sum time.Duration) {
-	return h.snapshot().cumulative()
-}

@@ -9,8 +9,10 @@ import (
 	"github.com/rollcd/roll/pkg/admin"
 )
 
-// serveMetrics writes the Prometheus text format by hand: a few families do not justify a
-// client library, and the values are already atomics.
+// serveMetrics writes the Prometheus text format: the gateway's own families by hand (the
+// values are already atomics, and a request never touches a metrics library), then the standard
+// process and Go runtime families from client_golang's collectors (procmetrics), gathered only
+// now, on the scrape.
 func (g *Gateway) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	bw := bufio.NewWriter(w)
@@ -45,6 +47,15 @@ func (g *Gateway) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 		}
 	}
 	perBackend("roll_backend_requests_total", "counter", "Requests answered by the backend.", func(b admin.BackendStatus) string { return u(b.Requests) })
+	family("roll_backend_responses_total", "counter", "Answers of the backend that went to the client, by status class (1xx … 5xx; a status above 599 counts as 5xx).")
+	for _, s := range services {
+		for _, b := range s.Backends {
+			r := b.Responses
+			for k, v := range [...]uint64{r.Informational, r.Success, r.Redirection, r.ClientError, r.ServerError} {
+				sample("roll_backend_responses_total", []string{"service", s.Name, "backend", b.Name, "code", statusClassNames[k]}, u(v))
+			}
+		}
+	}
 	perBackend("roll_backend_errors_total", "counter", "Requests the backend failed (no answer: connect, protocol or timeout errors).", func(b admin.BackendStatus) string { return u(b.Errors) })
 	perBackend("roll_backend_in_flight", "gauge", "Requests in flight on the backend.", func(b admin.BackendStatus) string { return i(b.InFlight) })
 	perBackend("roll_backend_sessions", "gauge", "Live sticky sessions of the backend.", func(b admin.BackendStatus) string { return i(b.Sessions) })
@@ -84,17 +95,38 @@ func (g *Gateway) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 		if s == nil {
 			continue
 		}
-		buckets, total, sum := s.latency.cumulative()
-		for k, le := range latencyBuckets {
-			sample("roll_request_duration_seconds_bucket", []string{"service", st.Name, "le", strconv.FormatFloat(le, 'g', -1, 64)}, u(buckets[k]))
+		writeHistogram(sample, "roll_request_duration_seconds", []string{"service", st.Name}, s.latency.snapshot())
+	}
+	family("roll_backend_request_duration_seconds", "histogram", "Time of the requests the backend answered, from their start to the end of the answer.")
+	for _, st := range services {
+		if s := svcs[st.Name]; s != nil {
+			for _, m := range s.snap.Load().members {
+				writeHistogram(sample, "roll_backend_request_duration_seconds", []string{"service", st.Name, "backend", m.spec.Name}, m.b.latency.snapshot())
+			}
 		}
-		sample("roll_request_duration_seconds_bucket", []string{"service", st.Name, "le", "+Inf"}, u(total))
-		sample("roll_request_duration_seconds_sum", []string{"service", st.Name}, strconv.FormatFloat(sum.Seconds(), 'g', -1, 64))
-		sample("roll_request_duration_seconds_count", []string{"service", st.Name}, u(total))
 	}
 	if st := g.tlsStatus(); st != nil {
 		writeTLSMetrics(st, family, sample)
 	}
+	if err := g.procMetrics.Write(bw); err != nil {
+		g.log.Warn("process metrics incomplete", "err", err)
+	}
+}
+
+// statusClassNames are the code label of roll_backend_responses_total, by statusClass.
+var statusClassNames = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
+
+// writeHistogram writes the samples of one histogram with the given labels: its cumulative
+// buckets (le), its sum in seconds and its count.
+func writeHistogram(sample func(string, []string, string), name string, labels []string, l latencySnapshot) {
+	buckets, total, sum := l.cumulative()
+	with := func(k, v string) []string { return append(labels[:len(labels):len(labels)], k, v) }
+	for k, le := range latencyBuckets {
+		sample(name+"_bucket", with("le", strconv.FormatFloat(le, 'g', -1, 64)), strconv.FormatUint(buckets[k], 10))
+	}
+	sample(name+"_bucket", with("le", "+Inf"), strconv.FormatUint(total, 10))
+	sample(name+"_sum", labels, strconv.FormatFloat(sum.Seconds(), 'g', -1, 64))
+	sample(name+"_count", labels, strconv.FormatUint(total, 10))
 }
 
 var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)

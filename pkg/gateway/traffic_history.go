@@ -35,6 +35,35 @@ func (h *trafficHistory) add(s trafficSample) {
 	h.mu.Unlock()
 }
 
+// minuteAgo returns the counters a minute before now, for figures over the last minute: those
+// of the newest sample at least a minute old, else of the oldest one (a backend younger than a
+// minute, or the ring not yet round), else zero (no sample yet: since the backend came).
+func (h *trafficHistory) minuteAgo(now time.Time) backendCounters {
+	limit := now.Add(-time.Minute).UnixNano()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var best, oldest *trafficSample
+	for i := range h.ring {
+		s := &h.ring[i]
+		if s.at == 0 || s.at > now.UnixNano() {
+			continue
+		}
+		if s.at <= limit && (best == nil || s.at > best.at) {
+			best = s
+		}
+		if oldest == nil || s.at < oldest.at {
+			oldest = s
+		}
+	}
+	switch {
+	case best != nil:
+		return best.backendCounters
+	case oldest != nil:
+		return oldest.backendCounters
+	}
+	return backendCounters{}
+}
+
 // trafficSeries are a backend's figures per interval between samples, oldest first, aligned
 // to the right: the last value is the latest interval, and intervals before the backend's first
 // sample are NaN.

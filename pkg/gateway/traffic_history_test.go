@@ -62,3 +62,27 @@ func TestTrafficHistorySeries(t *testing.T) {
 func same(a, b float64) bool {
 	return (math.IsNaN(a) && math.IsNaN(b)) || math.Abs(a-b) < 1e-9
 }
+
+// The figures over the last minute start from the newest sample at least a minute old, else
+// the oldest there is, else the backend's start.
+func TestTrafficHistoryMinuteAgo(t *testing.T) {
+	var h trafficHistory
+	t0 := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * historyEvery) }
+	if c := h.minuteAgo(t0); c.requests() != 0 {
+		t.Fatalf("without samples: %+v, want zero", c)
+	}
+	h.add(trafficAt(at(14).UnixNano(), 140, 0, 0))
+	h.add(trafficAt(at(15).UnixNano(), 150, 0, 0))
+	if c := h.minuteAgo(at(15).Add(2 * time.Second)); c.Responses[1] != 140 {
+		t.Fatalf("a backend younger than a minute: from %d answers, want the oldest sample's 140", c.Responses[1])
+	}
+	h = trafficHistory{}
+	for i := range 16 {
+		h.add(trafficAt(at(i).UnixNano(), uint64(10*i), 0, 0))
+	}
+	// 77 s after t0: a minute back is 17 s, and the newest sample before is the one at 15 s.
+	if c := h.minuteAgo(at(15).Add(2 * time.Second)); c.Responses[1] != 30 {
+		t.Fatalf("from %d answers, want the sample at 15 s (30)", c.Responses[1])
+	}
+}

@@ -194,6 +194,8 @@ type ServiceStatus struct {
 	ServiceSpec
 	Backends []BackendStatus `json:"backends"`
 	Rollout  *RolloutEvent   `json:"rollout,omitempty"` // the last event of a rollout in progress
+	// Watch is the post-switch watch under way, live; nil when none runs.
+	Watch *WatchStatus `json:"watch,omitempty"`
 	// ClientErrors counts requests that failed by the client's fault (a body that broke off
 	// or stalled, a request too large for an AJP packet): never a backend's error.
 	ClientErrors uint64 `json:"client_errors"`
@@ -214,6 +216,11 @@ type RolloutRequest struct {
 	ReadyInterval Duration          `json:"ready_interval,omitempty"`
 	DrainTimeout  Duration          `json:"drain_timeout,omitempty"` // default: the service's drain timeout
 	Meta          map[string]string `json:"meta,omitempty"`          // recorded in the deploy history (image, …)
+	// Watch, when set, keeps the old backends warm for a window after the switch and flips
+	// back if the new ones fail (WatchSpec).
+	Watch *WatchSpec `json:"watch,omitempty"`
+	// Warmup, when set, sends the new backends requests before the switch (WarmupSpec).
+	Warmup *WarmupSpec `json:"warmup,omitempty"`
 	// SwitchHold, when set, makes the gateway wait after StepReady, up to this long (at most
 	// MaxSwitchHold), for the caller's Switch before it switches: the deploy runs its
 	// pre_switch hooks meanwhile. No answer in time, or an abort, fails the rollout: the new
@@ -270,6 +277,8 @@ type RolloutEvent struct {
 	Canary  *CanaryStatus   `json:"canary,omitempty"` // StepCanary, and StepAborted
 	Result  *RolloutResult  `json:"result,omitempty"` // set on the last event only
 	Error   *Error          `json:"error,omitempty"`  // set when the rollout failed
+	Watch   *WatchStatus    `json:"watch,omitempty"`  // a post-switch watch's figures, while it runs and at StepFlipped
+	Warmup  *WarmupReport   `json:"warmup,omitempty"` // StepWarmup
 }
 
 // RolloutResult closes a rollout stream.
@@ -293,6 +302,10 @@ type RolloutResult struct {
 	HandoffFallback string   `json:"handoff_fallback,omitempty"`
 	ReadyAfter      Duration `json:"ready_after"`
 	DrainedAfter    Duration `json:"drained_after"`
+	// Watch is how the post-switch watch ended (a flip sets Reverted too); Warmup how the
+	// new backends answered their warm-up requests.
+	Watch  *WatchStatus  `json:"watch,omitempty"`
+	Warmup *WarmupReport `json:"warmup,omitempty"`
 }
 
 // HandoffReply answers a StepHandoff event: the old backends' containers stopped (their

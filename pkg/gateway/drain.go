@@ -31,6 +31,8 @@ type drain struct {
 	handoff   bool
 	rolloutID string
 	followed  <-chan struct{}
+	// what names the draining backends in its events; default "the old backends".
+	what string
 }
 
 type drainOutcome struct {
@@ -108,7 +110,7 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 			return out, nil
 		}
 		if d.emit != nil {
-			d.emit(admin.RolloutEvent{Step: admin.StepDraining, Old: old, Message: drainMessage(old)})
+			d.emit(admin.RolloutEvent{Step: admin.StepDraining, Old: old, Message: d.message(old)})
 		}
 		select {
 		case <-ctx.Done():
@@ -205,11 +207,24 @@ func (d drain) revert() {
 	// No save here: the rollout's finish saves the reverted table with its outcome.
 }
 
-func drainMessage(old []admin.BackendStatus) string {
-	var inFlight, sessions int64
+// message is drainMessage naming d's backends.
+func (d drain) message(old []admin.BackendStatus) string {
+	if d.what == "" {
+		return drainMessage(old)
+	}
+	inFlight, sessions := drainCounts(old)
+	return fmt.Sprintf("%d in flight, %d live sessions on %s", inFlight, sessions, d.what)
+}
+
+func drainCounts(old []admin.BackendStatus) (inFlight, sessions int64) {
 	for _, st := range old {
 		inFlight += st.InFlight
 		sessions += st.Sessions
 	}
+	return inFlight, sessions
+}
+
+func drainMessage(old []admin.BackendStatus) string {
+	inFlight, sessions := drainCounts(old)
 	return fmt.Sprintf("%d in flight, %d live sessions on the old backends", inFlight, sessions)
 }

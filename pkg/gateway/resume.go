@@ -48,6 +48,7 @@ func (g *Gateway) resumeRollout(s *service, saved *stateRollout, sessionsKnown b
 				ro.newNames = append(ro.newNames, n)
 			}
 		}
+		ro.flipped = saved.Flipped
 	} else {
 		ro.note = "drain resumed after a gateway restart, with no rollout in progress saved"
 		ro.record = admin.DeployRecord{ID: newDeployID(now), Service: s.name, Started: now.UTC()}
@@ -64,6 +65,11 @@ func (g *Gateway) resumeRollout(s *service, saved *stateRollout, sessionsKnown b
 	if err := ro.claim(s); err != nil {
 		g.log.Error("interrupted drain not resumed", "service", s.name, "err", err)
 		return
+	}
+	if saved != nil && saved.Flipped == "" && saved.Watch != nil && now.Before(saved.WatchUntil) {
+		// The old backends stay warm for what is left of the window; the counters of the
+		// process before are gone, so the watch counts from now.
+		ro.setWatch(newWatch(s, *saved.Watch, ro.newNames, ro.drainStarted, saved.WatchUntil))
 	}
 	ro.entry = ro.stateEntry()
 	g.mu.Lock()

@@ -35,6 +35,9 @@ func (g *Gateway) Rollout(ctx context.Context, service string, req admin.Rollout
 	if req.SlowStart < 0 || req.SlowStart > admin.Duration(admin.MaxSlowStart) {
 		return admin.RolloutResult{}, fmt.Errorf("%w: rollout of service %q: slow_start %s: want at most %s", admin.ErrInvalid, service, time.Duration(req.SlowStart), admin.MaxSlowStart)
 	}
+	if err := checkWatchAndWarmup(service, &req); err != nil {
+		return admin.RolloutResult{}, err
+	}
 	specs := make([]admin.BackendSpec, 0, len(req.Backends))
 	for _, b := range req.Backends {
 		b.Activation = admin.Stopped
@@ -72,6 +75,8 @@ type rollout struct {
 	followed     <-chan struct{}                    // closed when the caller stops following its events
 	entry        *stateRollout                      // the service's switched entry while this rollout drains
 	drain        *drainHandle                       // set once the rollout drains, under the service's rollouts.mu
+	watch        *watch                             // the post-switch watch, if asked; set under the service's rollouts.mu
+	flipped      string                             // why the watch flipped back: the rollout drains its failing new backends
 	last         atomic.Pointer[admin.RolloutEvent] // its latest event, for the status
 }
 
@@ -146,6 +151,7 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 	if err := ro.takeOver(); err != nil {
 		return res, ro.fail(err)
 	}
+	ro.armWatch()
 	ro.switchOver()
 	res.Switched = true
 	// Not ctx: after the switch the drain is the gateway's, until it ends or a newer rollout takes it over.

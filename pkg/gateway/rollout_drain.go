@@ -27,26 +27,34 @@ func (ro *rollout) ownDrain() (context.Context, context.CancelCauseFunc) {
 // rollout; then record the outcome and send the last event. It returns an error only when
 // ctx ended otherwise (the gateway closes): the backends stay draining, for the next start.
 func (ro *rollout) drainOut(ctx context.Context, res admin.RolloutResult) (admin.RolloutResult, error) {
+	if ro.flipped != "" { // resumed after a restart that came after the watch's flip
+		return ro.drainFlipped(ctx, res)
+	}
 	d := drain{s: ro.s, old: ro.oldNames, news: ro.newNames, timeout: ro.timeout, since: ro.drainStarted, minWait: ro.minWait, emit: ro.emit,
 		rolloutID: ro.record.ID, followed: ro.followed,
 		handoff: ro.s.cfg.Load().spec.Drain.Mode == admin.DrainHandoff && !ro.resumed && ro.progress != nil}
+	if ro.watch != nil {
+		// The old backends stay warm until the window ends: no stop and no handoff before.
+		we, err := ro.watchOut(ctx, d)
+		res.Watch = ro.watch.status()
+		switch {
+		case err != nil:
+			res.DrainedAfter = admin.Duration(time.Since(ro.start))
+			return ro.interrupted(ctx, err, res)
+		case we.flipped != "":
+			return ro.drainFlipped(ctx, res)
+		case we.reverted:
+			return ro.reverted(res), nil
+		}
+	}
 	out, err := d.run(ctx)
 	res.HandedOff, res.HandoffFallback = out.handed, out.fallback
 	res.DrainedAfter = admin.Duration(time.Since(ro.start))
 	switch {
-	case err != nil && errors.Is(context.Cause(ctx), errSuperseded):
-		res.Superseded = true
-		ro.end(admin.OutcomeSuperseded, admin.StepDrained, &res,
-			fmt.Sprintf("switched; the drain of %s was taken over by a newer rollout", ro.oldNames))
-		return res, nil
 	case err != nil:
-		ro.g.log.Warn("rollout drain interrupted", "service", ro.s.name, "err", err)
-		return res, fmt.Errorf("draining service %q: %w", ro.s.name, err)
+		return ro.interrupted(ctx, err, res)
 	case out.reverted:
-		res.Reverted = true
-		ro.end(admin.OutcomeReverted, admin.StepReverted, &res,
-			"every new backend failed its health checks during the drain; old backends active again, new ones stopped")
-		return res, nil
+		return ro.reverted(res), nil
 	}
 	res.DrainTimedOut = out.timedOut
 	msg := "old backends drained and stopped"
@@ -65,6 +73,27 @@ func (ro *rollout) drainOut(ctx context.Context, res admin.RolloutResult) (admin
 	}
 	ro.end(admin.OutcomeSucceeded, admin.StepDrained, &res, msg)
 	return res, nil
+}
+
+// interrupted ends a drain that ctx stopped: a newer rollout took it over (superseded), or
+// the gateway closes and the backends stay draining for the next start (an error).
+func (ro *rollout) interrupted(ctx context.Context, err error, res admin.RolloutResult) (admin.RolloutResult, error) {
+	if errors.Is(context.Cause(ctx), errSuperseded) {
+		res.Superseded = true
+		ro.end(admin.OutcomeSuperseded, admin.StepDrained, &res,
+			fmt.Sprintf("switched; the drain of %s was taken over by a newer rollout", ro.oldNames))
+		return res, nil
+	}
+	ro.g.log.Warn("rollout drain interrupted", "service", ro.s.name, "err", err)
+	return res, fmt.Errorf("draining service %q: %w", ro.s.name, err)
+}
+
+// reverted ends a rollout whose new backends all failed their health checks after the switch.
+func (ro *rollout) reverted(res admin.RolloutResult) admin.RolloutResult {
+	res.Reverted = true
+	ro.end(admin.OutcomeReverted, admin.StepReverted, &res,
+		"every new backend failed its health checks during the drain; old backends active again, new ones stopped")
+	return res
 }
 
 // end records the outcome of a switched rollout and sends its last event.

@@ -129,6 +129,7 @@ func (s *service) status() admin.ServiceStatus {
 	if s.busy.Load() {
 		st.Rollout = s.rollouts.current()
 		st.Canary = s.canaryStatus()
+		st.Watch = s.rollouts.watching()
 	}
 	if p := s.lastPause.Load(); p != nil {
 		ps := p.snapshot()

@@ -134,6 +134,11 @@ type ServiceSettings struct {
 	SessionIdle time.Duration
 	// Ready says how a new container is proved ready.
 	Ready ReadySettings
+	// Watch keeps the old containers warm after the switch and flips back if the new ones
+	// fail (x-roll.watch); nil: no watch.
+	Watch *WatchSettings
+	// Warmup sends each new container requests before its first user (x-roll.warmup); nil: none.
+	Warmup *WarmupSettings
 	// Drain says how an old container is drained.
 	Drain DrainSettings
 	// Health says how the gateway checks running backends.

@@ -95,6 +95,7 @@ func decodeService(d *decoder, name string, raw any) (ServiceSettings, map[strin
 	o.string("sticky_cookie", &s.StickyCookie)
 	o.string("sticky_path_param", &s.StickyPathParam)
 	o.duration("session_idle", &s.SessionIdle)
+	s.Watch, s.Warmup = decodeWatch(o), decodeWarmup(o, s.Paths[0])
 
 	s.Ready.Path = s.Paths[0]
 	if r := o.object("ready"); r != nil {

@@ -11,6 +11,7 @@ import (
 // backend's own in its card.
 type serviceCharts struct {
 	Compare  []template.HTML
+	Canary   []template.HTML // a running canary against the old version (status_canary.go)
 	Backends map[string][]template.HTML
 }
 
@@ -39,6 +40,7 @@ func (g *Gateway) statusCharts() map[string]serviceCharts {
 		if len(rate.lines) > 1 {
 			sc.Compare = []template.HTML{rate.svg(), errs.svg()}
 		}
+		sc.Canary = canaryCharts(s)
 		out[name] = sc
 	}
 	return out

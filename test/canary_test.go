@@ -204,9 +204,18 @@ func TestCanaryDecidedByHand(t *testing.T) {
 	p := upGoApp(t, projectSpec{})
 	dep := p.start(nil, "deploy", "app", "--image", "roll-example-goapp:v2", "--canary", "10%", "--canary-window", "10m", "--json")
 	dep.until(t, `"step":"canary"`, `"status":"progress"`)
-	st := p.must("status", "--json").Stdout
-	if !strings.Contains(st, `"canary":{"spec":{"share":0.1`) || !strings.Contains(st, `"verdict":"pending"`) {
-		t.Errorf("roll status --json during the canary:\n%s", st)
+	var st struct {
+		Services []struct {
+			Canary *struct {
+				Spec    struct{ Share float64 }
+				Verdict string
+				Left    string
+			} `json:"canary"`
+		} `json:"services"`
+	}
+	if out := p.must("status", "--json").Stdout; json.Unmarshal([]byte(out), &st) != nil || len(st.Services) == 0 || st.Services[0].Canary == nil ||
+		st.Services[0].Canary.Spec.Share != 0.1 || st.Services[0].Canary.Verdict != "pending" || st.Services[0].Canary.Left == "" {
+		t.Errorf("roll status --json during the canary:\n%s", out)
 	}
 	if human := p.must("status").Stdout; !strings.Contains(human, "canary: 10% of new sessions") {
 		t.Errorf("roll status during the canary:\n%s", human)

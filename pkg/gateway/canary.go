@@ -134,7 +134,7 @@ func (c *canaryRun) judge(now time.Time, d *canaryDecision) admin.CanaryStatus {
 	if elapsed >= end && fresh.requests < c.spec.MinRequests {
 		end = inconclusiveAfter(c.spec)
 	}
-	st.Left = admin.Duration(max(0, end-elapsed))
+	st.Left = admin.Duration(max(0, end-elapsed).Round(100 * time.Millisecond))
 	if d != nil {
 		st.Verdict, st.ByHand = d.verdict, true
 		st.Reason = "decided by hand"

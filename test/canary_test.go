@@ -30,15 +30,31 @@ type deployResult struct {
 	} `json:"canary"`
 }
 
+// resultOf reads the result of `roll deploy --json` from out, which holds its stderr too
+// (the last line of a failed deploy).
 func resultOf(t *testing.T, out string) deployResult {
 	t.Helper()
-	_, raw := events(t, out)
-	b, _ := json.Marshal(raw)
-	var r deployResult
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatalf("the deploy's result: %v\n%s", err, b)
+	for _, line := range strings.Split(out, "\n") {
+		var ev struct {
+			Result *deployResult `json:"result"`
+		}
+		if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &ev) == nil && ev.Result != nil {
+			return *ev.Result
+		}
 	}
-	return r
+	t.Fatalf("the deploy printed no result:\n%s", out)
+	return deployResult{}
+}
+
+// jsonLines is out without the lines that are not JSON events (roll's last word on stderr).
+func jsonLines(out string) string {
+	var keep []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "{") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 // TestGoodCanaryPromotesUnderLoad: x-roll.canary gives v2 a quarter of the new visitors for
@@ -51,7 +67,7 @@ func TestGoodCanaryPromotesUnderLoad(t *testing.T) {
 	dep := p.start(nil, "deploy", "app", "--image", "roll-example-goapp:v2", "--json")
 	dep.until(t, `"step":"canary"`, `"status":"progress"`)
 	out, rep := endUnderLoad(t, dep, l)
-	steps, _ := events(t, out)
+	steps, _ := events(t, jsonLines(out))
 	for _, want := range []string{"ready:done", "canary:done", "switch:done", "drain:done", "stop:done"} {
 		if !contains(steps, want) {
 			t.Errorf("deploy events lack %s: %v", want, steps)

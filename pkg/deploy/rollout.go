@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,7 +74,7 @@ func (r *run) rollout(ctx, readyCtx context.Context, news []Container) (switchEn
 			r.res.Canary = result.Canary
 			reason := "aborted"
 			if result.Canary != nil {
-				reason = result.Canary.Reason
+				reason = strings.TrimPrefix(result.Canary.Reason, "abort: ")
 			}
 			err := r.rollBack(ctx, news, stepErr(StepCanary, ErrAborted, errors.New(reason)))
 			r.res.Outcome = OutcomeAborted // the gateway recorded it so

@@ -285,3 +285,16 @@ func (s *service) canaryStatus() *admin.CanaryStatus {
 	st := c.judge(time.Now(), nil)
 	return &st
 }
+
+// anyOldActive reports whether a backend other than the rollout's new ones is active: a
+// canary or a slow start shares the traffic with them, and without them (a first deploy, every
+// old backend stopped) there is nothing to compare with and nobody to spare: the rollout
+// switches at once.
+func (ro *rollout) anyOldActive() bool {
+	for _, m := range ro.s.snap.Load().members {
+		if m.spec.Activation == admin.Active && !slices.Contains(ro.newNames, m.spec.Name) {
+			return true
+		}
+	}
+	return false
+}

@@ -273,3 +273,23 @@ func TestCanaryRefusesBadSpecs(t *testing.T) {
 		}
 	}
 }
+
+// TestCanaryWithoutAnOldVersionSwitchesAtOnce: a first deploy (nothing active to compare
+// with, nobody to spare) skips the canary and the slow start.
+func TestCanaryWithoutAnOldVersionSwitchesAtOnce(t *testing.T) {
+	g := newTestGateway(t, nil)
+	mustPut(t, g, httpService("app"))
+	first := startNameBackend(t, "first")
+	log := newEventLog()
+	o := waitOutcome(t, startRequest(g, admin.RolloutRequest{
+		Backends:  []admin.BackendSpec{{Name: "first", Address: first.addr()}},
+		Canary:    &admin.CanarySpec{Share: 0.1, Window: admin.Duration(time.Hour)},
+		SlowStart: admin.Duration(time.Hour),
+	}, log))
+	if o.err != nil || !o.res.Switched || o.res.Canary != nil {
+		t.Fatalf("rollout: %+v, %v", o.res, o.err)
+	}
+	if _, ok := log.find(admin.StepCanary); ok {
+		t.Fatal("a canary ran with no old version")
+	}
+}

@@ -131,7 +131,7 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 		return res, ro.fail(err)
 	}
 	from := 0.0
-	if ro.req.Canary != nil {
+	if ro.req.Canary != nil && ro.anyOldActive() {
 		c, st, err := ro.runCanary(ctx)
 		if err != nil {
 			return res, ro.fail(err)
@@ -142,7 +142,7 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 		res.Canary = &st
 		from = st.Spec.Share
 	}
-	if ro.req.SlowStart > 0 {
+	if ro.req.SlowStart > 0 && ro.anyOldActive() {
 		if err := ro.slowStart(ctx, from); err != nil {
 			return res, ro.fail(err)
 		}

@@ -87,6 +87,7 @@ func (ro *rollout) startCanary() *canaryRun {
 	g.mu.Lock()
 	next := s.snap.Load().withSplit(newSplit(spec.Share, spec.Share, now, 0), ro.freshen)
 	s.snap.Store(next)
+	ro.saveSplitLocked("canary")
 	for _, m := range next.members {
 		switch {
 		case m.fresh:
@@ -99,6 +100,7 @@ func (ro *rollout) startCanary() *canaryRun {
 		c.base[m.b] = m.b.counters()
 	}
 	g.mu.Unlock()
+	g.persist()
 	s.canary.Store(c)
 	g.log.Info("canary started", "service", s.name, "share", spec.Share, "window", time.Duration(spec.Window),
 		"new", ro.newNames, "old", namesOf(c.old))

@@ -134,7 +134,7 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 	if ro.req.Canary != nil && ro.anyOldActive() {
 		c, st, err := ro.runCanary(ctx)
 		if err != nil {
-			return res, ro.fail(err)
+			return res, ro.failAs(admin.OutcomeAborted, err)
 		}
 		if st.Verdict != admin.CanaryPromote {
 			return ro.abortCanary(ctx, c, st)
@@ -144,7 +144,7 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 	}
 	if ro.req.SlowStart > 0 && ro.anyOldActive() {
 		if err := ro.slowStart(ctx, from); err != nil {
-			return res, ro.fail(err)
+			return res, ro.failAs(admin.OutcomeAborted, err)
 		}
 	}
 
@@ -250,13 +250,18 @@ func (ro *rollout) switchOver() {
 	ro.drainStarted = time.Now()
 	ro.entry = ro.stateEntry()
 	s.switched = ro.entry // saved with the switch: a restart resumes this rollout
+	s.splitting = nil     // its canary or slow start, if any, ended with the switch
 	g.mu.Unlock()
 	g.log.Info("rollout switched", "service", s.name, "active", ro.newNames, "draining", ro.oldNames)
 	g.persist()
 }
 
 // fail ends a rollout that did not switch: the new backends go, the old keep serving.
-func (ro *rollout) fail(cause error) error {
+func (ro *rollout) fail(cause error) error { return ro.failAs(admin.OutcomeFailed, cause) }
+
+// failAs is fail, recorded with outcome: a canary or slow start that the caller or the
+// gateway's stop cut short is aborted (its new backends had users), not failed.
+func (ro *rollout) failAs(outcome admin.Outcome, cause error) error {
 	g, s := ro.g, ro.s
 	g.mu.Lock()
 	for _, name := range ro.newNames {
@@ -264,7 +269,7 @@ func (ro *rollout) fail(cause error) error {
 	}
 	g.mu.Unlock()
 	g.log.Warn("rollout failed before the switch", "service", s.name, "err", cause)
-	ro.finish(admin.OutcomeFailed, cause.Error())
+	ro.finish(outcome, cause.Error())
 	wire, _ := admin.ErrorOf(cause)
 	ro.emit(admin.RolloutEvent{Step: admin.StepFailed, Message: cause.Error(), Error: wire, Result: &admin.RolloutResult{}})
 	return cause
@@ -283,6 +288,9 @@ func (ro *rollout) finish(outcome admin.Outcome, msg string) {
 	ro.s.addDeployLocked(ro.record)
 	if ro.entry != nil && ro.s.switched == ro.entry {
 		ro.s.switched = nil // in the same save as the outcome and the stopped backends
+	}
+	if sp := ro.s.splitting; sp != nil && sp.ID == ro.record.ID {
+		ro.s.splitting = nil
 	}
 	ro.g.mu.Unlock()
 	ro.g.log.Info("rollout finished", "service", ro.s.name, "outcome", outcome, "elapsed", time.Since(ro.start))

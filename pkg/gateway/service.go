@@ -41,6 +41,9 @@ type service struct {
 	// switched is the rollout that switched and drains, as the state file keeps it, from
 	// the switch until its outcome is recorded; guarded by g.mu.
 	switched *stateRollout
+	// splitting is the rollout whose canary or slow start runs, as the state file keeps it
+	// (state_canary.go); guarded by g.mu.
+	splitting *stateCanary
 }
 
 // serviceConfig is a service's normalized spec and what follows from it. Replaced whole.

@@ -279,6 +279,10 @@ func TestGatewayRestartDuringTheCanary(t *testing.T) {
 		}
 	}
 	p.convergedTo("roll-example-goapp:v1", 1)
+	if st := p.status(); len(st.Services) == 0 || len(st.Services[0].Deploys) == 0 || st.Services[0].Deploys[0].Outcome != "aborted" {
+		t.Errorf("the restarted gateway's history: %+v", st.Services)
+	}
+	t.Logf("deploy: exit %d: %s", code, lastLines(out, 1))
 }
 
 func lastLines(s string, n int) string {

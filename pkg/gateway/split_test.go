@@ -3,6 +3,8 @@ package gateway
 import (
 	"testing"
 	"time"
+
+	"github.com/rollcd/roll/pkg/admin"
 )
 
 // TestSplitIsExact: at a fixed share, any run of consecutive requests gives the new side
@@ -50,5 +52,43 @@ func TestSplitRamps(t *testing.T) {
 		if none.toNew(0) {
 			t.Fatal("at 0 % a request went to the new side")
 		}
+	}
+}
+
+// TestChoosingUnderASplitDoesNotAllocate: the split costs the request path one atomic add,
+// no allocation and no lock; and choose honours it (a 25 % split gives the fresh backend a
+// quarter of 400 unrouted requests, to within one).
+func TestChoosingUnderASplitDoesNotAllocate(t *testing.T) {
+	g := newTestGateway(t, nil)
+	mustPut(t, g, httpService("app"))
+	s, err := g.lookup("app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, fresh := newBackend("old", "x:1"), newBackend("new", "x:2")
+	s.snap.Store(&snapshot{members: []member{
+		{b: old, spec: admin.BackendSpec{Name: "old", Route: "old", Weight: 1}},
+		{b: fresh, spec: admin.BackendSpec{Name: "new", Route: "new", Weight: 1}, fresh: true, pending: true},
+	}, split: newSplit(0.25, 0.25, time.Now(), 0)})
+	toNew := 0
+	for range 400 {
+		m, _, ok, _ := s.choose("", nil, time.Now().UnixNano(), time.Second)
+		if !ok {
+			t.Fatal("no backend chosen")
+		}
+		m.b.inFlight.Add(-1)
+		if m.b == fresh {
+			toNew++
+		}
+	}
+	if toNew < 99 || toNew > 101 {
+		t.Errorf("%d of 400 unrouted requests to the fresh side of a 25%% split", toNew)
+	}
+	var tried [maxAttempts * 2]*backend
+	if n := testing.AllocsPerRun(200, func() {
+		m, _, _, _ := s.choose("", tried[:0], 1, time.Second)
+		m.b.inFlight.Add(-1)
+	}); n != 0 {
+		t.Errorf("choosing under a split allocates %v times", n)
 	}
 }

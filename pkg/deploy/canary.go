@@ -37,9 +37,9 @@ func (p *rolloutPhase) canaryEvent(ev admin.RolloutEvent) {
 	e := Event{Step: StepCanary, Status: StatusProgress, Container: p.container, Canary: c, Message: CanaryLine(*c)}
 	switch c.Verdict {
 	case admin.CanaryPromote:
-		e.Status, e.Message = StatusDone, "promoted: "+c.Reason
+		e.Status, e.Message = StatusDone, "promoted: "+strings.TrimPrefix(c.Reason, "promote: ")
 	case admin.CanaryAbort:
-		e.Status, e.Message = StatusFailed, "aborting, draining the canary's users back: "+c.Reason
+		e.Status, e.Message = StatusFailed, "aborted, the canary's users drain back: "+strings.TrimPrefix(c.Reason, "abort: ")
 	}
 	r.emit(e)
 	if e.Status != StatusProgress {

@@ -96,3 +96,31 @@ func TestAPromotedCanaryDeploysAsUsual(t *testing.T) {
 		t.Errorf("steps = %v\nwant    %v", got, want)
 	}
 }
+
+// TestAnAbortedCanaryHandsOffItsOwnContainer: in drain mode handoff the gateway asks to stop
+// the canary's container (the new one) before its users go back; the deploy stops it and
+// says so, and still never stops an old one.
+func TestAnAbortedCanaryHandsOffItsOwnContainer(t *testing.T) {
+	e, g := oneOld()
+	g.handoffs = make(chan admin.HandoffReply, 1)
+	g.rollout = func(_ context.Context, _ admin.RolloutRequest, progress func(admin.RolloutEvent)) (admin.RolloutResult, error) {
+		aborted := canaryFigures(admin.CanaryAbort, "abort: decided by hand")
+		progress(admin.RolloutEvent{Step: admin.StepReady})
+		progress(admin.RolloutEvent{Step: admin.StepCanary, Canary: aborted})
+		progress(admin.RolloutEvent{ID: "r1", Step: admin.StepHandoff, Old: []admin.BackendStatus{{BackendSpec: admin.BackendSpec{Name: "p-app-2"}}}})
+		res := admin.RolloutResult{Aborted: true, Canary: aborted, HandedOff: 1}
+		return res, nil
+	}
+	tgt := target
+	tgt.Canary = &project.CanarySettings{Share: 0.2}
+	_, err := (&Deployer{Engine: e, Gateway: g}).Deploy(context.Background(), tgt, Options{})
+	if !errors.Is(err, ErrAborted) {
+		t.Fatalf("deploy: %v", err)
+	}
+	if r := <-g.handoffs; r.Abort != "" || !slices.Equal(r.Stopped, []string{"p-app-2"}) {
+		t.Fatalf("handoff answer %+v, want the canary's container stopped", r)
+	}
+	if !slices.Contains(e.calls, "stop id2") || slices.Contains(e.calls, "stop id1") {
+		t.Errorf("engine calls %v: want the canary stopped, the old not", e.calls)
+	}
+}

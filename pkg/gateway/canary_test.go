@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -291,5 +292,55 @@ func TestCanaryWithoutAnOldVersionSwitchesAtOnce(t *testing.T) {
 	}
 	if _, ok := log.find(admin.StepCanary); ok {
 		t.Fatal("a canary ran with no old version")
+	}
+}
+
+// TestAbortedCanaryHandsItsUsersBack: in drain mode handoff, an aborted canary's active
+// users go back to the old backend through the session store, as an old version's users go
+// on to a new one: held while the canary stops, then served by the old backend under the
+// same session id (its handed route), without a failed request.
+func TestAbortedCanaryHandsItsUsersBack(t *testing.T) {
+	g, _ := handoffService(t, nil, nil)
+	next := startNameBackend(t, "new")
+	log := newEventLog()
+	done := startRequest(g, admin.RolloutRequest{
+		Backends: []admin.BackendSpec{{Name: "new", Address: next.addr()}},
+		Canary:   &admin.CanarySpec{Share: 0.5, Window: admin.Duration(time.Hour)},
+	}, log)
+	log.wait(t, admin.StepCanary)
+	var cookie string
+	for cookie == "" {
+		if c, owner := login(t, g); owner == "new" {
+			cookie = c
+		}
+	}
+	user := startStickyUser(t, g.URL+"/page?sleep=5ms", cookie)
+	eventually(t, 5*time.Second, "the canary user's first answers", func() bool {
+		user.mu.Lock()
+		defer user.mu.Unlock()
+		return len(user.bodies) > 0
+	})
+	if _, err := g.AbortCanary(t.Context(), "app", admin.CanaryDecision{}); err != nil {
+		t.Fatal(err)
+	}
+	ev := log.wait(t, admin.StepHandoff)
+	if len(ev.Old) != 1 || ev.Old[0].Name != "new" {
+		t.Fatalf("handoff event of the drain back: %+v", ev.Old)
+	}
+	next.srv.Close() // the canary's container stops
+	if err := g.Handoff(t.Context(), "app", admin.HandoffReply{Rollout: ev.ID, Stopped: []string{"new"}}); err != nil {
+		t.Fatalf("Handoff: %v", err)
+	}
+	o := waitOutcome(t, done)
+	if o.err != nil || !o.res.Aborted || o.res.HandedOff != 1 || o.res.HandoffFallback != "" {
+		t.Fatalf("rollout: %+v %v", o.res, o.err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	user.end()
+	if len(user.failed) > 0 || !slices.Equal(user.bodies, []string{"new", "old"}) {
+		t.Fatalf("the canary's user: served by %v, %d failed (%v); want new then old, none failed", user.bodies, len(user.failed), user.failed)
+	}
+	if b := backendOf(t, g, "app", "old"); !slices.Equal(b.HandedRoutes, []string{"new"}) || b.Activation != admin.Active {
+		t.Fatalf("old after the drain back: %+v", b)
 	}
 }

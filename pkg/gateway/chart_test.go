@@ -58,3 +58,31 @@ func TestChartSVG(t *testing.T) {
 		t.Errorf("a chart without data should say – and draw no line:\n%s", one)
 	}
 }
+
+// figureCharts draws requests/s, failed and p95, one line per series in chartColors' order:
+// what a backend's card shows with one series, and a comparison (old against new) with two.
+func TestFigureCharts(t *testing.T) {
+	nan := math.NaN()
+	old := namedSeries{name: "v1", trafficSeries: trafficSeries{perSecond: []float64{10, 12}, errorRate: []float64{0, 1}, p95: []float64{4, 4.5}}}
+	canary := namedSeries{name: "v2", trafficSeries: trafficSeries{perSecond: []float64{nan, 3}, errorRate: []float64{nan, 25}, p95: []float64{nan, 180}}}
+	got := figureCharts(old, canary)
+	if len(got) != 3 {
+		t.Fatalf("%d charts, want 3", len(got))
+	}
+	for i, want := range [][]string{
+		{"requests/s", "v1 <b>12 req/s</b>", "v2 <b>3 req/s</b>"},
+		{"failed", "v1 <b>1.0%</b>", "v2 <b>25.0%</b>"},
+		{"p95", "v1 <b>4.5 ms</b>", "v2 <b>180 ms</b>", ">200 ms</text>"},
+	} {
+		svg := string(got[i])
+		for _, w := range append(want, `stroke="`+chartColors[0]+`"`, `stroke="`+chartColors[1]+`"`) {
+			if !strings.Contains(svg, w) {
+				t.Errorf("chart %d lacks %q:\n%s", i, w, svg)
+			}
+		}
+	}
+	one := string(figureCharts(old)[2])
+	if strings.Contains(one, "v1 <b>") || !strings.Contains(one, "<b>4.5 ms</b>") {
+		t.Errorf("a single series is not named, and shows its latest value:\n%s", one)
+	}
+}

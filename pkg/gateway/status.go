@@ -20,6 +20,7 @@ var statusPage = template.Must(template.New("status").Funcs(template.FuncMap{
 		}
 		return time.Duration(d).Round(100 * time.Microsecond).String()
 	},
+	"ms": func(seconds float64) string { return formatChartValue(seconds*1000, "ms") },
 	"ago": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -73,7 +74,7 @@ h1{font-size:1.2em;margin:.3em 0}h2{font-size:1.05em;margin:1.2em 0 .4em}
 <div class="cards">
 {{range .Backends}}<div class="card {{.Activation}}">
 <div><span class="name">{{.Name}}</span><span class="tag {{.Activation}}">{{.Activation}}</span>{{if .Healthy}}<span class="tag">healthy</span>{{else}}<span class="tag down">down</span>{{end}}</div>
-<div class="stats"><span>in flight <b>{{.InFlight}}</b></span><span>sessions <b>{{.Sessions}}</b></span><span>requests <b>{{.Requests}}</b></span><span>errors <b>{{.Errors}}</b></span></div>
+<div class="stats"><span>in flight <b>{{.InFlight}}</b></span><span>sessions <b>{{.Sessions}}</b></span><span>requests <b>{{.Requests}}</b></span><span>5xx <b>{{.Responses.ServerError}}</b></span><span>errors <b>{{.Errors}}</b></span>{{with .P95Seconds}}<span>p95 (1 min) <b>{{ms .}}</b></span>{{end}}</div>
 <div class="meta">{{.Address}} · route {{.Route}} · weight {{.Weight}}</div>
 <div class="charts">{{range index $charts.Backends .Name}}{{.}}{{end}}</div>
 {{with .LastError}}<div class="err">{{.}}</div>{{end}}{{if .LastError}}<div class="meta">{{ago .LastErrorAt}}</div>{{end}}

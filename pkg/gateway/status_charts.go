@@ -22,23 +22,17 @@ func (g *Gateway) statusCharts() map[string]serviceCharts {
 	out := make(map[string]serviceCharts, len(g.services))
 	for name, s := range g.services {
 		sc := serviceCharts{Backends: map[string][]template.HTML{}}
-		rate := chart{title: "requests/s", unit: "req/s"}
-		errs := chart{title: "failed", unit: "%"}
+		var serving []namedSeries
 		for _, m := range s.snap.Load().members {
-			series := m.b.history.series()
-			sc.Backends[m.spec.Name] = []template.HTML{
-				chart{title: "requests/s", unit: "req/s", lines: []chartLine{{name: m.spec.Name, color: chartColors[0], values: series.perSecond}}}.svg(),
-				chart{title: "failed", unit: "%", lines: []chartLine{{name: m.spec.Name, color: chartColors[0], values: series.errorRate}}}.svg(),
-			}
+			series := namedSeries{name: m.spec.Name, trafficSeries: m.b.history.series()}
+			sc.Backends[m.spec.Name] = figureCharts(series)
 			if m.spec.Activation == admin.Stopped || (m.pending && !m.fresh) { // a canary's new backends serve beside the old
 				continue
 			}
-			color := chartColors[len(rate.lines)%len(chartColors)]
-			rate.lines = append(rate.lines, chartLine{name: m.spec.Name, color: color, values: series.perSecond})
-			errs.lines = append(errs.lines, chartLine{name: m.spec.Name, color: color, values: series.errorRate})
+			serving = append(serving, series)
 		}
-		if len(rate.lines) > 1 {
-			sc.Compare = []template.HTML{rate.svg(), errs.svg()}
+		if len(serving) > 1 {
+			sc.Compare = figureCharts(serving...)
 		}
 		sc.Canary = canaryCharts(s)
 		out[name] = sc

@@ -46,17 +46,6 @@ func resultOf(t *testing.T, out string) deployResult {
 	return deployResult{}
 }
 
-// jsonLines is out without the lines that are not JSON events (roll's last word on stderr).
-func jsonLines(out string) string {
-	var keep []string
-	for _, line := range strings.Split(out, "\n") {
-		if strings.HasPrefix(line, "{") {
-			keep = append(keep, line)
-		}
-	}
-	return strings.Join(keep, "\n")
-}
-
 // TestGoodCanaryPromotesUnderLoad: x-roll.canary gives v2 a quarter of the new visitors for
 // its window; the gateway finds it as good as v1 and promotes; the normal switch, drain and
 // stop follow, and no request fails.

@@ -111,6 +111,8 @@ type projectSpec struct {
 	Volumes     []string          // more named volumes of the project
 	Hooks       string            // the app's x-roll hooks, a mapping indented 8 spaces (under "hooks:")
 	Canary      string            // the app's x-roll canary, a flow mapping such as {share: 25%, window: 10s}
+	Watch       string            // the app's x-roll watch, a flow mapping such as {window: 1m, max_error_rate: 10%}
+	Warmup      string            // the app's x-roll warmup, a flow mapping such as {path: /, requests: 20}
 	NoAdminPort bool              // the gateway does not publish its admin port: roll reaches it through Docker
 	// Swarm runs the project as Swarm services (engine: swarm): the gateway publishes its HTTP
 	// port in host mode on every address (Swarm cannot bind one) and not its admin port.
@@ -181,6 +183,12 @@ services:
 {{- if .Spec.Hooks}}
       hooks:
 {{.Spec.Hooks}}
+{{- end}}
+{{- if .Spec.Watch}}
+      watch: {{.Spec.Watch}}
+{{- end}}
+{{- if .Spec.Warmup}}
+      warmup: {{.Spec.Warmup}}
 {{- end}}
 {{.Spec.Services}}volumes:
   state:

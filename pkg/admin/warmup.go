@@ -35,4 +35,8 @@ type WarmupReport struct {
 	Requests  int    `json:"requests"` // sent, over all new backends
 	Failed    int    `json:"failed"`   // transport errors and 5xx answers
 	LastError string `json:"last_error,omitempty"`
+	// First and Last are how long the first and the last warm-up request took: what the
+	// warm-up spared the first user.
+	First Duration `json:"first"`
+	Last  Duration `json:"last"`
 }

@@ -13,6 +13,9 @@ type Options struct {
 	ReadyTimeout time.Duration // container start + readiness, bounded together
 	DrainTimeout time.Duration // 0: the service's drain timeout
 	LogLines     int           // log lines shown when the new container fails (default 20)
+	// Watch, when set, is the post-switch watch's window (--watch): it replaces
+	// x-roll.watch.window, or turns the watch on with its defaults.
+	Watch time.Duration
 }
 
 // Deployer runs deploys: observe → plan → execute. It makes no decision while executing.
@@ -160,7 +163,8 @@ func (r *run) afterSwitch(ctx context.Context, plan Plan, news []Container, end 
 		}
 		return r.postDeploy(ctx, news)
 	case OutcomeReverted:
-		err := r.rollBack(ctx, news, stepErr(StepSwitch, ErrNotReady, errors.New("the new container failed its health checks after the switch; the gateway switched back to the old one")))
+		r.res.Watch = end.watch
+		err := r.rollBack(ctx, news, stepErr(StepSwitch, ErrReverted, revertCause(end)))
 		r.res.Outcome = OutcomeReverted
 		return err
 	case OutcomeSuperseded:

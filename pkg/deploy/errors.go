@@ -11,6 +11,7 @@ var (
 	ErrNotRolled  = errors.New("service is not deployed through the gateway")
 	ErrStart      = errors.New("new container did not start")
 	ErrNotReady   = errors.New("new container did not become ready")
+	ErrReverted   = errors.New("the new version failed after the switch and the gateway switched back to the old one")
 	ErrSwitch     = errors.New("gateway did not switch traffic")
 	ErrGateway    = errors.New("gateway unreachable")
 	ErrDocker     = errors.New("docker engine failed")

@@ -17,7 +17,7 @@ const followGrace = 2 * time.Minute
 // service's status shows it, its drain counts are reported; once it is gone, its outcome is
 // read from the deploy history. A gateway that does not answer (restarting) is asked again.
 func (r *run) follow(ctx context.Context, id string) (switchEnd, error) {
-	bound := r.drainTimeout() + followGrace
+	bound := r.watchWindow() + r.drainTimeout() + followGrace // a flip back drains the new ones too
 	deadline := r.d.now().Add(bound)
 	every := r.d.PollInterval
 	if every <= 0 {
@@ -38,7 +38,10 @@ func (r *run) follow(ctx context.Context, id string) (switchEnd, error) {
 			last = err
 		case st.Rollout != nil && st.Rollout.ID == id:
 			last = nil
-			r.emit(Event{Step: StepDrain, Status: StatusProgress, Counts: countsOf(st.Rollout.Old), Message: st.Rollout.Message})
+			r.emit(Event{Step: StepDrain, Status: StatusProgress, Counts: countsOf(st.Rollout.Old), Message: st.Rollout.Message, Watch: st.Watch})
+			if st.Watch != nil {
+				r.res.Watch = st.Watch
+			}
 		default:
 			rec, err := r.historyRecord(ctx, id)
 			if errors.Is(err, errNoRecord) && st.Rollout != nil {
@@ -52,7 +55,7 @@ func (r *run) follow(ctx context.Context, id string) (switchEnd, error) {
 			r.res.Durations.Drain = r.d.now().Sub(r.stepAt)
 			r.emit(Event{Step: StepDrain, Status: StatusDone, Message: rec.Message})
 			r.stepAt = r.d.now()
-			return switchEnd{outcome: rec.Outcome}, nil
+			return switchEnd{outcome: rec.Outcome, reason: rec.Message, watch: r.res.Watch}, nil
 		}
 		if r.d.now().After(deadline) {
 			return switchEnd{}, stepErr(StepDrain, ErrGateway, fmt.Errorf("rollout %s did not end within %s (last: %v); the new container serves; run the deploy again to remove the old ones", id, bound, last))

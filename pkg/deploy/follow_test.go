@@ -88,7 +88,7 @@ func TestDeployFollowedRolloutThatRevertedRemovesTheNew(t *testing.T) {
 	switchedThenBroke(g)
 	endsAs(g, OutcomeReverted, func() { g.set("p-app-1", admin.Active); g.set("p-app-2", admin.Stopped) })
 	res, err := follower(e, g, nil).Deploy(context.Background(), target, Options{})
-	if !errors.Is(err, ErrNotReady) || res.Outcome != OutcomeReverted {
+	if !errors.Is(err, ErrReverted) || res.Outcome != OutcomeReverted {
 		t.Fatalf("err=%v outcome=%s", err, res.Outcome)
 	}
 	if !slices.Contains(e.calls, "remove id2") || slices.Contains(e.calls, "stop id1") {

@@ -32,6 +32,9 @@ type Target struct {
 	// SlowStart ramps the new containers' share up before the old drain (x-roll.slow_start).
 	Canary    *project.CanarySettings
 	SlowStart time.Duration
+	// Watch is the post-switch watch (x-roll.watch), Warmup the warm-up (x-roll.warmup); nil: none.
+	Watch  *admin.WatchSpec
+	Warmup *admin.WarmupSpec
 }
 
 // Observation is the world as a deploy finds it.

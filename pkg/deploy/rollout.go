@@ -19,12 +19,15 @@ type switchEnd struct {
 	drainTimedOut   bool
 	handedOff       int64
 	handoffFallback string
+	// reason is the gateway's word on a revert; watch the post-switch watch's figures.
+	reason string
+	watch  *admin.WatchStatus
 }
 
 func endOf(res admin.RolloutResult) switchEnd {
 	switch {
 	case res.Reverted:
-		return switchEnd{outcome: OutcomeReverted}
+		return switchEnd{outcome: OutcomeReverted, watch: res.Watch}
 	case res.Superseded:
 		return switchEnd{outcome: OutcomeSuperseded}
 	}
@@ -43,6 +46,8 @@ func (r *run) rollout(ctx, readyCtx context.Context, news []Container) (switchEn
 		ReadyInterval: admin.Duration(t.ReadyInterval),
 		Canary:        canarySpec(t.Canary),
 		SlowStart:     admin.Duration(t.SlowStart),
+		Watch:         r.watchRequest(),
+		Warmup:        t.Warmup,
 	}
 	for _, nc := range news {
 		req.Backends = append(req.Backends, backendFor(t, nc))
@@ -100,7 +105,9 @@ func (r *run) rollout(ctx, readyCtx context.Context, news []Container) (switchEn
 		return switchEnd{}, r.rollBack(ctx, news, stepErr(StepReady, kind, err))
 	}
 	if err == nil {
-		return endOf(result), nil
+		end := endOf(result)
+		end.reason = phase.revertReason
+		return end, nil
 	}
 	id := phase.rolloutID()
 	if id == "" || ctx.Err() != nil {
@@ -130,6 +137,11 @@ type rolloutPhase struct {
 	// the deploy was interrupted). hookErr is the hook that failed, read once Rollout returned.
 	hookCtx context.Context
 	hookErr error
+
+	// revertReason is the message of the gateway's StepReverted; watchSaid that the
+	// watch's verdict was reported.
+	revertReason string
+	watchSaid    bool
 
 	mu sync.Mutex
 	id string // the rollout's id, from its events
@@ -173,8 +185,13 @@ func (p *rolloutPhase) event(ev admin.RolloutEvent) {
 		p.switched.Store(true)
 		r.res.Durations.Switch = now.Sub(p.switchAt)
 		r.done(StepSwitch, p.container, fmt.Sprintf("%s active, %d old backend(s) draining", p.container, len(ev.Old)))
+	case admin.StepWarmup:
+		p.warmedUp(ev)
+	case admin.StepFlipped:
+		p.flipped(ev)
 	case admin.StepDraining:
-		r.emit(Event{Step: StepDrain, Status: StatusProgress, Counts: countsOf(ev.Old), Message: ev.Message})
+		r.emit(Event{Step: StepDrain, Status: StatusProgress, Counts: countsOf(ev.Old), Message: ev.Message, Watch: ev.Watch})
+		p.watchPassed(ev)
 	case admin.StepHandoff:
 		r.emit(Event{Step: StepDrain, Status: StatusProgress, Counts: countsOf(ev.Old), Message: "handoff: " + ev.Message})
 		// In the stream's callback, not beside it: the gateway sends nothing more until it has
@@ -192,6 +209,7 @@ func (p *rolloutPhase) event(ev admin.RolloutEvent) {
 		r.emit(Event{Step: StepDrain, Status: status, Counts: countsOf(ev.Old), Message: msg})
 		r.stepAt = now
 	case admin.StepReverted:
+		p.revertReason = ev.Message
 		r.emit(Event{Step: StepSwitch, Status: StatusFailed, Container: p.container, Message: "reverted: " + ev.Message})
 	}
 }

@@ -21,6 +21,8 @@ type ServiceReport struct {
 	Containers []ContainerReport     `json:"containers"`
 	Orphans    []admin.BackendStatus `json:"orphan_backends,omitempty"` // gateway backends without a container
 	Rollout    *admin.RolloutEvent   `json:"rollout,omitempty"`
+	// Watch is the post-switch watch under way, with its figures so far.
+	Watch *admin.WatchStatus `json:"watch,omitempty"`
 	// Pause and Maintenance are the gateway's: the ones under way, or the last ones.
 	Pause       *admin.PauseStatus       `json:"pause,omitempty"`
 	Maintenance *admin.MaintenanceStatus `json:"maintenance,omitempty"`
@@ -48,6 +50,7 @@ func Report(ctx context.Context, e Engine, g Gateway, service string, rolled boo
 				backends[b.Name] = b
 			}
 			rep.Rollout, rep.Pause, rep.Maintenance, rep.Canary = st.Rollout, st.Pause, st.Maintenance, st.Canary
+			rep.Watch = st.Watch
 		case errors.Is(err, admin.ErrNotFound):
 			rep.GatewayErr = "the gateway does not know this service yet (run roll up or roll deploy)"
 		default:

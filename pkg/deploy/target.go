@@ -38,6 +38,8 @@ func TargetFor(p *project.Project, service, image string) (Target, error) {
 		Canary:        s.Canary,
 		SlowStart:     s.SlowStart,
 		Dir:           p.WorkingDir,
+		Watch:         watchSpec(s.Watch),
+		Warmup:        warmupSpec(s.Warmup),
 	}, nil
 }
 

@@ -27,6 +27,8 @@ type protocolClient interface {
 	serve(s *service, cfg *serviceConfig, w http.ResponseWriter, r *http.Request) (by *backend, broken bool)
 	// check runs one health check (spec.Health) against the backend of m.
 	check(ctx context.Context, spec admin.ServiceSpec, m member) error
+	// warm sends one warm-up GET of path to the backend of m and returns its status (warmup.go).
+	warm(ctx context.Context, spec admin.ServiceSpec, m member, path string) (int, error)
 	// closeIdle releases pooled connections when the service's settings change.
 	closeIdle()
 }

@@ -120,6 +120,10 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 	if err := ro.waitReady(ctx); err != nil {
 		return res, ro.fail(err)
 	}
+	var err error
+	if res.Warmup, err = ro.warmUp(ctx); err != nil {
+		return res, ro.fail(err)
+	}
 	res.ReadyAfter = admin.Duration(time.Since(ro.start))
 	w := ro.holdSwitch()
 	ready := admin.RolloutEvent{Step: admin.StepReady, New: ro.statuses(ro.newNames)}

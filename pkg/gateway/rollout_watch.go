@@ -136,6 +136,8 @@ func (ro *rollout) watchOut(ctx context.Context, d drain) (watchEnd, error) {
 		if !now.Before(w.until) {
 			st := w.look(now, admin.WatchPassed, reason)
 			ro.g.log.Info("watch passed", "service", ro.s.name, "requests", st.Requests, "failed", st.Failed)
+			ro.emit(admin.RolloutEvent{Step: admin.StepDraining, Old: backendStatuses(d.s, d.old), Watch: st,
+				Message: "watch passed: " + reason + "; the old backends may stop once drained"})
 			return watchEnd{}, nil
 		}
 		st := w.look(now, admin.WatchRunning, reason)
@@ -253,8 +255,24 @@ func (ro *rollout) armWatch() {
 	if ro.req.Watch == nil {
 		return
 	}
+	if !ro.hasOthersServing() {
+		// A first deploy (roll up) has nothing to flip back to: a watch could only wait.
+		ro.g.log.Info("no post-switch watch: no other backend serves to flip back to", "service", ro.s.name)
+		return
+	}
 	now := time.Now()
 	ro.setWatch(newWatch(ro.s, *ro.req.Watch, ro.newNames, now, now.Add(time.Duration(ro.req.Watch.Window))))
+}
+
+// hasOthersServing reports whether a backend beside the new ones serves: the switch will
+// make it draining, and a flip back active again.
+func (ro *rollout) hasOthersServing() bool {
+	for _, m := range ro.s.snap.Load().members {
+		if !slices.Contains(ro.newNames, m.spec.Name) && m.spec.Activation != admin.Stopped {
+			return true
+		}
+	}
+	return false
 }
 
 // setWatch gives ro its watch where the service's status reads it.

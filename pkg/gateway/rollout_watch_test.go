@@ -160,6 +160,10 @@ func TestWatchFlipsBackAReleaseThatFails(t *testing.T) {
 	if st, _ := g.Service(t.Context(), "app"); st.Watch == nil || st.Watch.Verdict != admin.WatchRunning || st.Watch.Until.IsZero() {
 		t.Fatalf("status during the watch: %+v", st.Watch)
 	}
+	if _, page, _ := adminDo(t, "GET", g.AdminURL+"/status", testToken, ""); !strings.Contains(page, "post-switch watch: <b>watching</b>") ||
+		!strings.Contains(page, "flips back above 20.0 % once 20 answered") {
+		t.Fatalf("the status page does not show the watch under way:\n%s", page)
+	}
 	next.failing.Store(true)
 	failUntilFlipped(t, g)
 	flip := log.wait(t, admin.StepFlipped)
@@ -268,6 +272,20 @@ func TestWatchNeverFlipsOnTooFewRequests(t *testing.T) {
 	}
 	if !strings.Contains(o.res.Watch.Reason, "10 of the 50 requests") {
 		t.Errorf("reason %q", o.res.Watch.Reason)
+	}
+}
+
+// A first rollout has nothing to flip back to: it asks for a watch and ends at once.
+func TestWatchOfAFirstRolloutIsSkipped(t *testing.T) {
+	g := newTestGateway(t, nil)
+	mustPut(t, g, httpService("app"))
+	first := startNameBackend(t, "first")
+	res, err := g.Rollout(t.Context(), "app", admin.RolloutRequest{
+		Backends: []admin.BackendSpec{{Name: "first", Address: first.addr()}},
+		Watch:    &admin.WatchSpec{Window: admin.Duration(time.Hour)},
+	}, nil)
+	if err != nil || !res.Switched || res.Watch != nil {
+		t.Fatalf("first rollout with a watch: %+v %v; want it done at once, without a watch", res, err)
 	}
 }
 

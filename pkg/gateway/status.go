@@ -27,6 +27,7 @@ var statusPage = template.Must(template.New("status").Funcs(template.FuncMap{
 		}
 		return time.Since(t).Truncate(time.Second).String() + " ago"
 	},
+	"percent": func(share float64) string { return strconv.FormatFloat(100*share, 'f', 1, 64) + " %" },
 	"until": func(t time.Time) string {
 		d := time.Until(t)
 		if d < 0 {
@@ -70,6 +71,7 @@ h1{font-size:1.2em;margin:.3em 0}h2{font-size:1.05em;margin:1.2em 0 .4em}
 {{with .Canary}}<div class="canary {{.Verdict}}">canary: <b>{{.Verdict}}</b> · {{pct .Spec.Share}} of new sessions · {{dur .Left}} left · new <b>{{.New.Requests}}</b> requests, <b>{{pct .New.ErrorRate}}</b> failed{{with .New.P95}}, p95 <b>{{dur .}}</b>{{end}} · old <b>{{.Old.Requests}}</b> requests, <b>{{pct .Old.ErrorRate}}</b> failed{{with .Old.P95}}, p95 <b>{{dur .}}</b>{{end}} · {{.Reason}}</div>{{end}}
 {{with $charts.Canary}}<div class="charts canary-charts">{{range .}}{{.}}{{end}}</div>{{end}}
 {{with .Rollout}}<div class="rollout">rollout: <b>{{.Step}}</b> after {{.Elapsed}} {{.Message}}</div>{{end}}
+{{with .Watch}}<div class="rollout watch">post-switch watch: <b>{{.Verdict}}</b> · {{.Left}} left of {{.Spec.Window}}, old backends kept warm · <b>{{.Failed}}</b> of <b>{{.Requests}}</b> requests failed ({{percent .ErrorRate}}) · flips back above {{percent .Spec.MaxErrorRate}} once {{.Spec.MinRequests}} answered{{with .Reason}} · {{.}}{{end}}</div>{{end}}
 {{with $charts.Compare}}<div class="charts">{{range .}}{{.}}{{end}}</div>{{end}}
 <div class="cards">
 {{range .Backends}}<div class="card {{.Activation}}">

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/rollcd/roll/cmd/internal/ui"
+	"github.com/rollcd/roll/pkg/admin"
 	"github.com/rollcd/roll/pkg/deploy"
 	"github.com/rollcd/roll/pkg/project"
 )
@@ -30,7 +31,8 @@ EXAMPLES:
    roll deploy app --build                  # build the service's image first
    roll deploy app --json                   # one JSON event per line, for CI
    roll deploy app --canary 10%             # 10% of new sessions first; the gateway promotes or aborts (exit 11)
-   roll deploy app --canary 0               # no canary this time, whatever x-roll.canary says`,
+   roll deploy app --canary 0               # no canary this time, whatever x-roll.canary says
+   roll deploy app --watch 2m               # keep the old container warm 2m, flip back if the new one fails`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "image", Usage: "deploy `IMAGE` instead of the compose file's image"},
 			&cli.BoolFlag{Name: "build", Usage: "build the service's image (compose build:) before deploying"},
@@ -57,6 +59,7 @@ func rolloutFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "ready-timeout", Usage: "bound on start + readiness", DefaultText: "x-roll ready.timeout"},
 		&cli.DurationFlag{Name: "drain-timeout", Usage: "bound on the drain of the old container", DefaultText: "x-roll drain.timeout"},
 		&cli.DurationFlag{Name: "wait", Usage: "wait up to `DURATION` for another deploy of the service to finish", DefaultText: "fail at once"},
+		&cli.DurationFlag{Name: "watch", Usage: "after the switch, keep the old container warm for `DURATION` and flip back if the new one fails (x-roll watch thresholds)", DefaultText: "x-roll watch.window"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON event per line (the last one carries the result)"},
 	}
 }
@@ -67,7 +70,12 @@ func rolloutOptions(c *cli.Context) (deployOptions, error) {
 	if err != nil {
 		return deployOptions{}, err
 	}
+	watch := c.Duration("watch")
+	if c.IsSet("watch") && (watch <= 0 || watch > admin.MaxWatchWindow) {
+		return deployOptions{}, usageError{fmt.Errorf("--watch %s: want a window longer than 0 and at most %s, such as 2m", watch, admin.MaxWatchWindow)}
+	}
 	return deployOptions{
+		watch:        watch,
 		service:      service,
 		readyTimeout: c.Duration("ready-timeout"),
 		drainTimeout: c.Duration("drain-timeout"),
@@ -83,6 +91,7 @@ type deployOptions struct {
 	readyTimeout time.Duration
 	drainTimeout time.Duration
 	lockWait     time.Duration
+	watch        time.Duration // --watch: the post-switch watch's window
 	json         bool
 	rollback     bool // the image comes from the history
 	canary       *canaryOverride
@@ -137,7 +146,7 @@ func runDeploy(c *cli.Context, o deployOptions) error {
 		obs.Event(deploy.Event{Time: time.Now(), Step: deploy.StepBuild, Status: deploy.StatusDone, Service: o.service,
 			Elapsed: time.Since(buildAt), Message: "built " + target.Image})
 	}
-	opts := deploy.Options{ReadyTimeout: settings.Ready.Timeout, DrainTimeout: o.drainTimeout}
+	opts := deploy.Options{ReadyTimeout: settings.Ready.Timeout, DrainTimeout: o.drainTimeout, Watch: o.watch}
 	if o.readyTimeout > 0 {
 		opts.ReadyTimeout = o.readyTimeout
 	}

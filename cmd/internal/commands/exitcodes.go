@@ -17,7 +17,7 @@ const (
 	ExitProject     = 3   // the compose project or roll's settings are invalid
 	ExitLocked      = 4   // another deploy of the same service is running
 	ExitStart       = 5   // the new container could not be created or started
-	ExitNotReady    = 6   // the new container never became ready: rolled back, old still serving
+	ExitNotReady    = 6   // the new container never became ready, or failed after the switch (reverted): rolled back, old still serving
 	ExitSwitch      = 7   // the gateway refused or failed the switch: rolled back, old still serving
 	ExitGateway     = 8   // the gateway's admin API is unreachable or refused the token
 	ExitDocker      = 9   // the Docker engine is unreachable or failed
@@ -38,6 +38,7 @@ var exitCodes = []struct {
 	{admin.ErrBusy, ExitLocked},
 	{deploy.ErrStart, ExitStart},
 	{deploy.ErrNotReady, ExitNotReady},
+	{deploy.ErrReverted, ExitNotReady},
 	{deploy.ErrSwitch, ExitSwitch},
 	{deploy.ErrNoPrevious, ExitError},
 	{deploy.ErrNotRolled, ExitProject},

@@ -30,3 +30,12 @@ func TestAnAbortedCanaryExits11(t *testing.T) {
 		t.Errorf("an aborted canary: exit %d, want 11", got)
 	}
 }
+
+// A release the gateway flipped back after the switch (the post-switch watch, or every new
+// backend failing its health checks) exits 6 as a failed readiness does: the old serves.
+func TestARevertExitsNotReady(t *testing.T) {
+	reverted := &deploy.StepError{Step: deploy.StepSwitch, Kind: deploy.ErrReverted, Err: errors.New("the post-switch watch flipped back: …")}
+	if got := codeOf(reverted); got != ExitNotReady {
+		t.Errorf("a watch's flip back: exit %d, want %d", got, ExitNotReady)
+	}
+}

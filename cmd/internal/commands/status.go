@@ -169,6 +169,9 @@ func printStatus(t *ui.Term, doc statusDoc) {
 		} else if s.Rollout != nil {
 			fmt.Fprintf(t.Out, "  %s %s %s\n", t.Yellow("rollout:"), s.Rollout.Step, s.Rollout.Message)
 		}
+		if line := ui.WatchLine(t, s.Watch); line != "" {
+			fmt.Fprintf(t.Out, "  %s\n", line)
+		}
 		for _, d := range s.Deploys {
 			fmt.Fprintf(t.Out, "  %s %s %-11s %s %s\n", t.Dim("deploy"), d.Started.Local().Format("2006-01-02 15:04:05"),
 				d.Outcome, d.Meta["image"], t.Dim(d.Message))

@@ -15,6 +15,8 @@ const (
 	// MaxCanaryWindow bounds the window; a canary with too few requests at its end waits
 	// as long again at most (CanaryExtension), then aborts as inconclusive.
 	MaxCanaryWindow = 24 * time.Hour
+	// MinCanaryShare is the smallest share a canary may have (0.01 %).
+	MinCanaryShare = 0.0001
 	// MaxSlowStart bounds RolloutRequest.SlowStart.
 	MaxSlowStart = time.Hour
 )
@@ -57,8 +59,8 @@ func (c CanarySpec) WithDefaults() CanarySpec {
 // Validate checks a canary spec, defaults applied or not.
 func (c CanarySpec) Validate() error {
 	switch {
-	case math.IsNaN(c.Share) || c.Share <= 0 || c.Share >= 1:
-		return fmt.Errorf("%w: canary share %v: want more than 0 and less than 1 (10%% is 0.1)", ErrInvalid, c.Share)
+	case math.IsNaN(c.Share) || c.Share < MinCanaryShare || c.Share >= 1:
+		return fmt.Errorf("%w: canary share %v: want at least %v and less than 1 (10%% is 0.1)", ErrInvalid, c.Share, MinCanaryShare)
 	case c.Window < 0 || time.Duration(c.Window) > MaxCanaryWindow:
 		return fmt.Errorf("%w: canary window %s: want at most %s", ErrInvalid, time.Duration(c.Window), MaxCanaryWindow)
 	case math.IsNaN(c.MaxErrorRate) || c.MaxErrorRate < 0 || c.MaxErrorRate > 1:

@@ -18,7 +18,7 @@ func TestCanarySpecDefaultsAndValidate(t *testing.T) {
 		t.Fatalf("defaults do not validate: %v", err)
 	}
 	bad := []CanarySpec{
-		{Share: 0}, {Share: 1}, {Share: -0.1}, {Share: math.NaN()}, {Share: 10},
+		{Share: 0}, {Share: 0.00001}, {Share: 1}, {Share: -0.1}, {Share: math.NaN()}, {Share: 10},
 		{Share: 0.1, Window: -1}, {Share: 0.1, Window: Duration(25 * time.Hour)},
 		{Share: 0.1, MaxErrorRate: 1.5}, {Share: 0.1, MaxErrorRate: -0.01},
 		{Share: 0.1, MaxP95Ratio: 0.5}, {Share: 0.1, MaxP95Ratio: math.Inf(1)},

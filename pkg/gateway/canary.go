@@ -61,7 +61,11 @@ func (ro *rollout) runCanary(ctx context.Context) (*canaryRun, admin.CanaryStatu
 		ro.emit(admin.RolloutEvent{Step: admin.StepCanary, Canary: &st, Message: st.Reason,
 			Old: ro.statuses(namesOf(c.old)), New: ro.statuses(ro.newNames)})
 		if st.Verdict != admin.CanaryPending {
-			return c, st, nil
+			if c.decided.CompareAndSwap(false, true) {
+				return c, st, nil
+			}
+			d := <-c.decision // a person decided at the same moment, and was told so: theirs stands
+			return c, c.judge(time.Now(), &d), nil
 		}
 		select {
 		case d := <-c.decision:

@@ -22,9 +22,10 @@ type CanarySettings struct {
 	MinRequests  int
 }
 
-// MaxCanaryWindow and MaxSlowStart bound x-roll.canary.window and x-roll.slow_start, as the
-// gateway does.
+// MinCanaryShare, MaxCanaryWindow and MaxSlowStart bound x-roll.canary.share and .window and
+// x-roll.slow_start, as the gateway does.
 const (
+	MinCanaryShare  = 0.0001 // 0.01 %
 	MaxCanaryWindow = 24 * time.Hour
 	MaxSlowStart    = time.Hour
 )
@@ -58,6 +59,8 @@ func decodeCanary(o *object) *CanarySettings {
 		if _, set := co.m["share"]; !set {
 			co.d.addf(co.path.child("share"), "is required: the new containers' share of new sessions, such as 10%%")
 		}
+	} else if c.Share < MinCanaryShare {
+		co.d.addf(co.path.child("share"), "%v is less than the smallest share, 0.01%%", c.Share)
 	}
 	co.duration("window", &c.Window)
 	if c.Window > MaxCanaryWindow {

@@ -32,6 +32,7 @@ func TestCanaryValidation(t *testing.T) {
 		{"no share", canary("canary: {window: 1m}"), at + ".share", "is required"},
 		{"share 100%", canary("canary: {share: 100%}"), at + ".share", "less than 100%"},
 		{"share 0", canary("canary: {share: 0}"), at + ".share", "more than 0%"},
+		{"share tiny", canary("canary: {share: 0.001%}"), at + ".share", "smallest share"},
 		{"share 10", canary("canary: {share: 10}"), at + ".share", "write 10% or 0.1"},
 		{"share word", canary("canary: {share: some}"), at + ".share", "not a share"},
 		{"window", canary("canary: {share: 10%, window: 30}"), at + ".window", "duration"},

@@ -89,8 +89,12 @@ func canaryFlags(c *cli.Context) (*canaryOverride, error) {
 	o := &canaryOverride{window: c.Duration("canary-window")}
 	if c.IsSet("canary") {
 		share, err := project.ParseShare(c.String("canary"))
-		if err == nil && share >= 1 {
+		switch {
+		case err != nil:
+		case share >= 1:
 			err = fmt.Errorf("%q is all of them: a canary takes less than 100%%", c.String("canary"))
+		case share > 0 && share < project.MinCanaryShare:
+			err = fmt.Errorf("%q is less than the smallest share, 0.01%%", c.String("canary"))
 		}
 		if err != nil {
 			return nil, usageError{fmt.Errorf("--canary: %w", err)}
@@ -104,9 +108,12 @@ func canaryFlags(c *cli.Context) (*canaryOverride, error) {
 }
 
 // apply puts the override into t: --canary-window alone needs a canary in x-roll.
-func (o *canaryOverride) apply(t *deploy.Target) {
+func (o *canaryOverride) apply(t *deploy.Target) error {
 	if o == nil {
-		return
+		return nil
+	}
+	if o.share == nil && t.Canary == nil {
+		return usageError{fmt.Errorf("--canary-window: service %s has no x-roll.canary; say --canary SHARE too", t.Service)}
 	}
 	c := project.CanarySettings{}
 	if t.Canary != nil {
@@ -122,4 +129,5 @@ func (o *canaryOverride) apply(t *deploy.Target) {
 	if c.Share > 0 {
 		t.Canary = &c
 	}
+	return nil
 }

@@ -121,7 +121,9 @@ func runDeploy(c *cli.Context, o deployOptions) error {
 	if err != nil {
 		return err
 	}
-	o.canary.apply(&target)
+	if err := o.canary.apply(&target); err != nil {
+		return err
+	}
 	settings, _ := e.project.Rolled(o.service)
 	obs.Event(deploy.Event{Time: time.Now(), Step: deploy.StepLoad, Status: deploy.StatusDone, Service: o.service, Image: target.Image,
 		Elapsed: time.Since(start), Message: fmt.Sprintf("project %s, %s → %s", e.project.Name, o.service, target.Image)})

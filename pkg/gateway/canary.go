@@ -56,21 +56,23 @@ func (ro *rollout) runCanary(ctx context.Context) (*canaryRun, admin.CanaryStatu
 	defer ro.s.canary.CompareAndSwap(c, nil)
 	tick := time.NewTicker(canaryEvery)
 	defer tick.Stop()
+	byHand := func(d canaryDecision) (*canaryRun, admin.CanaryStatus, error) {
+		st := c.judge(time.Now(), &d)
+		ro.emitCanary(c, st)
+		return c, st, nil
+	}
 	for {
 		st := c.judge(time.Now(), nil)
-		ro.emit(admin.RolloutEvent{Step: admin.StepCanary, Canary: &st, Message: st.Reason,
-			Old: ro.statuses(namesOf(c.old)), New: ro.statuses(ro.newNames)})
+		if st.Verdict != admin.CanaryPending && !c.decided.CompareAndSwap(false, true) {
+			return byHand(<-c.decision) // a person decided at the same moment, and was told so: theirs stands
+		}
+		ro.emitCanary(c, st)
 		if st.Verdict != admin.CanaryPending {
-			if c.decided.CompareAndSwap(false, true) {
-				return c, st, nil
-			}
-			d := <-c.decision // a person decided at the same moment, and was told so: theirs stands
-			return c, c.judge(time.Now(), &d), nil
+			return c, st, nil
 		}
 		select {
 		case d := <-c.decision:
-			st := c.judge(time.Now(), &d)
-			return c, st, nil
+			return byHand(d)
 		case <-ctx.Done():
 			return c, admin.CanaryStatus{}, fmt.Errorf("rollout cancelled during the canary: %w", context.Cause(ctx))
 		case <-ro.g.ctx.Done():
@@ -78,6 +80,12 @@ func (ro *rollout) runCanary(ctx context.Context) (*canaryRun, admin.CanaryStatu
 		case <-tick.C:
 		}
 	}
+}
+
+// emitCanary sends the canary's figures as a StepCanary event.
+func (ro *rollout) emitCanary(c *canaryRun, st admin.CanaryStatus) {
+	ro.emit(admin.RolloutEvent{Step: admin.StepCanary, Canary: &st, Message: st.Reason,
+		Old: ro.statuses(namesOf(c.old)), New: ro.statuses(ro.newNames)})
 }
 
 // startCanary makes the new backends active beside the old ones under the canary's split,

@@ -121,6 +121,9 @@ func TestCanarySplitsNewTrafficAndPromotesByHand(t *testing.T) {
 		t.Fatalf("abort after the promote: %v, want ErrConflict", err)
 	}
 	log.wait(t, admin.StepSwitched)
+	if last, ok := lastCanaryEvent(log); !ok || last.Canary.Verdict != admin.CanaryPromote || !last.Canary.ByHand {
+		t.Fatalf("the last canary event before the switch: %+v", last.Canary)
+	}
 	if got := countBodies(t, g, 20); got["200 new"] != 20 {
 		t.Fatalf("after the promote: %v, want every anonymous request on new", got)
 	}
@@ -343,4 +346,16 @@ func TestAbortedCanaryHandsItsUsersBack(t *testing.T) {
 	if b := backendOf(t, g, "app", "old"); !slices.Equal(b.HandedRoutes, []string{"new"}) || b.Activation != admin.Active {
 		t.Fatalf("old after the drain back: %+v", b)
 	}
+}
+
+// lastCanaryEvent is the last StepCanary event of log.
+func lastCanaryEvent(log *eventLog) (admin.RolloutEvent, bool) {
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	for i := len(log.events) - 1; i >= 0; i-- {
+		if log.events[i].Step == admin.StepCanary && log.events[i].Canary != nil {
+			return log.events[i], true
+		}
+	}
+	return admin.RolloutEvent{}, false
 }

@@ -110,6 +110,7 @@ type projectSpec struct {
 	Services    string            // more services, indented 2 spaces
 	Volumes     []string          // more named volumes of the project
 	Hooks       string            // the app's x-roll hooks, a mapping indented 8 spaces (under "hooks:")
+	Canary      string            // the app's x-roll canary, a flow mapping such as {share: 25%, window: 10s}
 	Watch       string            // the app's x-roll watch, a flow mapping such as {window: 1m, max_error_rate: 10%}
 	Warmup      string            // the app's x-roll warmup, a flow mapping such as {path: /, requests: 20}
 	NoAdminPort bool              // the gateway does not publish its admin port: roll reaches it through Docker
@@ -176,6 +177,9 @@ services:
         interval: 1s
         timeout: 1s
         recover_after: 5s
+{{- if .Spec.Canary}}
+      canary: {{.Spec.Canary}}
+{{- end}}
 {{- if .Spec.Hooks}}
       hooks:
 {{.Spec.Hooks}}

@@ -74,6 +74,7 @@ const (
 	OutcomeInterrupted Outcome = "interrupted" // cancelled; the old version still serves (or the new one, after the switch); a re-run converges
 	OutcomeFailed      Outcome = "failed"      // failed before anything changed
 	OutcomeSuperseded  Outcome = "superseded"  // a newer deploy took the drain over; its containers are left to it
+	OutcomeAborted     Outcome = "aborted"     // the canary was aborted (by the gateway's verdict or by hand); old still serving
 )
 
 func (o Outcome) String() string { return string(o) }
@@ -81,7 +82,7 @@ func (o Outcome) String() string { return string(o) }
 // Valid reports whether o is one of the known outcomes.
 func (o Outcome) Valid() bool {
 	switch o {
-	case OutcomeSucceeded, OutcomeRolledBack, OutcomeReverted, OutcomeInterrupted, OutcomeFailed, OutcomeSuperseded:
+	case OutcomeSucceeded, OutcomeRolledBack, OutcomeReverted, OutcomeInterrupted, OutcomeFailed, OutcomeSuperseded, OutcomeAborted:
 		return true
 	}
 	return false

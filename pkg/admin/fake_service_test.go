@@ -35,6 +35,7 @@ type fakeEntry struct {
 	backends []BackendStatus
 	pause    *PauseStatus       // the pause under way or the last one
 	maint    *MaintenanceStatus // likewise
+	canary   *CanaryStatus      // a canary under way
 }
 
 // fixedTime keeps JSON round trips exactly comparable.

@@ -88,6 +88,8 @@ func (h *handler) routes() {
 		{"POST /v1/services/{svc}/rollout", h.rollout},
 		{"POST /v1/services/{svc}/handoff", h.handoff},
 		{"POST /v1/services/{svc}/switch", h.switchNow},
+		{"POST /v1/services/{svc}/promote", h.promote},
+		{"POST /v1/services/{svc}/abort", h.abort},
 		{"PUT /v1/services/{svc}/pause", h.pause},
 		{"DELETE /v1/services/{svc}/pause", h.resume},
 		{"PUT /v1/services/{svc}/maintenance", h.startMaintenance},

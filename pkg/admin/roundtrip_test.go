@@ -28,6 +28,8 @@ type api interface {
 	Resume(ctx context.Context, service string) (PauseStatus, error)
 	StartMaintenance(ctx context.Context, service string, spec MaintenanceSpec) (MaintenanceStatus, error)
 	EndMaintenance(ctx context.Context, service string) (MaintenanceStatus, error)
+	PromoteCanary(ctx context.Context, service string, d CanaryDecision) (CanaryStatus, error)
+	AbortCanary(ctx context.Context, service string, d CanaryDecision) (CanaryStatus, error)
 }
 
 // local offers a Service as an api, as the handler shows it: without secrets.
@@ -89,6 +91,13 @@ func (l local) StartMaintenance(ctx context.Context, svc string, spec Maintenanc
 }
 func (l local) EndMaintenance(ctx context.Context, svc string) (MaintenanceStatus, error) {
 	return l.svc.EndMaintenance(ctx, svc)
+}
+
+func (l local) PromoteCanary(ctx context.Context, svc string, d CanaryDecision) (CanaryStatus, error) {
+	return l.svc.PromoteCanary(ctx, svc, d)
+}
+func (l local) AbortCanary(ctx context.Context, svc string, d CanaryDecision) (CanaryStatus, error) {
+	return l.svc.AbortCanary(ctx, svc, d)
 }
 
 func (l local) Deploys(ctx context.Context, svc string) ([]DeployRecord, error) {

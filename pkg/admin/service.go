@@ -32,6 +32,11 @@ type Service interface {
 	// EndMaintenance lets requests through again and returns the maintenance that ended; on
 	// a service not in maintenance it fails with ErrConflict.
 	EndMaintenance(ctx context.Context, service string) (MaintenanceStatus, error)
+	// PromoteCanary ends service's running canary with promote: the switch and the drain follow.
+	PromoteCanary(ctx context.Context, service string, d CanaryDecision) (CanaryStatus, error)
+	// AbortCanary ends service's running canary with abort: its users drain back to the old
+	// backends and the rollout ends aborted. Both fail with ErrConflict when no canary runs.
+	AbortCanary(ctx context.Context, service string, d CanaryDecision) (CanaryStatus, error)
 	Deploys(ctx context.Context, service string) ([]DeployRecord, error)
 	RecordDeploy(ctx context.Context, rec DeployRecord) error
 }

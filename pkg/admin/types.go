@@ -204,6 +204,8 @@ type ServiceStatus struct {
 	Pause *PauseStatus `json:"pause,omitempty"`
 	// Maintenance is the maintenance under way, or the last one; nil as for Pause.
 	Maintenance *MaintenanceStatus `json:"maintenance,omitempty"`
+	// Canary is the canary under way, live; nil when none runs.
+	Canary *CanaryStatus `json:"canary,omitempty"`
 }
 
 // RolloutRequest asks the gateway to bring new backends in and drain the others.
@@ -224,6 +226,14 @@ type RolloutRequest struct {
 	// pre_switch hooks meanwhile. No answer in time, or an abort, fails the rollout: the new
 	// backends go, the old keep serving.
 	SwitchHold Duration `json:"switch_hold,omitempty"`
+	// Canary, when set, gives the new backends a share of the new sessions and anonymous
+	// requests once they are ready (and the held switch was answered), and switches only if
+	// the gateway's verdict (or a person's) is promote; else the rollout ends aborted.
+	Canary *CanarySpec `json:"canary,omitempty"`
+	// SlowStart ramps the new backends' share of new sessions and anonymous requests
+	// linearly to 100 % over this long (from the canary's share, if any) before the old ones
+	// drain; at most MaxSlowStart.
+	SlowStart Duration `json:"slow_start,omitempty"`
 }
 
 // MaxSwitchHold bounds RolloutRequest.SwitchHold.
@@ -242,12 +252,15 @@ const (
 	StepAdded    = "added"    // new backends registered, stopped
 	StepProbing  = "probing"  // a readiness attempt failed; Message says why
 	StepReady    = "ready"    // every new backend passed its checks
+	StepCanary   = "canary"   // the canary runs: Canary carries the figures and the verdict so far
+	StepRamping  = "ramping"  // slow start: Message says the new backends' share of new sessions
 	StepSwitched = "switched" // new active, old draining, in one table swap
 	StepDraining = "draining" // drain progress: Old carries the counts
 	StepHandoff  = "handoff"  // DrainHandoff: Old are quiescent, their sticky requests held: stop their containers, then Handoff
 	StepDrained  = "drained"  // old backends idle (or the drain timeout passed) and stopped
 	StepReverted = "reverted" // the new backends failed after the switch; old active again
 	StepFailed   = "failed"   // the rollout ended without switching; old still serving
+	StepAborted  = "aborted"  // the canary was aborted: its users drained back, new backends stopped; old serving
 )
 
 // RolloutEvent is one acknowledgement of a rollout, streamed as one JSON line.
@@ -261,6 +274,7 @@ type RolloutEvent struct {
 	Message string          `json:"message,omitempty"`
 	Old     []BackendStatus `json:"old,omitempty"`
 	New     []BackendStatus `json:"new,omitempty"`
+	Canary  *CanaryStatus   `json:"canary,omitempty"` // StepCanary, and StepAborted
 	Result  *RolloutResult  `json:"result,omitempty"` // set on the last event only
 	Error   *Error          `json:"error,omitempty"`  // set when the rollout failed
 	Watch   *WatchStatus    `json:"watch,omitempty"`  // a post-switch watch's figures, while it runs and at StepFlipped
@@ -278,6 +292,10 @@ type RolloutResult struct {
 	Superseded    bool `json:"superseded,omitempty"`
 	DrainTimedOut bool `json:"drain_timed_out,omitempty"`
 	Reverted      bool `json:"reverted,omitempty"`
+	// Aborted is set when a canary was aborted: the rollout did not switch and its new
+	// backends are stopped; Canary has the figures of any canary, promoted or aborted.
+	Aborted bool          `json:"aborted,omitempty"`
+	Canary  *CanaryStatus `json:"canary,omitempty"`
 	// HandedOff counts the live sessions whose backends were handed off to the new ones
 	// (DrainHandoff); HandoffFallback says why a handoff was given up for the sticky drain.
 	HandedOff       int64    `json:"handed_off,omitempty"`

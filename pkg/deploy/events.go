@@ -23,6 +23,8 @@ const (
 	StepReady      Step = "ready"       // the gateway proved the new backend ready
 	StepSwitch     Step = "switch"      // new active, old draining, acknowledged by the gateway
 	StepPreSwitch  Step = "pre_switch"  // a pre_switch hook ran (x-roll.hooks), before the switch
+	StepCanary     Step = "canary"      // the canary runs (x-roll.canary, --canary): its figures and verdict so far
+	StepSlowStart  Step = "slow_start"  // the new containers' share of new sessions ramps up (x-roll.slow_start)
 	StepWarmup     Step = "warmup"      // the gateway sent the new backends their warm-up requests (x-roll.warmup)
 	StepDrain      Step = "drain"       // old backends draining: live counts
 	StepWatch      Step = "watch"       // the post-switch watch's verdict (x-roll.watch): passed, or flipped back
@@ -64,6 +66,8 @@ type Event struct {
 	Counts    []Counts      `json:"counts,omitempty"`
 	Logs      []string      `json:"logs,omitempty"` // last log lines of a failed container, or a failed hook's output
 	Hook      *HookReport   `json:"hook,omitempty"` // the hook a pre_switch or post_deploy event is about
+	// Canary is a canary event's figures: share, time left, old and new sides, verdict so far.
+	Canary *admin.CanaryStatus `json:"canary,omitempty"`
 	// Watch has the post-switch watch's figures (drain progress during the window, the
 	// watch's verdict); Warmup how the new backends answered their warm-up requests.
 	Watch  *admin.WatchStatus  `json:"watch,omitempty"`

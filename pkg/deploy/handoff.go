@@ -35,7 +35,11 @@ func (p *rolloutPhase) handOff(ev admin.RolloutEvent) {
 		names = append(names, b.Name)
 	}
 	reply := admin.HandoffReply{Rollout: ev.ID}
-	if err := r.stopForHandoff(ctx, names); err != nil {
+	var news []Container // before a switch only an aborted canary drains, and what it hands off is the new containers
+	if !p.switched.Load() {
+		news = p.news
+	}
+	if err := r.stopForHandoff(ctx, names, news); err != nil {
 		reply.Abort = err.Error()
 	} else {
 		reply.Stopped = names
@@ -48,19 +52,27 @@ func (p *rolloutPhase) handOff(ev admin.RolloutEvent) {
 		r.emit(Event{Step: StepDrain, Status: StatusWarn, Message: "handoff given up: " + reply.Abort})
 		return
 	}
-	r.emit(Event{Step: StepDrain, Status: StatusProgress, Message: fmt.Sprintf("handoff: stopped %s; their users go on to %s", strings.Join(names, ", "), p.container)})
+	to := p.container
+	if !p.switched.Load() { // an aborted canary's drain back
+		to = "the old version"
+	}
+	r.emit(Event{Step: StepDrain, Status: StatusProgress, Message: fmt.Sprintf("handoff: stopped %s; their users go on to %s", strings.Join(names, ", "), to)})
 }
 
-// stopForHandoff stops the named old containers at once, each with its stop signal and grace
-// period.
-func (r *run) stopForHandoff(ctx context.Context, names []string) error {
+// stopForHandoff stops the named containers at once, each with its stop signal and grace
+// period: old ones the deploy replaces, or, when an aborted canary drains back, its own news.
+func (r *run) stopForHandoff(ctx context.Context, names []string, news []Container) error {
 	var stop []Container
 	for _, n := range names {
-		i := slices.IndexFunc(r.old, func(c Container) bool { return c.Name == n })
-		if i < 0 {
-			return fmt.Errorf("the gateway asked to stop %s, which is not a container this deploy replaces", n)
+		byName := func(c Container) bool { return c.Name == n }
+		switch i, j := slices.IndexFunc(r.old, byName), slices.IndexFunc(news, byName); {
+		case i >= 0:
+			stop = append(stop, r.old[i])
+		case j >= 0:
+			stop = append(stop, news[j])
+		default:
+			return fmt.Errorf("the gateway asked to stop %s, which is neither a container this deploy replaces nor one it started", n)
 		}
-		stop = append(stop, r.old[i])
 	}
 	errs := make([]error, len(stop))
 	var wg sync.WaitGroup

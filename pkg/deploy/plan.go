@@ -28,6 +28,10 @@ type Target struct {
 	// directory, where local hooks run.
 	Hooks project.HookSettings
 	Dir   string
+	// Canary, when set, starts the rollout with a canary (x-roll.canary, or --canary);
+	// SlowStart ramps the new containers' share up before the old drain (x-roll.slow_start).
+	Canary    *project.CanarySettings
+	SlowStart time.Duration
 	// Watch is the post-switch watch (x-roll.watch), Warmup the warm-up (x-roll.warmup); nil: none.
 	Watch  *admin.WatchSpec
 	Warmup *admin.WarmupSpec

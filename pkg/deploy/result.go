@@ -53,6 +53,8 @@ type Result struct {
 	HandoffFallback   string `json:"handoff_fallback,omitempty"`
 	// Hooks are the hooks that ran, in order; a failed one is the last of its step.
 	Hooks []HookReport `json:"hooks,omitempty"`
+	// Canary is the canary's last figures and verdict, promoted or aborted.
+	Canary *admin.CanaryStatus `json:"canary,omitempty"`
 	// Watch is how the post-switch watch ended, with its figures (a flip back: outcome
 	// reverted); Warmup how the new containers answered their warm-up requests.
 	Watch     *admin.WatchStatus  `json:"watch,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +44,8 @@ func (r *run) rollout(ctx, readyCtx context.Context, news []Container) (switchEn
 		DrainTimeout:  admin.Duration(r.opts.DrainTimeout),
 		Meta:          map[string]string{"image": t.Image, "container": containerNames(news), "previous_image": r.res.PreviousImage},
 		ReadyInterval: admin.Duration(t.ReadyInterval),
+		Canary:        canarySpec(t.Canary),
+		SlowStart:     admin.Duration(t.SlowStart),
 		Watch:         r.watchRequest(),
 		Warmup:        t.Warmup,
 	}
@@ -72,6 +75,16 @@ func (r *run) rollout(ctx, readyCtx context.Context, news []Container) (switchEn
 		err = cause
 	}
 	if !phase.switched.Load() {
+		if err == nil && result.Aborted {
+			r.res.Canary = result.Canary
+			reason := "aborted"
+			if result.Canary != nil {
+				reason = strings.TrimPrefix(result.Canary.Reason, "abort: ")
+			}
+			err := r.rollBack(ctx, news, stepErr(StepCanary, ErrAborted, errors.New(reason)))
+			r.res.Outcome = OutcomeAborted // the gateway recorded it so
+			return switchEnd{}, err
+		}
 		if phase.hookErr != nil {
 			return switchEnd{}, r.rollBack(ctx, news, stepErr(StepPreSwitch, ErrPreSwitch, phase.hookErr))
 		}
@@ -164,6 +177,10 @@ func (p *rolloutPhase) event(ev admin.RolloutEvent) {
 			// In the stream's callback: the gateway holds the switch until it has the answer.
 			p.preSwitch(ev)
 		}
+	case admin.StepCanary:
+		p.canaryEvent(ev)
+	case admin.StepRamping:
+		r.emit(Event{Step: StepSlowStart, Status: StatusProgress, Container: p.container, Message: ev.Message})
 	case admin.StepSwitched:
 		p.switched.Store(true)
 		r.res.Durations.Switch = now.Sub(p.switchAt)

@@ -26,8 +26,10 @@ type ServiceReport struct {
 	// Pause and Maintenance are the gateway's: the ones under way, or the last ones.
 	Pause       *admin.PauseStatus       `json:"pause,omitempty"`
 	Maintenance *admin.MaintenanceStatus `json:"maintenance,omitempty"`
-	Deploys     []admin.DeployRecord     `json:"deploys,omitempty"`
-	GatewayErr  string                   `json:"gateway_error,omitempty"`
+	// Canary is the gateway's canary under way, live: share, time left, both sides, verdict so far.
+	Canary     *admin.CanaryStatus  `json:"canary,omitempty"`
+	Deploys    []admin.DeployRecord `json:"deploys,omitempty"`
+	GatewayErr string               `json:"gateway_error,omitempty"`
 }
 
 // Report joins the containers of a service with the gateway's view and its last deploys.
@@ -47,7 +49,7 @@ func Report(ctx context.Context, e Engine, g Gateway, service string, rolled boo
 			for _, b := range st.Backends {
 				backends[b.Name] = b
 			}
-			rep.Rollout, rep.Pause, rep.Maintenance = st.Rollout, st.Pause, st.Maintenance
+			rep.Rollout, rep.Pause, rep.Maintenance, rep.Canary = st.Rollout, st.Pause, st.Maintenance, st.Canary
 			rep.Watch = st.Watch
 		case errors.Is(err, admin.ErrNotFound):
 			rep.GatewayErr = "the gateway does not know this service yet (run roll up or roll deploy)"

@@ -35,6 +35,8 @@ func TargetFor(p *project.Project, service, image string) (Target, error) {
 		Replicas:      s.Replicas,
 		Spec:          ServiceSpec(s),
 		Hooks:         s.Hooks,
+		Canary:        s.Canary,
+		SlowStart:     s.SlowStart,
 		Dir:           p.WorkingDir,
 		Watch:         watchSpec(s.Watch),
 		Warmup:        warmupSpec(s.Warmup),

@@ -122,7 +122,16 @@ func (s *service) choose(route string, tried []*backend, now int64, recoverAfter
 				}
 			}
 		}
-		i, forced := pick(snap, s.rot.Add(1), now, tried, false), false
+		i, forced := -1, false
+		if side := splitSide(snap, now); side != anySide {
+			// A traffic split sends this request to one side; if none of that side can take it,
+			// the other side does rather than a 503.
+			if i = pickSide(snap, s.rot.Add(1), now, tried, false, side); i < 0 {
+				i = pickSide(snap, s.rot.Add(1), now, tried, false, side.other())
+			}
+		} else {
+			i = pick(snap, s.rot.Add(1), now, tried, false)
+		}
 		if i < 0 {
 			// Every active backend is marked down. A 503 is certain if we give up, while the
 			// backend may well answer (a health check that timed out on a busy machine): try

@@ -17,6 +17,11 @@ const weightScale = 720720
 // (1:1 alternates strictly, 2:1 gives two to one).
 // With force, backends marked down count as usable (forced recovery).
 func pick(s *snapshot, start uint32, now int64, exclude []*backend, force bool) int {
+	return pickSide(s, start, now, exclude, force, anySide)
+}
+
+// pickSide is pick among the backends on one side of a traffic split.
+func pickSide(s *snapshot, start uint32, now int64, exclude []*backend, force bool, side sideFilter) int {
 	n := len(s.members)
 	best := -1
 	var bestIn, bestW int64
@@ -24,7 +29,7 @@ func pick(s *snapshot, start uint32, now int64, exclude []*backend, force bool) 
 	for k := range n {
 		i := (int(start%uint32(n)) + k) % n
 		m := &s.members[i]
-		if m.spec.Activation != admin.Active || excluded(m.b, exclude) || (!force && !m.b.usable(now)) {
+		if m.spec.Activation != admin.Active || !side.allows(m.fresh) || excluded(m.b, exclude) || (!force && !m.b.usable(now)) {
 			continue
 		}
 		in, w, v := m.b.inFlight.Load(), int64(m.spec.Weight), m.b.vtime.Load()

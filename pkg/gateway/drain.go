@@ -16,7 +16,9 @@ const drainEvery = 500 * time.Millisecond
 type drain struct {
 	s    *service
 	old  []string // draining backends to wait for
-	news []string // backends that took over; if all fail, the drain reverts
+	news []string // backends that took over; if all fail, the drain reverts (unless keepOld)
+	// keepOld: the drain of an aborted canary, whose news served all along: nothing to revert to.
+	keepOld bool
 	// timeout counts from since, the switch: after a restart the drain has only what is left.
 	timeout time.Duration
 	since   time.Time
@@ -78,7 +80,7 @@ func (d drain) run(ctx context.Context) (drainOutcome, error) {
 	tick := time.NewTicker(drainEvery)
 	defer tick.Stop()
 	for {
-		if d.newAllDown() {
+		if !d.keepOld && d.newAllDown() {
 			d.revert()
 			out.reverted = true
 			return out, nil

@@ -27,6 +27,14 @@ func (g *Gateway) Rollout(ctx context.Context, service string, req admin.Rollout
 	if req.SwitchHold < 0 || req.SwitchHold > admin.Duration(admin.MaxSwitchHold) {
 		return admin.RolloutResult{}, fmt.Errorf("%w: rollout of service %q: switch_hold %s: want at most %s", admin.ErrInvalid, service, time.Duration(req.SwitchHold), admin.MaxSwitchHold)
 	}
+	if req.Canary != nil {
+		if err := req.Canary.Validate(); err != nil {
+			return admin.RolloutResult{}, fmt.Errorf("rollout of service %q: %w", service, err)
+		}
+	}
+	if req.SlowStart < 0 || req.SlowStart > admin.Duration(admin.MaxSlowStart) {
+		return admin.RolloutResult{}, fmt.Errorf("%w: rollout of service %q: slow_start %s: want at most %s", admin.ErrInvalid, service, time.Duration(req.SlowStart), admin.MaxSlowStart)
+	}
 	if err := checkWatchAndWarmup(service, &req); err != nil {
 		return admin.RolloutResult{}, err
 	}
@@ -126,6 +134,23 @@ func (ro *rollout) run(ctx context.Context) (admin.RolloutResult, error) {
 	if err := ro.awaitSwitch(ctx, w); err != nil {
 		return res, ro.fail(err)
 	}
+	from := 0.0
+	if ro.req.Canary != nil && ro.anyOldActive() {
+		c, st, err := ro.runCanary(ctx)
+		if err != nil {
+			return res, ro.failAs(admin.OutcomeAborted, err)
+		}
+		if st.Verdict != admin.CanaryPromote {
+			return ro.abortCanary(ctx, c, st)
+		}
+		res.Canary = &st
+		from = st.Spec.Share
+	}
+	if ro.req.SlowStart > 0 && ro.anyOldActive() {
+		if err := ro.slowStart(ctx, from); err != nil {
+			return res, ro.failAs(admin.OutcomeAborted, err)
+		}
+	}
 
 	if err := ro.takeOver(); err != nil {
 		return res, ro.fail(err)
@@ -207,11 +232,11 @@ func (ro *rollout) waitReady(ctx context.Context) error {
 func (ro *rollout) switchOver() {
 	g, s := ro.g, ro.s
 	g.mu.Lock()
-	next := s.snap.Load().with(func(ms []member) []member {
+	next := s.snap.Load().withSplit(nil, func(ms []member) []member { // a canary's or slow start's split ends here
 		for i := range ms {
 			m := &ms[i]
 			if slices.Contains(ro.newNames, m.spec.Name) {
-				m.spec.Activation, m.pending = admin.Active, false
+				m.spec.Activation, m.pending, m.fresh = admin.Active, false, false
 				m.b.checkFailed.Store(false) // it just passed its probe
 				m.b.downUntil.Store(0)
 			} else if m.spec.Activation != admin.Stopped {
@@ -229,13 +254,18 @@ func (ro *rollout) switchOver() {
 	ro.drainStarted = time.Now()
 	ro.entry = ro.stateEntry()
 	s.switched = ro.entry // saved with the switch: a restart resumes this rollout
+	s.splitting = nil     // its canary or slow start, if any, ended with the switch
 	g.mu.Unlock()
 	g.log.Info("rollout switched", "service", s.name, "active", ro.newNames, "draining", ro.oldNames)
 	g.persist()
 }
 
 // fail ends a rollout that did not switch: the new backends go, the old keep serving.
-func (ro *rollout) fail(cause error) error {
+func (ro *rollout) fail(cause error) error { return ro.failAs(admin.OutcomeFailed, cause) }
+
+// failAs is fail, recorded with outcome: a canary or slow start that the caller or the
+// gateway's stop cut short is aborted (its new backends had users), not failed.
+func (ro *rollout) failAs(outcome admin.Outcome, cause error) error {
 	g, s := ro.g, ro.s
 	g.mu.Lock()
 	for _, name := range ro.newNames {
@@ -243,7 +273,7 @@ func (ro *rollout) fail(cause error) error {
 	}
 	g.mu.Unlock()
 	g.log.Warn("rollout failed before the switch", "service", s.name, "err", cause)
-	ro.finish(admin.OutcomeFailed, cause.Error())
+	ro.finish(outcome, cause.Error())
 	wire, _ := admin.ErrorOf(cause)
 	ro.emit(admin.RolloutEvent{Step: admin.StepFailed, Message: cause.Error(), Error: wire, Result: &admin.RolloutResult{}})
 	return cause
@@ -262,6 +292,9 @@ func (ro *rollout) finish(outcome admin.Outcome, msg string) {
 	ro.s.addDeployLocked(ro.record)
 	if ro.entry != nil && ro.s.switched == ro.entry {
 		ro.s.switched = nil // in the same save as the outcome and the stopped backends
+	}
+	if sp := ro.s.splitting; sp != nil && sp.ID == ro.record.ID {
+		ro.s.splitting = nil
 	}
 	ro.g.mu.Unlock()
 	ro.g.log.Info("rollout finished", "service", ro.s.name, "outcome", outcome, "elapsed", time.Since(ro.start))

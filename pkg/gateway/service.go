@@ -34,11 +34,16 @@ type service struct {
 	handoff atomic.Pointer[handoffWait]
 	// switchWait is a rollout that holds its switch for the deploy's answer (rollout_switch.go).
 	switchWait atomic.Pointer[switchWait]
+	// canary is the canary under way (canary.go), for decisions by hand and the status.
+	canary atomic.Pointer[canaryRun]
 
 	deploys []admin.DeployRecord // newest first; guarded by g.mu
 	// switched is the rollout that switched and drains, as the state file keeps it, from
 	// the switch until its outcome is recorded; guarded by g.mu.
 	switched *stateRollout
+	// splitting is the rollout whose canary or slow start runs, as the state file keeps it
+	// (state_canary.go); guarded by g.mu.
+	splitting *stateCanary
 }
 
 // serviceConfig is a service's normalized spec and what follows from it. Replaced whole.
@@ -126,6 +131,7 @@ func (s *service) status() admin.ServiceStatus {
 	}
 	if s.busy.Load() {
 		st.Rollout = s.rollouts.current()
+		st.Canary = s.canaryStatus()
 		st.Watch = s.rollouts.watching()
 	}
 	if p := s.lastPause.Load(); p != nil {

@@ -15,12 +15,18 @@ type member struct {
 	// held marks an old backend whose sessions are being handed off: requests for its route
 	// wait (handoffHold) instead of going there.
 	held bool
+	// fresh marks a rollout's new backend while a traffic split (canary, slow start) shares
+	// the unrouted requests between it and the old ones.
+	fresh bool
 }
 
 // snapshot is the immutable list of a service's backends. Changes build a new one and swap it
 // in with atomic.Pointer, so a request sees either the whole old state or the whole new one.
 type snapshot struct {
 	members []member
+	// split, when set, shares the requests without a usable sticky route between the fresh
+	// members and the other active ones (split.go). Changes made with `with` keep it.
+	split *trafficSplit
 }
 
 // find returns the member of backend b.
@@ -78,7 +84,14 @@ func (s *snapshot) byRoute(route string) (member, bool) {
 func (s *snapshot) with(fn func(ms []member) []member) *snapshot {
 	ms := make([]member, len(s.members))
 	copy(ms, s.members)
-	return &snapshot{members: fn(ms)}
+	return &snapshot{members: fn(ms), split: s.split}
+}
+
+// withSplit is with, and the copy has split t (nil: none).
+func (s *snapshot) withSplit(t *trafficSplit, fn func(ms []member) []member) *snapshot {
+	next := s.with(fn)
+	next.split = t
+	return next
 }
 
 // admits reports whether a request may use a backend in state m: active ones take

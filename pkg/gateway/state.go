@@ -30,6 +30,9 @@ type stateService struct {
 	// Rollout is the rollout that switched and drains (a stateRollout), absent in files
 	// written before it was kept: their drains resume without it.
 	Rollout json.RawMessage `json:"rollout,omitempty"`
+	// Canary is a rollout caught in its canary or slow start (a stateCanary): the restore
+	// records it aborted.
+	Canary json.RawMessage `json:"canary,omitempty"`
 	// Pause and Maintenance are the service's gate (a statePause, a stateMaintenance), when
 	// it was paused or in maintenance.
 	Pause       json.RawMessage `json:"pause,omitempty"`
@@ -228,6 +231,12 @@ func (g *Gateway) restoreService(i int, raw json.RawMessage) (restoredService, b
 	g.restoreGate(s, ss.Pause, ss.Maintenance, time.Now())
 	if rs.rollout, err = decodeRollout(ss.Rollout); err != nil {
 		g.log.Error("state entry partly skipped: its drain resumes as a new rollout", "service", spec.Name, "err", err)
+	}
+	if sc, err := decodeSplit(ss.Canary); err != nil {
+		g.log.Error("state entry partly skipped: the canary in progress is unreadable", "service", spec.Name, "err", err)
+	} else if sc != nil {
+		g.log.Warn("rollout caught in its canary or slow start by a restart: aborted", "service", spec.Name, "rollout", sc.ID)
+		s.recordSplitAbortedLocked(sc)
 	}
 	return rs, true
 }

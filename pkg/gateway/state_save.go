@@ -22,9 +22,9 @@ type stateSave struct {
 }
 
 type serviceSave struct {
-	spec, deploys, rollout json.RawMessage
-	pause, maintenance     json.RawMessage // the gate under way (state_gate.go), nil when none
-	backends               []backendSave
+	spec, deploys, rollout, canary json.RawMessage
+	pause, maintenance             json.RawMessage // the gate under way (state_gate.go), nil when none
+	backends                       []backendSave
 }
 
 type backendSave struct {
@@ -58,6 +58,9 @@ func (g *Gateway) stateToSave() (*stateSave, error) {
 		}
 		if s.switched != nil {
 			ss.rollout = marshal(s.switched)
+		}
+		if s.splitting != nil {
+			ss.canary = marshal(s.splitting)
 		}
 		var e error
 		ss.pause, ss.maintenance, e = encodeGate(s)
@@ -99,6 +102,10 @@ func (st *stateSave) write(w *bufio.Writer) error {
 		if s.rollout != nil {
 			w.WriteString(",\n\"rollout\": ")
 			w.Write(s.rollout)
+		}
+		if s.canary != nil {
+			w.WriteString(",\n\"canary\": ")
+			w.Write(s.canary)
 		}
 		if s.pause != nil {
 			w.WriteString(",\n\"pause\": ")

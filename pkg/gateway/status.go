@@ -13,6 +13,13 @@ import (
 // statusPage is the jkstatus of roll: every service and backend, refreshing every 2 s,
 // laid out to read on a phone.
 var statusPage = template.Must(template.New("status").Funcs(template.FuncMap{
+	"pct": pct,
+	"dur": func(d admin.Duration) string {
+		if time.Duration(d) >= time.Second {
+			return time.Duration(d).Round(time.Second).String()
+		}
+		return time.Duration(d).Round(100 * time.Microsecond).String()
+	},
 	"ms": func(seconds float64) string { return formatChartValue(seconds*1000, "ms") },
 	"ago": func(t time.Time) string {
 		if t.IsZero() {
@@ -49,6 +56,7 @@ h1{font-size:1.2em;margin:.3em 0}h2{font-size:1.05em;margin:1.2em 0 .4em}
 .stats{display:flex;flex-wrap:wrap;gap:.2em 1em;margin:.2em 0}
 .stats b{font-variant-numeric:tabular-nums}
 .err{color:#c00;font-size:.8em;word-break:break-word}
+.canary{background:#f3f0ff;padding:.3em .5em;border-left:3px solid #d9480f;margin:.3em 0}.canary.abort{background:#fee}.canary.promote{background:#efe}
 .rollout{background:#ffe;padding:.3em .5em;border-left:3px solid #cc0;margin:.3em 0}
 .charts{display:flex;flex-wrap:wrap;gap:.3em .8em;margin:.3em 0}
 .chart{margin:0}.chart figcaption{font-size:.8em;color:#555}.chart svg{display:block;max-width:100%;height:auto}
@@ -60,6 +68,8 @@ h1{font-size:1.2em;margin:.3em 0}h2{font-size:1.05em;margin:1.2em 0 .4em}
 <h2>{{.Name}} <span class="meta">{{.Protocol}} · {{range .Hosts}}{{.}} {{else}}any host {{end}}· {{range .PathPrefixes}}{{.}} {{end}}· drain by {{.Drain.Mode}} · client errors {{.ClientErrors}}</span></h2>
 {{with .Pause}}{{if .Active}}<div class="gate">paused since {{.Since.Format "15:04:05 MST"}}, resumes by itself at {{.Until.Format "15:04:05 MST"}} · held <b>{{.Held}}</b> (at most {{.MaxHeld}}) · released {{.Released}} · gone {{.Gone}} · refused {{.Refused}}</div>{{else}}<div class="meta">last pause ended by {{.EndedBy}} {{ago .Ended}} · released {{.Released}} · gone {{.Gone}} · refused {{.Refused}}</div>{{end}}{{end}}
 {{with .Maintenance}}{{if .Active}}<div class="gate maint">in maintenance since {{.Since.Format "15:04:05 MST"}} · answered {{.Answered}} · “{{.Message}}”</div>{{end}}{{end}}
+{{with .Canary}}<div class="canary {{.Verdict}}">canary: <b>{{.Verdict}}</b> · {{pct .Spec.Share}} of new sessions · {{dur .Left}} left · new <b>{{.New.Requests}}</b> requests, <b>{{pct .New.ErrorRate}}</b> failed{{with .New.P95}}, p95 <b>{{dur .}}</b>{{end}} · old <b>{{.Old.Requests}}</b> requests, <b>{{pct .Old.ErrorRate}}</b> failed{{with .Old.P95}}, p95 <b>{{dur .}}</b>{{end}} · {{.Reason}}</div>{{end}}
+{{with $charts.Canary}}<div class="charts canary-charts">{{range .}}{{.}}{{end}}</div>{{end}}
 {{with .Rollout}}<div class="rollout">rollout: <b>{{.Step}}</b> after {{.Elapsed}} {{.Message}}</div>{{end}}
 {{with .Watch}}<div class="rollout watch">post-switch watch: <b>{{.Verdict}}</b> · {{.Left}} left of {{.Spec.Window}}, old backends kept warm · <b>{{.Failed}}</b> of <b>{{.Requests}}</b> requests failed ({{percent .ErrorRate}}) · flips back above {{percent .Spec.MaxErrorRate}} once {{.Spec.MinRequests}} answered{{with .Reason}} · {{.}}{{end}}</div>{{end}}
 {{with $charts.Compare}}<div class="charts">{{range .}}{{.}}{{end}}</div>{{end}}

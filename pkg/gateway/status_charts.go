@@ -11,6 +11,7 @@ import (
 // backend's own in its card.
 type serviceCharts struct {
 	Compare  []template.HTML
+	Canary   []template.HTML // a running canary against the old version (status_canary.go)
 	Backends map[string][]template.HTML
 }
 
@@ -25,7 +26,7 @@ func (g *Gateway) statusCharts() map[string]serviceCharts {
 		for _, m := range s.snap.Load().members {
 			series := namedSeries{name: m.spec.Name, trafficSeries: m.b.history.series()}
 			sc.Backends[m.spec.Name] = figureCharts(series)
-			if m.spec.Activation == admin.Stopped || m.pending {
+			if m.spec.Activation == admin.Stopped || (m.pending && !m.fresh) { // a canary's new backends serve beside the old
 				continue
 			}
 			serving = append(serving, series)
@@ -33,6 +34,7 @@ func (g *Gateway) statusCharts() map[string]serviceCharts {
 		if len(serving) > 1 {
 			sc.Compare = figureCharts(serving...)
 		}
+		sc.Canary = canaryCharts(s)
 		out[name] = sc
 	}
 	return out

@@ -145,6 +145,11 @@ type ServiceSettings struct {
 	Health HealthSettings
 	// Hooks are the commands a deploy runs at its steps (x-roll.hooks).
 	Hooks HookSettings
+	// Canary, when set, makes every deploy of the service start with a canary (x-roll.canary).
+	Canary *CanarySettings
+	// SlowStart ramps the new containers' share of new sessions up over this long before the
+	// old ones drain (x-roll.slow_start); 0: the switch gives them everything at once.
+	SlowStart time.Duration
 }
 
 // ReadySettings are x-roll.ready.

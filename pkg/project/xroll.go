@@ -120,6 +120,11 @@ func decodeService(d *decoder, name string, raw any) (ServiceSettings, map[strin
 		dr.finish()
 	}
 	s.Hooks = decodeHooks(o)
+	s.Canary = decodeCanary(o)
+	o.duration("slow_start", &s.SlowStart)
+	if s.SlowStart > MaxSlowStart {
+		o.d.addf(o.path.child("slow_start"), "%s is longer than %s", s.SlowStart, MaxSlowStart)
+	}
 	if h := o.object("health"); h != nil {
 		h.duration("interval", &s.Health.Interval)
 		h.duration("timeout", &s.Health.Timeout)

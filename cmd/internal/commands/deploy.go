@@ -30,10 +30,14 @@ EXAMPLES:
    roll deploy app --image registry/app:42  # a new tag, e.g. from CI
    roll deploy app --build                  # build the service's image first
    roll deploy app --json                   # one JSON event per line, for CI
+   roll deploy app --canary 10%             # 10% of new sessions first; the gateway promotes or aborts (exit 11)
+   roll deploy app --canary 0               # no canary this time, whatever x-roll.canary says
    roll deploy app --watch 2m               # keep the old container warm 2m, flip back if the new one fails`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "image", Usage: "deploy `IMAGE` instead of the compose file's image"},
 			&cli.BoolFlag{Name: "build", Usage: "build the service's image (compose build:) before deploying"},
+			&cli.StringFlag{Name: "canary", Usage: "give the new container `SHARE` (10%, 0.1) of new sessions first and let the gateway judge it; 0: no canary", DefaultText: "x-roll canary.share"},
+			&cli.DurationFlag{Name: "canary-window", Usage: "how long the canary runs before the gateway's verdict", DefaultText: "x-roll canary.window, 2m"},
 		}, rolloutFlags()...),
 		Action: func(c *cli.Context) error {
 			o, err := rolloutOptions(c)
@@ -41,6 +45,9 @@ EXAMPLES:
 				return err
 			}
 			o.image, o.build = c.String("image"), c.Bool("build")
+			if o.canary, err = canaryFlags(c); err != nil {
+				return err
+			}
 			return runDeploy(c, o)
 		},
 	})
@@ -87,6 +94,7 @@ type deployOptions struct {
 	watch        time.Duration // --watch: the post-switch watch's window
 	json         bool
 	rollback     bool // the image comes from the history
+	canary       *canaryOverride
 }
 
 func observer(c *cli.Context, jsonOut bool) deploy.Observer {
@@ -111,6 +119,9 @@ func runDeploy(c *cli.Context, o deployOptions) error {
 	}
 	target, err := deploy.TargetFor(e.project, o.service, o.image)
 	if err != nil {
+		return err
+	}
+	if err := o.canary.apply(&target); err != nil {
 		return err
 	}
 	settings, _ := e.project.Rolled(o.service)

@@ -76,11 +76,12 @@ func useSwarm(p *project.Project, host string, info dockerx.SwarmInfo, runsPlain
 }
 
 // createsNothing are the commands that only read the project's containers or remove them
-// (or talk to the gateway alone: pause, resume, maintenance).
+// (or talk to the gateway alone: pause, resume, maintenance, promote, abort).
 // The Swarm key check guards what roll would create; it must not stand in their way: a
 // project whose compose file gained a key Swarm cannot honour can still be shown and taken
 // down.
-var createsNothing = map[string]bool{"status": true, "down": true, "pause": true, "resume": true, "maintenance": true}
+var createsNothing = map[string]bool{"status": true, "down": true, "pause": true, "resume": true, "maintenance": true,
+	"promote": true, "abort": true}
 
 // checksSwarmKeys reports whether command refuses, on Swarm, a project with keys Swarm
 // cannot honour. Every command not known to create nothing is checked, so a new command that

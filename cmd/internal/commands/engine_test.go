@@ -65,7 +65,7 @@ func TestTheEngineIsChosenFromTheSettingAndTheSwarmState(t *testing.T) {
 // a decision here; one the table does not know is checked.
 func TestOnlyCommandsThatCreateCheckTheSwarmKeys(t *testing.T) {
 	want := map[string]bool{"up": true, "deploy": true, "rollback": true, "status": false, "down": false,
-		"pause": false, "resume": false, "maintenance": false,
+		"pause": false, "resume": false, "maintenance": false, "promote": false, "abort": false,
 		"gateway": true, "dial": true, "completion": true} // the last three open no project
 	for _, c := range commandList() {
 		w, ok := want[c.Name]

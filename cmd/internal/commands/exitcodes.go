@@ -22,6 +22,7 @@ const (
 	ExitGateway     = 8   // the gateway's admin API is unreachable or refused the token
 	ExitDocker      = 9   // the Docker engine is unreachable or failed
 	ExitPostDeploy  = 10  // the deploy succeeded, but a post_deploy hook failed: the new version serves
+	ExitAborted     = 11  // the canary was aborted (the gateway's verdict or roll abort): new removed, old still serving
 	ExitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM): the old version is still serving
 )
 
@@ -31,6 +32,7 @@ var exitCodes = []struct {
 	code int
 }{
 	{deploy.ErrPostDeploy, ExitPostDeploy},
+	{deploy.ErrAborted, ExitAborted},
 	{deploy.ErrPreSwitch, ExitNotReady},
 	{deploy.ErrLocked, ExitLocked},
 	{admin.ErrBusy, ExitLocked},

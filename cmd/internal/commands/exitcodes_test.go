@@ -23,6 +23,14 @@ func TestAnUnsupportedKeyIsAProjectError(t *testing.T) {
 	}
 }
 
+// TestAnAbortedCanaryExits11: an aborted canary is its own exit code, not a failed readiness.
+func TestAnAbortedCanaryExits11(t *testing.T) {
+	err := &deploy.StepError{Step: deploy.StepCanary, Kind: deploy.ErrAborted, Err: errors.New("abort: error share 20.0%")}
+	if got := codeOf(err); got != ExitAborted || ExitAborted != 11 {
+		t.Errorf("an aborted canary: exit %d, want 11", got)
+	}
+}
+
 // A release the gateway flipped back after the switch (the post-switch watch, or every new
 // backend failing its health checks) exits 6 as a failed readiness does: the old serves.
 func TestARevertExitsNotReady(t *testing.T) {

@@ -164,7 +164,9 @@ func printStatus(t *ui.Term, doc statusDoc) {
 		for _, line := range ui.GateLines(t, s.Pause, s.Maintenance) {
 			fmt.Fprintf(t.Out, "  %s\n", line)
 		}
-		if s.Rollout != nil {
+		if s.Canary != nil {
+			fmt.Fprintf(t.Out, "  %s\n", ui.CanaryLine(t, *s.Canary))
+		} else if s.Rollout != nil {
 			fmt.Fprintf(t.Out, "  %s %s %s\n", t.Yellow("rollout:"), s.Rollout.Step, s.Rollout.Message)
 		}
 		if line := ui.WatchLine(t, s.Watch); line != "" {

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +76,29 @@ func TestStatusShowsThePauseAndMaintenance(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestStatusShowsTheCanary: roll status shows a running canary's share, time left, both
+// sides' figures and the verdict so far, in the human output and in --json.
+func TestStatusShowsTheCanary(t *testing.T) {
+	doc := statusOf(deploy.Container{Name: "shop-app-1", Image: "shop:41", State: "running"})
+	doc.Services[0].Canary = &admin.CanaryStatus{Spec: admin.CanarySpec{Share: 0.1}, Left: admin.Duration(75 * time.Second),
+		New:     admin.CanaryFigures{Requests: 40, Failed: 2, ErrorRate: 0.05, P95: admin.Duration(12 * time.Millisecond)},
+		Old:     admin.CanaryFigures{Requests: 360, P95: admin.Duration(10 * time.Millisecond)},
+		Verdict: admin.CanaryPending, Reason: "40 of 100 requests needed so far"}
+	doc.Services[0].Rollout = &admin.RolloutEvent{Step: admin.StepCanary}
+	var buf bytes.Buffer
+	printStatus(ui.NewTerm(&buf, true), doc)
+	out := buf.String()
+	for _, want := range []string{"canary: 10% of new sessions, 1m15s left", "new 40 req, 5.0% failed, p95 12ms", "old 360 req, 0.0% failed, p95 10ms",
+		"40 of 100 requests needed so far", "(pending)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	b, err := json.Marshal(doc)
+	if err != nil || !strings.Contains(string(b), `"canary":{"spec":{"share":0.1`) || !strings.Contains(string(b), `"verdict":"pending"`) {
+		t.Errorf("status --json: %s, %v", b, err)
 	}
 }

@@ -143,7 +143,7 @@ func printStatus(t *ui.Term, doc statusDoc) {
 		if nodes {
 			head = append(head, "NODE")
 		}
-		tb := ui.NewTable(append(head, "GATEWAY", "IN-FLIGHT", "SESSIONS", "REQUESTS", "ERRORS")...)
+		tb := ui.NewTable(append(head, "GATEWAY", "IN-FLIGHT", "SESSIONS", "REQUESTS", "5XX", "ERRORS", "P95 (1M)")...)
 		for _, c := range s.Containers {
 			row := []ui.Cell{ui.Plain("  " + c.Name), ui.Plain(c.Image), ui.Plain(ago(c.Created)), stateCell(t, c.State), ui.Plain(dash(c.Health))}
 			if nodes {
@@ -200,7 +200,25 @@ func backendCells(t *ui.Term, b *admin.BackendStatus, rolled bool) []ui.Cell {
 		act.Paint = t.Red
 	}
 	return []ui.Cell{act, ui.Plain(strconv.FormatInt(b.InFlight, 10)), ui.Plain(strconv.FormatInt(b.Sessions, 10)),
-		ui.Plain(strconv.FormatUint(b.Requests, 10)), ui.Plain(strconv.FormatUint(b.Errors, 10))}
+		ui.Plain(strconv.FormatUint(b.Requests, 10)), ui.Plain(strconv.FormatUint(b.Responses.ServerError, 10)),
+		ui.Plain(strconv.FormatUint(b.Errors, 10)), ui.Plain(p95Text(b.P95Seconds))}
+}
+
+// p95Text is a backend's p95 over the last minute as the table shows it: "-" when it answered
+// nothing in that minute.
+func p95Text(seconds float64) string {
+	if seconds <= 0 {
+		return "-"
+	}
+	d := time.Duration(seconds * float64(time.Second))
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(100 * time.Microsecond).String()
+	default:
+		return d.Round(10 * time.Millisecond).String()
+	}
 }
 
 func stateCell(t *ui.Term, state string) ui.Cell {

@@ -102,3 +102,31 @@ func TestStatusShowsTheCanary(t *testing.T) {
 		t.Errorf("status --json: %s, %v", b, err)
 	}
 }
+
+// TestStatusShowsEachBackendsFailuresAndP95: beside its requests, the table shows each
+// backend's 5xx answers, the requests it failed to answer and its p95 over the last minute,
+// each under its own column ("-" for a backend that answered nothing in that minute).
+func TestStatusShowsEachBackendsFailuresAndP95(t *testing.T) {
+	doc := statusOf(deploy.Container{Name: "shop-app-1", Image: "shop:41", State: "running"},
+		deploy.Container{Name: "shop-app-2", Image: "shop:42", State: "running"})
+	b := doc.Services[0].Containers[0].Backend
+	b.Requests, b.Errors, b.P95Seconds = 1200, 3, 0.0234
+	b.Responses = admin.StatusClasses{Success: 1180, ClientError: 3, ServerError: 17}
+	var buf bytes.Buffer
+	printStatus(ui.NewTerm(&buf, true), doc)
+	out := buf.String()
+	start := strings.LastIndex(out[:strings.Index(out, "CONTAINER")], "\n") + 1
+	header, rows, _ := strings.Cut(out[start:], "\n")
+	lines := strings.Split(rows, "\n")
+	for col, want := range map[string][2]string{"REQUESTS": {"1200", "0"}, "5XX": {"17", "0"}, "ERRORS": {"3", "0"}, "P95 (1M)": {"23.4ms", "-"}} {
+		at := strings.Index(header, col)
+		if at < 0 {
+			t.Fatalf("header %q lacks %s:\n%s", header, col, out)
+		}
+		for i, w := range want {
+			if len(lines[i]) < at+len(w) || lines[i][at:at+len(w)] != w {
+				t.Errorf("row %d under %s: want %q:\n%s", i+1, col, w, out)
+			}
+		}
+	}
+}

@@ -44,6 +44,7 @@ func gatewayCommand() *cli.Command {
 			if err != nil {
 				return usageError{err}
 			}
+			setGatewayProcs(os.Getenv, cfg.Logger)
 			g, err := gateway.New(cfg)
 			if err != nil {
 				if errors.Is(err, gateway.ErrNoAdminToken) {

@@ -179,7 +179,7 @@ func (c *canaryRun) side(ms []member) (canarySide, admin.CanaryFigures) {
 	var sum backendCounters
 	fig := admin.CanaryFigures{Backends: namesOf(ms)}
 	for _, m := range ms {
-		sum = addCounters(sum, m.b.counters().sub(c.base[m.b]))
+		sum = sum.add(m.b.counters().sub(c.base[m.b]))
 	}
 	sd := canarySide{requests: sum.requests(), failed: sum.failed()}
 	sd.p95, sd.hasP95 = sum.Latency.quantile(0.95)
@@ -188,19 +188,6 @@ func (c *canaryRun) side(ms []member) (canarySide, admin.CanaryFigures) {
 		fig.P95 = admin.Duration(sd.p95)
 	}
 	return sd, fig
-}
-
-// addCounters sums two backends' counters.
-func addCounters(a, b backendCounters) backendCounters {
-	for i := range a.Responses {
-		a.Responses[i] += b.Responses[i]
-	}
-	a.TransportErrors += b.TransportErrors
-	for i := range a.Latency.Buckets {
-		a.Latency.Buckets[i] += b.Latency.Buckets[i]
-	}
-	a.Latency.SumNs += b.Latency.SumNs
-	return a
 }
 
 func namesOf(ms []member) []string {

@@ -35,12 +35,7 @@ type canarySide struct {
 	hasP95   bool
 }
 
-func (c canarySide) errorRate() float64 {
-	if c.requests == 0 {
-		return 0
-	}
-	return float64(c.failed) / float64(c.requests)
-}
+func (c canarySide) errorRate() float64 { return errorRate(c.requests, c.failed) }
 
 // inconclusiveAfter is when a canary with too few requests is given up.
 func inconclusiveAfter(spec admin.CanarySpec) time.Duration {

@@ -48,6 +48,19 @@ func (c backendCounters) sub(old backendCounters) backendCounters {
 	return d
 }
 
+// add sums two backends' counters (a side of a canary).
+func (c backendCounters) add(o backendCounters) backendCounters {
+	for i := range c.Responses {
+		c.Responses[i] += o.Responses[i]
+	}
+	c.TransportErrors += o.TransportErrors
+	for i := range c.Latency.Buckets {
+		c.Latency.Buckets[i] += o.Latency.Buckets[i]
+	}
+	c.Latency.SumNs += o.Latency.SumNs
+	return c
+}
+
 // covers reports whether no counter of c is below old's: c can follow old, in one backend's life.
 func (c backendCounters) covers(old backendCounters) bool {
 	for i := range c.Responses {

@@ -138,18 +138,24 @@ func (c *httpClient) check(ctx context.Context, spec admin.ServiceSpec, m member
 	if spec.Health.Check == admin.CheckTCP {
 		return dialCheck(ctx, m.spec.Address)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+m.spec.Address+spec.Health.Path, nil)
-	if err != nil {
-		return fmt.Errorf("building the health request: %w", err)
-	}
-	req.Host = healthHost(spec, m)
-	req.Header.Set("User-Agent", "roll-gateway-health")
-	req.Header[activationHeader] = activationValues[m.spec.Activation]
-	resp, err := c.rt.RoundTrip(req)
+	resp, err := c.get(ctx, spec, m, spec.Health.Path, "roll-gateway-health")
 	if err != nil {
 		return fmt.Errorf("GET %s: %w", spec.Health.Path, err)
 	}
 	return checkAnswer(resp, spec.Health.Path)
+}
+
+// get sends the gateway's own GET of path to the backend of m, as a health check or a
+// warm-up request: the service's Host, the backend's activation, userAgent.
+func (c *httpClient) get(ctx context.Context, spec admin.ServiceSpec, m member, path, userAgent string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+m.spec.Address+path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("building the request: %w", err)
+	}
+	req.Host = healthHost(spec, m)
+	req.Header.Set("User-Agent", userAgent)
+	req.Header[activationHeader] = activationValues[m.spec.Activation]
+	return c.rt.RoundTrip(req)
 }
 
 // closeIdle does nothing: the HTTP transport is shared by every service.

@@ -51,20 +51,26 @@ func (c *ajpClient) check(ctx context.Context, spec admin.ServiceSpec, m member)
 	if err := c.tr.Ping(ctx, m.spec.Address); err != nil {
 		return fmt.Errorf("CPing: %w", err)
 	}
-	host := healthHost(spec, m)
-	ctx = ajp.WithRequestInfo(ctx, ajp.RequestInfo{RemoteAddr: "127.0.0.1", ServerName: stripPort(host), ServerPort: 80,
-		Route: m.spec.Route, Activation: m.spec.Activation.JK()})
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "ajp://"+m.spec.Address+spec.Health.Path, nil)
-	if err != nil {
-		return fmt.Errorf("building the health request: %w", err)
-	}
-	req.Host = host
-	req.Header.Set("User-Agent", "roll-gateway-health")
-	resp, err := c.tr.RoundTrip(req)
+	resp, err := c.get(ctx, spec, m, spec.Health.Path, "roll-gateway-health")
 	if err != nil {
 		return fmt.Errorf("GET %s: %w", spec.Health.Path, err)
 	}
 	return checkAnswer(resp, spec.Health.Path)
+}
+
+// get sends the gateway's own GET of path to the backend of m over AJP, as a health check or
+// a warm-up request: the service's Host, the backend's route and activation, userAgent.
+func (c *ajpClient) get(ctx context.Context, spec admin.ServiceSpec, m member, path, userAgent string) (*http.Response, error) {
+	host := healthHost(spec, m)
+	ctx = ajp.WithRequestInfo(ctx, ajp.RequestInfo{RemoteAddr: "127.0.0.1", ServerName: stripPort(host), ServerPort: 80,
+		Route: m.spec.Route, Activation: m.spec.Activation.JK()})
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "ajp://"+m.spec.Address+path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("building the request: %w", err)
+	}
+	req.Host = host
+	req.Header.Set("User-Agent", userAgent)
+	return c.tr.RoundTrip(req)
 }
 
 func (c *ajpClient) closeIdle() { c.tr.CloseIdleConnections() }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
-	"github.com/rollcd/roll/pkg/ajp"
 )
 
 // Warm-up (RolloutRequest.Warmup, issue 11): once the new backends passed their readiness
@@ -85,14 +84,7 @@ func (ro *rollout) warmUp(ctx context.Context) (*admin.WarmupReport, error) {
 }
 
 func (c *httpClient) warm(ctx context.Context, spec admin.ServiceSpec, m member, path string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+m.spec.Address+path, nil)
-	if err != nil {
-		return 0, fmt.Errorf("building the warm-up request: %w", err)
-	}
-	req.Host = healthHost(spec, m)
-	req.Header.Set("User-Agent", warmupUserAgent)
-	req.Header[activationHeader] = activationValues[m.spec.Activation]
-	resp, err := c.rt.RoundTrip(req)
+	resp, err := c.get(ctx, spec, m, path, warmupUserAgent)
 	if err != nil {
 		return 0, err
 	}
@@ -100,16 +92,7 @@ func (c *httpClient) warm(ctx context.Context, spec admin.ServiceSpec, m member,
 }
 
 func (c *ajpClient) warm(ctx context.Context, spec admin.ServiceSpec, m member, path string) (int, error) {
-	host := healthHost(spec, m)
-	ctx = ajp.WithRequestInfo(ctx, ajp.RequestInfo{RemoteAddr: "127.0.0.1", ServerName: stripPort(host), ServerPort: 80,
-		Route: m.spec.Route, Activation: m.spec.Activation.JK()})
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "ajp://"+m.spec.Address+path, nil)
-	if err != nil {
-		return 0, fmt.Errorf("building the warm-up request: %w", err)
-	}
-	req.Host = host
-	req.Header.Set("User-Agent", warmupUserAgent)
-	resp, err := c.tr.RoundTrip(req)
+	resp, err := c.get(ctx, spec, m, path, warmupUserAgent)
 	if err != nil {
 		return 0, err
 	}

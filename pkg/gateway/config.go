@@ -59,6 +59,12 @@ type Config struct {
 	ReplyTimeout        time.Duration
 	MaxIdleConnsPerHost int // pooled keep-alive connections per backend
 
+	// MemoryTarget, in bytes, is the Go memory the process keeps near while the gateway runs: the
+	// garbage collector runs earlier as memory nears it, and the limit rises with the live heap
+	// so that it never collects back to back (pkg/internal/memtarget). It sets the runtime's
+	// memory limit, which is the process's: one gateway per process should set it. 0: Go's default.
+	MemoryTarget int64
+
 	// TrustedProxies are the networks of proxies in front of the gateway (a load balancer)
 	// whose X-Forwarded-For, -Proto and -Host are believed: the client address Tomcat sees is
 	// then the last X-Forwarded-For entry outside them. From anyone else those headers are

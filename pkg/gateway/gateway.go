@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rollcd/roll/pkg/h1"
+	"github.com/rollcd/roll/pkg/internal/memtarget"
 	"github.com/rollcd/roll/pkg/internal/procmetrics"
 )
 
@@ -88,6 +89,9 @@ func New(cfg Config) (*Gateway, error) {
 		g.goBackground(g.saveSessions)
 	}
 	g.goBackground(g.releaseIdleMemory)
+	if cfg.MemoryTarget > 0 {
+		g.goBackground(memtarget.New(cfg.MemoryTarget, g.log).Run)
+	}
 	g.goBackground(g.recordTraffic)
 	return g, nil
 }

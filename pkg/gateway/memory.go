@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"time"
+
+	"github.com/rollcd/roll/pkg/internal/memtarget"
 )
 
 // A burst of clients (a thousand keep-alive connections, each with a request waiting for Tomcat)
@@ -12,15 +14,17 @@ import (
 // it gives it back. The gateway shares its machine with Tomcat, so when traffic stops it returns
 // the free memory to the operating system at once.
 
-// idleReleaseThreshold is how much free heap is worth a release (a garbage collection).
+// idleReleaseThreshold is how much heap held from the OS is worth a release (two collections):
+// a gateway that served a little holds 4–6 MiB.
 const idleReleaseThreshold = 8 << 20
 
 // releaseIdleMemory checks every second whether traffic stopped (trafficStop) and, if more than
-// idleReleaseThreshold of the heap is free, returns the free memory to the OS.
+// idleReleaseThreshold of heap is held (live or not: right after a burst most of it is garbage and
+// buffers pooled for the burst's connections, which count as in use until collections that a
+// quiet gateway allocates too little to trigger), collects and returns what is free to the OS.
 func (g *Gateway) releaseIdleMemory(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}}
 	stop := trafficStop{last: g.served.Load()}
 	for {
 		select {
@@ -31,10 +35,12 @@ func (g *Gateway) releaseIdleMemory(ctx context.Context) {
 		if !stop.tick(g.served.Load()) {
 			continue
 		}
-		metrics.Read(sample)
-		if free := sample[0].Value.Uint64(); free > idleReleaseThreshold {
+		if held := memtarget.Read().Held(); held > idleReleaseThreshold {
+			// The first collection moves the pooled buffers of the burst (sync.Pool: a 4 KiB reader
+			// per client connection it had) to the pools' victim caches; the second frees them.
+			runtime.GC()
 			debug.FreeOSMemory()
-			g.log.Debug("traffic stopped: free memory returned to the OS", "free_heap_bytes", free)
+			g.log.Debug("traffic stopped: free memory returned to the OS", "heap_held_bytes", held)
 		}
 	}
 }

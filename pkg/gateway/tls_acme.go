@@ -17,10 +17,30 @@ import (
 
 	"golang.org/x/crypto/acme"
 	"golang.org/x/crypto/acme/autocert"
-	// The gateway's image is FROM scratch, without the system's CA roots that the ACME client
-	// needs to reach Let's Encrypt: these (Mozilla's) are used only where the system has none.
-	_ "golang.org/x/crypto/x509roots/fallback"
+	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
+
+// useFallbackRoots gives certificate verification Mozilla's roots where the system has none: the
+// gateway's image is FROM scratch, without the CA roots that the ACME client needs to reach Let's
+// Encrypt. It parses them only then (golang.org/x/crypto/x509roots/fallback would at every start:
+// about 1 MiB of heap, and pointers for every collection to mark, in a gateway without ACME).
+var useFallbackRoots = sync.OnceFunc(func() { x509.SetFallbackRoots(fallbackRoots()) })
+
+func fallbackRoots() *x509.CertPool {
+	pool := x509.NewCertPool()
+	for r := range bundle.Roots() {
+		cert, err := x509.ParseCertificate(r.Certificate)
+		if err != nil {
+			continue // cannot happen with the module's own bundle; one root less is no harm
+		}
+		if r.Constraint == nil {
+			pool.AddCert(cert)
+		} else {
+			pool.AddCertWithConstraint(cert, r.Constraint)
+		}
+	}
+	return pool
+}
 
 // DefaultACMEDirectory is Let's Encrypt's production directory, the ACME server used unless
 // ACMEConfig.DirectoryURL names another.
@@ -72,7 +92,9 @@ type acmeCerts struct {
 
 func newACMECerts(cfg *ACMEConfig, log *slog.Logger) (*acmeCerts, error) {
 	client := &acme.Client{DirectoryURL: cfg.DirectoryURL, UserAgent: "roll-gateway"}
-	if cfg.CARootsFile != "" {
+	if cfg.CARootsFile == "" {
+		useFallbackRoots()
+	} else {
 		pool, err := loadPool(cfg.CARootsFile, "the ACME server's CA roots")
 		if err != nil {
 			return nil, err

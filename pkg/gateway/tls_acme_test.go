@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/x509roots/fallback/bundle"
+
 	"github.com/rollcd/roll/internal/tlstest"
 	"github.com/rollcd/roll/pkg/admin"
 	"github.com/rollcd/roll/pkg/internal/pebbletest"
@@ -204,5 +206,29 @@ func TestACMEServerThatNeverAnswers(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("shutdown took %s while an issuance hung", d)
+	}
+}
+
+// Without --acme-ca-roots the ACME client trusts Mozilla's roots where the system has none (the
+// FROM scratch image): every root of the bundle verifies against the pool the gateway installs,
+// which it builds only when ACME is on.
+func TestFallbackRootsHoldTheBundle(t *testing.T) {
+	pool := fallbackRoots()
+	n := 0
+	for r := range bundle.Roots() {
+		cert, err := x509.ParseCertificate(r.Certificate)
+		if err != nil {
+			t.Fatalf("a root of the bundle does not parse: %v", err)
+		}
+		if r.Constraint != nil || time.Now().After(cert.NotAfter) {
+			continue
+		}
+		if _, err := cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+			t.Errorf("root %q does not verify against the fallback pool: %v", cert.Subject.CommonName, err)
+		}
+		n++
+	}
+	if n < 100 {
+		t.Errorf("%d unconstrained roots checked, want the bundle's 100 and more", n)
 	}
 }

@@ -38,6 +38,7 @@ func gatewayCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "trusted-proxy", EnvVars: []string{"ROLL_TRUSTED_PROXIES"}, Usage: "`CIDR` of a proxy in front of the gateway (a load balancer) whose X-Forwarded-For/-Proto/-Host are believed; repeat or comma-separate"},
 			&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"ROLL_LOG_LEVEL"}, Usage: "debug, info, warn or error"},
 			&cli.StringFlag{Name: "log-format", Value: "text", EnvVars: []string{"ROLL_LOG_FORMAT"}, Usage: "text or json"},
+			&cli.StringFlag{Name: "memory-target", Value: defaultMemoryTarget, EnvVars: []string{"ROLL_MEMORY_TARGET"}, Usage: "Go memory the gateway keeps near, collecting garbage earlier as it nears it; never below 1.5× the live heap (`SIZE` like 40MiB; 0: Go's default; GOMEMLIMIT wins)"},
 		}, tlsFlags()...),
 		Action: func(c *cli.Context) error {
 			cfg, err := gatewayConfig(c)
@@ -83,6 +84,10 @@ func gatewayConfig(c *cli.Context) (gateway.Config, error) {
 	if err != nil {
 		return gateway.Config{}, err
 	}
+	memTarget, err := gatewayMemoryTarget(c.String("memory-target"), os.Getenv, logger)
+	if err != nil {
+		return gateway.Config{}, err
+	}
 	cfg := gateway.Config{
 		Listen:          c.String("listen"),
 		AdminListen:     c.String("admin"),
@@ -96,6 +101,7 @@ func gatewayConfig(c *cli.Context) (gateway.Config, error) {
 		WriteTimeout:    c.Duration("write-timeout"),
 		ReplyTimeout:    c.Duration("reply-timeout"),
 		TrustedProxies:  trusted,
+		MemoryTarget:    memTarget,
 		TLS:             tlsCfg,
 		Logger:          logger,
 	}

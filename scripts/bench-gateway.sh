@@ -23,7 +23,7 @@
 #                                request (wrk keeps no cookies)
 #   HTTP_BACKENDS (0)            1 = --http: a second roll gateway, to Tomcat's HTTP connectors
 #   PROFILE (0)                  1 = --profile: scripts/bench/gwprof with pprof instead of the comparison
-#   MEM_CLIENTS (1000), MEM_SECONDS (20; 0 skips the memory part)
+#   MEM_CLIENTS (1000), MEM_SECONDS (20; 0 skips the memory part), MEM_SETTLE (3: RSS again this many s after)
 #   APACHE_WORKERS (128)         each benchmarked Apache: 2 processes × 64 threads; the memory part adds
 #                                a third Apache with one worker per client
 #   JK_PING_MODE (CI)            the ping_mode of the first mod_jk; the second always has A (it is
@@ -236,8 +236,8 @@ if ((MEM_SECONDS > 0)); then
     echo
     echo "\`wrk -t$THREADS -c$MEM_CLIENTS -d${MEM_SECONDS}s\` on $PAGE, sampled every second; Apache and nginx sum their processes."
     echo
-    echo "| front end | RSS before MiB | RSS peak MiB | PSS peak MiB | RSS after MiB | open fds peak | client conns peak | req/s | p99 ms | failed requests |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| front end | RSS before MiB | RSS peak MiB | PSS peak MiB | RSS right after MiB | RSS ${MEM_SETTLE:-3} s after MiB | open fds peak | client conns peak | req/s | p99 ms | failed requests |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for fe in "${FRONT_ENDS[@]:1}"; do memory_once "$fe"; done
     # The benchmarked Apache has 128 workers and cannot hold MEM_CLIENTS busy clients; one
     # with a worker (and a pooled AJP connection) per client is the fair comparison.

@@ -104,9 +104,10 @@ pss_kib() {
 }
 
 # memory_once FRONT_END: MEM_CLIENTS keep-alive clients for MEM_SECONDS; prints one table row with
-# RSS before, at peak and after, and how many client connections were really open (fds, sockets).
+# RSS before, at peak, right after and MEM_SETTLE seconds after (3), and how many client
+# connections were really open (fds, sockets).
 memory_once() {
-  local fe=$1 out="$OUT/memory-$1.txt" port before peak=0 pss_peak=0 fds_peak=0 conns_peak=0 after v
+  local fe=$1 out="$OUT/memory-$1.txt" port before peak=0 pss_peak=0 fds_peak=0 conns_peak=0 after settled v
   local reqs rps p50 p99 errs
   port=$(fe_port "$fe" 0)
   # shellcheck disable=SC2046 # the pid list is meant to split
@@ -128,10 +129,13 @@ memory_once() {
   WRK_PID=""
   # shellcheck disable=SC2046
   after=$(rss_kib $(fe_pids "$fe"))
+  sleep "${MEM_SETTLE:-3}"
+  # shellcheck disable=SC2046
+  settled=$(rss_kib $(fe_pids "$fe"))
   read -r reqs rps p50 p99 errs < <(wrk_summary "$out") || die "memory run of $fe: see $out"
   log "memory: $fe rss $(mib "$before") → peak $(mib "$peak") MiB, fds $fds_peak, conns $conns_peak, $rps req/s, failed $errs"
-  printf '| %s | %s | %s | %s | %s | %d | %d | %.0f | %.1f | %d |\n' "$(fe_label "$fe")" "$(mib "$before")" "$(mib "$peak")" \
-    "$(mib "$pss_peak")" "$(mib "$after")" "$fds_peak" "$conns_peak" "$rps" "$p99" "$errs"
+  printf '| %s | %s | %s | %s | %s | %s | %d | %d | %.0f | %.1f | %d |\n' "$(fe_label "$fe")" "$(mib "$before")" "$(mib "$peak")" \
+    "$(mib "$pss_peak")" "$(mib "$after")" "$(mib "$settled")" "$fds_peak" "$conns_peak" "$rps" "$p99" "$errs"
 }
 
 # describe_machine: the first line sums up the machine for the docs; the rest lists versions.

@@ -18,7 +18,6 @@ import (
 	"time"
 )
 
-
 // interval is how often the limit follows the live heap.
 const interval = time.Second
 

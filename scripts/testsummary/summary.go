@@ -17,6 +17,7 @@ type event struct {
 	ImportPath string // build-output and build-fail events name the package here
 	Test       string
 	Output     string
+	Elapsed    float64 // seconds, on a test's or package's result
 }
 
 // result is what became of a test, a subtest or a package.
@@ -30,6 +31,16 @@ const (
 
 // maxReasons is how many distinct skip reasons the summary lists; the rest are counted.
 const maxReasons = 8
+
+// maxSlowest is how many of the slowest top-level tests the summary names, so that the suite's
+// time stays visible where it grows.
+const maxSlowest = 10
+
+// timed is a top-level test that finished and how long it took.
+type timed struct {
+	name    string // "pkg TestName"
+	elapsed time.Duration
+}
 
 // summary follows the events: it keeps each running test's output until the test's result says whether
 // a person needs to see it, and counts results.
@@ -46,6 +57,7 @@ type summary struct {
 	failures        []string        // "pkg TestName" of failed tests, and "pkg (package)" of failed packages
 	failedIn        map[string]bool // packages with a failed test
 	outsideTests    int             // failed packages with no failed test: the build, TestMain, a crash
+	finished        []timed         // top-level tests, for the slowest
 	sawResult       bool
 }
 
@@ -105,6 +117,7 @@ func (s *summary) testDone(e event, key string, r result) {
 		s.subtests[r]++
 	} else {
 		s.tests[r]++
+		s.finished = append(s.finished, timed{key, time.Duration(e.Elapsed * float64(time.Second))})
 	}
 	switch {
 	case r == failed:
@@ -255,6 +268,7 @@ func (s *summary) report(w io.Writer, took time.Duration) {
 			fmt.Fprintf(w, "  %5d  %s\n", r.count, r.text)
 		}
 	}
+	s.reportSlowest(w)
 	if s.outsideTests > 0 {
 		fmt.Fprintf(w, "%d package(s) failed outside any test (build, TestMain or a crash): each counts as one failed test below\n", s.outsideTests)
 	}
@@ -265,4 +279,17 @@ func (s *summary) report(w io.Writer, took time.Duration) {
 		}
 	}
 	fmt.Fprintf(w, "tests: %d passed, %d failed, %d skipped\n", t[passed], t[failed]+s.outsideTests, t[skipped])
+}
+
+// reportSlowest names the maxSlowest slowest top-level tests, slowest first.
+func (s *summary) reportSlowest(w io.Writer) {
+	if len(s.finished) == 0 {
+		return
+	}
+	slow := append([]timed(nil), s.finished...)
+	sort.SliceStable(slow, func(i, j int) bool { return slow[i].elapsed > slow[j].elapsed })
+	fmt.Fprintln(w, "slowest tests:")
+	for _, t := range slow[:min(maxSlowest, len(slow))] {
+		fmt.Fprintf(w, "  %7.1fs  %s\n", t.elapsed.Seconds(), t.name)
+	}
 }

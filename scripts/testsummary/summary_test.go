@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -147,5 +148,32 @@ func TestSkipReasons(t *testing.T) {
 		if got := skipReason(tt.lines); got != tt.want {
 			t.Errorf("skipReason(%q) = %q, want %q", tt.lines, got, tt.want)
 		}
+	}
+}
+
+// The summary names the slowest top-level tests, slowest first, subtests left out, before the
+// last line (the one CI reads).
+func TestSlowestTests(t *testing.T) {
+	var in strings.Builder
+	for i, name := range []string{"TestA", "TestB", "TestC", "TestD", "TestE", "TestF", "TestG", "TestH", "TestI", "TestJ", "TestK", "TestL"} {
+		in.WriteString(`{"Action":"run","Package":"ex/a","Test":"` + name + `"}` + "\n")
+		in.WriteString(`{"Action":"pass","Package":"ex/a","Test":"` + name + `","Elapsed":` + strconv.Itoa(i) + `.5}` + "\n")
+	}
+	in.WriteString(`{"Action":"pass","Package":"ex/a","Test":"TestL/sub","Elapsed":99}` + "\n")
+	in.WriteString(`{"Action":"pass","Package":"ex/a","Elapsed":70}` + "\n")
+	var out strings.Builder
+	if err := run(strings.NewReader(in.String()), &out, ""); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	got := out.String()
+	want := "slowest tests:\n     11.5s  ex/a TestL\n     10.5s  ex/a TestK\n      9.5s  ex/a TestJ\n"
+	if !strings.Contains(got, want) || strings.Contains(got, "TestL/sub") || strings.Contains(got, " TestB\n") {
+		t.Errorf("want the 10 slowest top-level tests, slowest first; got:\n%s", got)
+	}
+	if n := strings.Count(got, "s  ex/a Test"); n != 10 {
+		t.Errorf("%d tests named, want 10:\n%s", n, got)
+	}
+	if lines := strings.Split(strings.TrimSpace(got), "\n"); !strings.HasPrefix(lines[len(lines)-1], "tests: 12 passed") {
+		t.Errorf("last line %q, want the counts", lines[len(lines)-1])
 	}
 }

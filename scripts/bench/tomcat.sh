@@ -5,6 +5,9 @@
 
 CATALINA_HOME=${CATALINA_HOME:-/usr/share/tomcat10}
 TOMCAT_HEAP=${TOMCAT_HEAP:-512m}
+# TOMCAT_GC_LOG=1 logs every collection of each JVM to $WORK/<route>/logs/gc.log with wall-clock
+# times, so that pauses can be matched to the runs (scripts/bench/gc-pauses.sh).
+TOMCAT_GC_LOG=${TOMCAT_GC_LOG:-0}
 
 # tomcat_start ROUTE HTTP_PORT AJP_PORT SECRET: writes the base and starts the JVM in the
 # background; its pid is appended to TOMCAT_PIDS (catalina.sh run execs java, so $! is the JVM).
@@ -37,8 +40,10 @@ tomcat_start() {
   </Service>
 </Server>
 EOF
+  local opts="-Xms256m -Xmx$TOMCAT_HEAP -Dbench.route=$route"
+  ((TOMCAT_GC_LOG)) && opts+=" -Xlog:gc:file=$base/logs/gc.log:time"
   env CATALINA_HOME="$CATALINA_HOME" CATALINA_BASE="$base" CATALINA_TMPDIR="$base/temp" \
-    CATALINA_OPTS="-Xms256m -Xmx$TOMCAT_HEAP -Dbench.route=$route" \
+    CATALINA_OPTS="$opts" \
     "$CATALINA_HOME/bin/catalina.sh" run >"$base/logs/console.log" 2>&1 </dev/null &
   TOMCAT_PIDS+=($!)
   log "tomcat $route: pid $! http 127.0.0.1:$http ajp 127.0.0.1:$ajp"

@@ -13,7 +13,9 @@
 # PAGES, the order of the front ends rotated every round. Each run records req/s, p50, p99 and CPU
 # per request of the front end's processes and of the JVMs (/proc/<pid>/stat). Then memory: RSS of
 # roll, Apache and nginx while 1,000 keep-alive clients hammer them. It prints markdown tables of the
-# medians and keeps every raw output in $OUT. Everything it started is stopped on exit, by pid.
+# medians and keeps every raw output in $OUT. Then the same rounds at one constant rate for every
+# front end (vegeta, open loop, over as many connections): latency and CPU per request at equal
+# work, where wrk's rounds let the faster front end drive the Tomcats harder. Everything it started is stopped on exit, by pid.
 #
 # Environment (defaults):
 #   ROUNDS (3), DURATION (10s)   when not given as arguments
@@ -23,6 +25,9 @@
 #                                request (wrk keeps no cookies)
 #   HTTP_BACKENDS (0)            1 = --http: a second roll gateway, to Tomcat's HTTP connectors
 #   PROFILE (0)                  1 = --profile: scripts/bench/gwprof with pprof instead of the comparison
+#   RATES (auto)                 the constant rates (req/s) of the equal-rate rounds, e.g. '3000 5000';
+#                                auto: RATE_SHARE (0.5) of the lowest median req/s of any front end
+#                                on each page in the wrk rounds; off skips them
 #   MEM_CLIENTS (1000), MEM_SECONDS (20; 0 skips the memory part), MEM_SETTLE (3: RSS again this many s after)
 #   APACHE_WORKERS (128)         each benchmarked Apache: 2 processes × 64 threads; the memory part adds
 #                                a third Apache with one worker per client
@@ -56,6 +61,8 @@ source "$BENCH_DIR/nginx.sh"
 source "$BENCH_DIR/roll.sh"
 # shellcheck source=bench/measure.sh
 source "$BENCH_DIR/measure.sh"
+# shellcheck source=bench/rate.sh
+source "$BENCH_DIR/rate.sh"
 # shellcheck source=bench/profile.sh
 source "$BENCH_DIR/profile.sh"
 
@@ -84,6 +91,8 @@ PAGE=${PAGES[0]}
 JK_PING_MODE=${JK_PING_MODE:-CI}
 NGINX=${NGINX:-1}
 MEM_CLIENTS=${MEM_CLIENTS:-1000}
+RATES=${RATES:-auto}
+[[ $RATES =~ ^(auto|off|[1-9][0-9]*( [1-9][0-9]*)*)$ ]] || die "RATES must be auto, off or req/s numbers like '3000 5000', got '$RATES'"
 MEM_SECONDS=${MEM_SECONDS:-20}
 OUT=${OUT:-$ROOT/build/bench/gateway-$(date +%Y%m%d-%H%M%S)}
 KEEP_WORK=${KEEP_WORK:-0}
@@ -94,6 +103,7 @@ install_missing() {
   local pkgs=(tomcat10 default-jre-headless apache2 libapache2-mod-jk wrk curl)
   [[ $NGINX == 1 ]] && pkgs+=(nginx-light)
   install_packages "${pkgs[@]}"
+  [[ $RATES == off || $PROFILE == 1 || ${HOLD:-0} == 1 ]] || install_vegeta
 }
 
 # ------------------------------------------------------------------ clean-up of what we started
@@ -228,6 +238,29 @@ PAGE=${PAGES[0]}
   echo
   awk -f "$BENCH_DIR/summary.awk" "$OUT/runs.tsv"
 } >"$OUT/results.md"
+
+# ------------------------------------------------------------------ the same rounds at equal rates
+if [[ $RATES != off ]]; then
+  printf 'round\tpage\tfront_end\tlabel\treq_s\tp50_ms\tp99_ms\tfront_us\ttomcat_us\terrors\tothers_pct\trequests\trate\tp90_ms\tmax_ms\n' >"$OUT/rates.tsv"
+  for ((r = 1; r <= ROUNDS; r++)); do
+    for PAGE in "${PAGES[@]}"; do
+      for rate in $(page_rates "$PAGE"); do
+        for ((k = 0; k < n; k++)); do
+          rate_once "${FRONT_ENDS[$(((r - 1 + k) % n))]}" "$r" "$rate"
+        done
+      done
+    done
+  done
+  PAGE=${PAGES[0]}
+  {
+    echo
+    echo "### At an equal rate: medians of $ROUNDS rounds"
+    echo
+    echo "\`vegeta attack -rate=R -duration=$DURATION -connections=$CONNECTIONS -max-connections=$CONNECTIONS\` (open loop: vegeta starts another worker whenever all of them wait, so requests leave on time, and a wait for one of the $CONNECTIONS connections counts in the latency) on each page, the same rate R for every front end, the order rotated every round."
+    echo
+    awk -v RATED=1 -f "$BENCH_DIR/summary.awk" "$OUT/rates.tsv"
+  } >>"$OUT/results.md"
+fi
 
 # ------------------------------------------------------------------ memory at MEM_CLIENTS clients
 if ((MEM_SECONDS > 0)); then

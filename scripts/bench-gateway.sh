@@ -40,7 +40,7 @@
 #   ROLL_B_ENV ()                set: one more roll gateway → AJP with this environment instead of
 #                                ROLL_ENV ('GOMAXPROCS=4'), measured in the same rounds: an A/B of a setting
 #   TOMCAT_GC_LOG (0)            1 = each Tomcat logs its collections to <work>/<route>/logs/gc.log (with KEEP_WORK=1)
-#   TOMCAT_HEAP (512m), OUT (build/bench/gateway-<time>), INSTALL (1: apt-get what is missing),
+#   TOMCAT_HEAP (2g), OUT (build/bench/gateway-<time>), INSTALL (1: apt-get what is missing),
 #   SKIP_BUILD (0), KEEP_WORK (0: 1 keeps the temp dir with every config and log)
 #   HOLD (0)                     1 = start everything, print the URLs, measure nothing; Ctrl-C stops it
 # shellcheck source-path=SCRIPTDIR

@@ -14,7 +14,8 @@ VEGETA=""
 install_vegeta() {
   local dir=$ROOT/build/tools
   VEGETA=$dir/vegeta
-  if [[ -x $VEGETA ]] && "$VEGETA" -version 2>/dev/null | grep -q "${VEGETA_VERSION#v}"; then return 0; fi
+  # go install stamps no -version; the module version is in the binary's build information.
+  if [[ -x $VEGETA ]] && go version -m "$VEGETA" 2>/dev/null | grep -q "^[[:space:]]*mod[[:space:]].*[[:space:]]$VEGETA_VERSION[[:space:]]"; then return 0; fi
   log "building vegeta $VEGETA_VERSION into $dir (go install)"
   mkdir -p "$dir"
   GOBIN=$dir go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION" ||

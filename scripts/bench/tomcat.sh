@@ -4,7 +4,11 @@
 # webapp of scripts/bench/webapp at /app. Sourced, never run; needs lib.sh.
 
 CATALINA_HOME=${CATALINA_HOME:-/usr/share/tomcat10}
-TOMCAT_HEAP=${TOMCAT_HEAP:-512m}
+# hello.jsp makes a session per request and each lives a minute (and until the next sweep): at the
+# fastest front ends' rates that is several hundred thousand live sessions per JVM. In 512 MiB the heap filled during
+# their runs and G1 ran out of to-space into full collections of ~0.4 s (and wrk timeouts), a
+# penalty only for being fast; 2 GiB holds them (measured 2026-12-04: at most ~750 MiB in use).
+TOMCAT_HEAP=${TOMCAT_HEAP:-2g}
 # TOMCAT_GC_LOG=1 logs every collection of each JVM to $WORK/<route>/logs/gc.log with wall-clock
 # times, so that pauses can be matched to the runs (scripts/bench/gc-pauses.sh).
 TOMCAT_GC_LOG=${TOMCAT_GC_LOG:-0}

@@ -50,6 +50,7 @@ func resultOf(t *testing.T, out string) deployResult {
 // its window; the gateway finds it as good as v1 and promotes; the normal switch, drain and
 // stop follow, and no request fails.
 func TestGoodCanaryPromotesUnderLoad(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{Canary: "{share: 25%, window: 8s, min_requests: 50}"})
 	l := startLoad(t, p.url("/"), 100, 6)
 	time.Sleep(time.Second)
@@ -114,6 +115,7 @@ func (c *stickyClicker) click() {
 // of v1 on v1, those the canary issued on the canary until they go idle); roll exits 11 with
 // `aborted` and the figures; v1 alone serves, and the new container is gone.
 func TestBadCanaryAbortsAndLogsNobodyOut(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{SessionIdle: "3s"})
 	p.respec(func(s *projectSpec) { s.Env = map[string]string{"FAIL_RATE": "0.2"} }) // the new release goes bad
 	var clickers []*stickyClicker
@@ -206,6 +208,7 @@ func TestBadCanaryAbortsAndLogsNobodyOut(t *testing.T) {
 // TestCanaryDecidedByHand: roll status shows the running canary; roll abort ends one (exit
 // 11 for the deploy, v1 serves), roll promote the next (the deploy goes on and succeeds).
 func TestCanaryDecidedByHand(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{})
 	dep := p.start(nil, "deploy", "app", "--image", "roll-example-goapp:v2", "--canary", "10%", "--canary-window", "10m", "--json")
 	dep.until(t, `"step":"canary"`, `"status":"progress"`)
@@ -251,6 +254,7 @@ func TestCanaryDecidedByHand(t *testing.T) {
 // old version serving everyone; the deploy, whose stream broke before a switch, removes the
 // new container; nothing is left over.
 func TestGatewayRestartDuringTheCanary(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{})
 	gw := p.containers("gateway")[0]
 	dep := p.start(nil, "deploy", "app", "--image", "roll-example-goapp:v2", "--canary", "50%", "--canary-window", "10m", "--json")

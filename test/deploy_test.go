@@ -126,6 +126,7 @@ func waitServing(t *testing.T, p *project, v string) {
 }
 
 func TestDeployUnderLoadLosesNoRequest(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{})
 	l := startLoad(t, p.url("/"), 300, 12)
 	time.Sleep(2 * time.Second) // load on v1 before the deploy starts
@@ -171,6 +172,7 @@ func (p *project) convergedTo(image string, n int) {
 }
 
 func TestStickySessionSurvivesTheDeploy(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{SessionIdle: "4s"})
 	u := newUser(t, p.url("/"))
 	v, route, hits, err := u.visit()
@@ -227,6 +229,7 @@ func TestStickySessionSurvivesTheDeploy(t *testing.T) {
 }
 
 func TestDeployOfABrokenReleaseRollsBack(t *testing.T) {
+	t.Parallel()
 	deployBrokenRelease(t, upGoApp(t, projectSpec{ReadyTime: "6s"}))
 }
 
@@ -261,6 +264,7 @@ func deployBrokenRelease(t *testing.T, p *project) {
 }
 
 func TestKilledDeployConvergesOnRerun(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{SessionIdle: "30s", DrainTime: "2m"})
 	u := newUser(t, p.url("/")) // a live session keeps the drain going
 	if _, _, _, err := u.visit(); err != nil {
@@ -300,6 +304,7 @@ func TestKilledDeployConvergesOnRerun(t *testing.T) {
 }
 
 func TestTwoDeploysOfOneServiceDoNotInterleave(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{SessionIdle: "2s"})
 	var wg sync.WaitGroup
 	results := make([]result, 2)
@@ -328,6 +333,7 @@ func TestTwoDeploysOfOneServiceDoNotInterleave(t *testing.T) {
 }
 
 func TestBadInputFailsClearlyAndTouchesNothing(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{})
 	before := p.containers("app")
 
@@ -352,6 +358,7 @@ func TestBadInputFailsClearlyAndTouchesNothing(t *testing.T) {
 }
 
 func TestStatusShowsContainersBackendsAndHistory(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{SessionIdle: "1s"})
 	p.must("deploy", "app", "--image", "roll-example-goapp:v2")
 	st := p.status()
@@ -407,6 +414,7 @@ func mustRead(t *testing.T, path string) string {
 }
 
 func TestDeployBuildsTheServiceImage(t *testing.T) {
+	t.Parallel()
 	images(t, "gateway", "goapp")
 	img := "rolle2e-built-" + randHex(3) + ":latest"
 	p := newProject(t, projectSpec{AppImage: img, Extra: "    build:\n      context: ./app\n"})
@@ -442,6 +450,7 @@ func TestDeployBuildsTheServiceImage(t *testing.T) {
 }
 
 func TestCtrlCBeforeTheSwitchLeavesTheOldServing(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{Env: map[string]string{"READY_DELAY": "8s"}})
 	l := startLoad(t, p.url("/"), 100, 4)
 	cmd := exec.Command(rollBin, "deploy", "app", "--image", "roll-example-goapp:v2", "--json")

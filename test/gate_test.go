@@ -67,6 +67,7 @@ func tryFetch(url, accept string) (int, string, string, error) {
 // restart and lifts; a failing pre_switch hook leaves the old version serving; a passing one
 // and a post_deploy hook run, and the deploy says so.
 func TestPauseMaintenanceAndHooks(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{DrainMode: "requests"})
 
 	// Pause through a 10 s migration under load: every request waits, none fails.

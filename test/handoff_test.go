@@ -143,11 +143,13 @@ func handedOff(t *testing.T, result map[string]any, users int) {
 }
 
 func TestTomcatHandoffFileStoreKeepsActiveUsers(t *testing.T) {
+	t.Parallel()
 	p := upTomcat(t, handoffSpec("file"))
 	handedOff(t, handoffDeploy(t, p, 20, nil), 20)
 }
 
 func TestTomcatHandoffJDBCStoreKeepsActiveUsers(t *testing.T) {
+	t.Parallel()
 	images(t, "postgres")
 	p := upTomcat(t, handoffSpec("jdbc"))
 	handedOff(t, handoffDeploy(t, p, 20, nil), 20)
@@ -161,6 +163,7 @@ func TestTomcatHandoffJDBCStoreKeepsActiveUsers(t *testing.T) {
 // although the store works, as one that timed out on a busy machine once did, takes the same
 // way.)
 func TestTomcatHandoffAfterAFallbackLosesNoUpdate(t *testing.T) {
+	t.Parallel()
 	images(t, "postgres")
 	spec := handoffSpec("jdbc")
 	// The check takes 600 ms (any 2xx page will do; the store is fine): the long request below
@@ -193,6 +196,7 @@ func TestTomcatHandoffAfterAFallbackLosesNoUpdate(t *testing.T) {
 }
 
 func TestTomcatHandoffStoreUnreachableFallsBack(t *testing.T) {
+	t.Parallel()
 	spec := handoffSpec("file")
 	spec.Extra = "    volumes:\n      - sessions:/sessions:ro\n" // the store cannot be written: the check fails
 	spec.DrainTime = "6s"
@@ -202,6 +206,7 @@ func TestTomcatHandoffStoreUnreachableFallsBack(t *testing.T) {
 }
 
 func TestTomcatHandoffDatabaseStoppedFallsBack(t *testing.T) {
+	t.Parallel()
 	images(t, "postgres")
 	spec := handoffSpec("jdbc")
 	spec.DrainTime = "6s"

@@ -80,6 +80,7 @@ func deployThrough(t *testing.T, p *project, env ...string) {
 // TestAdminPortNotPublished: a gateway that publishes no admin port is
 // driven through the engine: up, status and a whole deploy.
 func TestAdminPortNotPublished(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{NoAdminPort: true, SessionIdle: "1s"})
 	gw := p.containers("gateway")
 	if len(gw) != 1 {
@@ -107,6 +108,7 @@ func TestAdminPortNotPublished(t *testing.T) {
 // publishes its admin port on the engine host's loopback, which a remote
 // roll cannot reach, so roll must go through the engine even so.
 func TestRemoteEngineOverSSH(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{SessionIdle: "1s"})
 	sshDir := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(sshDir, "ssh"), "./pkg/dockerx/testdata/fakessh")

@@ -12,6 +12,7 @@ const threeReplicas = "    deploy:\n      replicas: 3\n"
 // three containers; a deploy starts three new ones, proves every one ready, switches all at
 // once, keeps a sticky user on its container until idle, and leaves three of the new image.
 func TestThreeReplicasDeployUnderLoad(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{Extra: threeReplicas, SessionIdle: "3s"})
 	p.convergedTo("roll-example-goapp:v1", 3)
 	u := newUser(t, p.url("/"))
@@ -34,6 +35,7 @@ func TestThreeReplicasDeployUnderLoad(t *testing.T) {
 }
 
 func TestThreeReplicasOfABrokenReleaseRollBack(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{Extra: threeReplicas, ReadyTime: "6s"})
 	l := startLoad(t, p.url("/"), 100, 4)
 	res := p.roll("deploy", "app", "--image", "roll-example-goapp:broken")

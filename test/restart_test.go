@@ -108,6 +108,7 @@ func docker(t *testing.T, args ...string) {
 // switch and starts it again: the deploy follows the rollout the restarted gateway resumed,
 // the sticky user keeps its session, and exactly one container of the new image is left.
 func TestGatewayRestartDuringTheDrainConverges(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{SessionIdle: "5s", DrainTime: "2m"})
 	gw := p.containers("gateway")[0]
 	u := newUser(t, p.url("/"))
@@ -151,6 +152,7 @@ func TestGatewayRestartDuringTheDrainConverges(t *testing.T) {
 // machines would (separate locks): the second takes the first one's drain over, and the
 // first must stop nothing that the second still drains.
 func TestSupersededDeployLeavesTheNewerRolloutsContainers(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{SessionIdle: "4s", DrainTime: "2m"})
 	u := newUser(t, p.url("/")) // a session on v1 keeps the first drain open
 	if _, _, _, err := u.visit(); err != nil {
@@ -186,6 +188,7 @@ func TestSupersededDeployLeavesTheNewerRolloutsContainers(t *testing.T) {
 // container still runs, its socket accepts, nothing answers) so that the deploy's first admin
 // call hangs, then presses Ctrl-C: roll must not wait for its client's own timeout.
 func TestCtrlCDuringAnAdminCallExitsAtOnce(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{})
 	gw := p.containers("gateway")[0]
 	docker(t, "kill", "-s", "STOP", gw)

@@ -123,6 +123,7 @@ func handOver(t *testing.T, storeArgs ...string) (a, b *tomcatContainer) {
 }
 
 func TestSessionStoreFileHandsSessionsToTheNextContainer(t *testing.T) {
+	t.Parallel()
 	images(t, "tomcat")
 	vol := "roll-sessionstore-" + randHex(4)
 	docker(t, "volume", "create", vol)
@@ -141,6 +142,7 @@ func TestSessionStoreFileHandsSessionsToTheNextContainer(t *testing.T) {
 }
 
 func TestSessionStoreCheckWithoutAStoreFails(t *testing.T) {
+	t.Parallel()
 	images(t, "tomcat")
 	code, line := runCheckStore(exec.Command("docker", "run", "--rm",
 		"--entrypoint", "/usr/local/bin/tomcat-launcher", sessionImage, "check-store"))
@@ -171,6 +173,7 @@ func jdbcStoreArgs(network string) []string {
 // the database image must do besides: initialize its volume once, stop fast on docker stop
 // (a pool's connections would hold a smart shutdown open), and come back, Tomcat's pool with it.
 func TestSessionStoreJDBCHandsSessionsToTheNextContainer(t *testing.T) {
+	t.Parallel()
 	images(t, "tomcat", "postgres")
 	net := testNetwork(t)
 	db := runPostgres(t, net, "db")

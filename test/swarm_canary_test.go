@@ -12,6 +12,7 @@ import (
 // own 500s (no gateway error, no lost connection). Then a good release's canary promotes: the
 // deploy ends as usual on one service of the new image, with no failed request.
 func TestSwarmCanaryAbortsABadReleaseAndPromotesAGoodOne(t *testing.T) {
+	t.Parallel()
 	p := upSwarmApp(t, projectSpec{SessionIdle: "3s", DrainTime: "30s"})
 	p.respec(func(s *projectSpec) { s.Env = map[string]string{"FAIL_RATE": "0.2"} })
 	l := startLoad(t, p.url("/"), 100, 6)

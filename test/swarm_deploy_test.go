@@ -17,6 +17,7 @@ import (
 // sticky user on its old task until it goes idle; status shows the node of every task;
 // rollback goes back the same way; roll down --volumes leaves nothing of the project.
 func TestSwarmDeployUnderLoadKeepsTheStickyUser(t *testing.T) {
+	t.Parallel()
 	p := upSwarmApp(t, projectSpec{SessionIdle: "3s"})
 	node := strings.TrimSpace(output(t, "docker", "info", "--format", "{{.Name}}"))
 	for _, s := range p.status().Services {
@@ -83,6 +84,7 @@ func TestSwarmDeployUnderLoadKeepsTheStickyUser(t *testing.T) {
 // task), the gateway takes the backend out while it is gone and back once its checks pass
 // again, and no request fails meanwhile.
 func TestSwarmThreeReplicasAndARescheduledTask(t *testing.T) {
+	t.Parallel()
 	p := upSwarmApp(t, projectSpec{Extra: threeReplicas, SessionIdle: "2s"})
 	p.convergedTo("roll-example-goapp:v1", 3)
 	l := startLoad(t, p.url("/"), 200, 8)
@@ -115,6 +117,7 @@ func TestSwarmThreeReplicasAndARescheduledTask(t *testing.T) {
 // service, its task's last log lines are shown, and the old one serves on without a failed
 // request.
 func TestSwarmBrokenReleaseRollsBack(t *testing.T) {
+	t.Parallel()
 	p := upSwarmApp(t, projectSpec{ReadyTime: "6s"})
 	deployBrokenRelease(t, p)
 	p.convergedTo("roll-example-goapp:v1", 1)
@@ -124,6 +127,7 @@ func TestSwarmBrokenReleaseRollsBack(t *testing.T) {
 // sticky user; Swarm restarts it, new visitors never notice (they are on the new release),
 // and the deploy still ends by itself with one service of the new image.
 func TestSwarmTaskKilledDuringTheDrain(t *testing.T) {
+	t.Parallel()
 	p := upSwarmApp(t, projectSpec{SessionIdle: "5s", DrainTime: "60s"})
 	old := p.containers("app")[0]
 	u := newUser(t, p.url("/"))
@@ -156,6 +160,7 @@ func output(t *testing.T, name string, args ...string) string {
 // state volume: it serves the app again, and roll finds the new task's container for the
 // admin API and deploys through it.
 func TestSwarmGatewayTaskRestarted(t *testing.T) {
+	t.Parallel()
 	p := upSwarmApp(t, projectSpec{SessionIdle: "1s"})
 	gateway := p.containers("gateway")[0]
 	dead := taskContainer(t, gateway)
@@ -177,6 +182,7 @@ func TestSwarmGatewayTaskRestarted(t *testing.T) {
 // project that runs, the same key stops roll deploy the same way, and only commands that
 // create: roll status shows the project and roll down removes it.
 func TestSwarmRefusesWhatItCannotHonour(t *testing.T) {
+	t.Parallel()
 	requireSwarm(t)
 	images(t, "gateway", "goapp")
 	const privileged = "    privileged: true\n"

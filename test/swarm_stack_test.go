@@ -71,6 +71,7 @@ func stackReplicas(t *testing.T, p *project) string {
 // service to none and keeps it. roll down removes what roll made and says what it leaves
 // of the stack.
 func TestSwarmAdoptsAStack(t *testing.T) {
+	t.Parallel()
 	requireSwarm(t)
 	images(t, "gateway", "goapp")
 	p := newProject(t, projectSpec{Swarm: true, AppImage: "roll-example-goapp:v1", SessionIdle: "3s",

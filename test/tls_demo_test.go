@@ -20,6 +20,7 @@ import (
 // mounted certificate, send plain HTTP to HTTPS with HSTS on the TLS answers, and a deploy under
 // HTTPS load must lose no request.
 func TestDemoTLSOverrideServesHTTPSAndDeploys(t *testing.T) {
+	t.Parallel()
 	images(t, "gateway", "goapp")
 	dir := t.TempDir()
 	name := "rolle2etls" + randHex(4)

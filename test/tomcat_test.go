@@ -25,6 +25,7 @@ func upTomcat(t *testing.T, spec projectSpec) *project {
 }
 
 func TestTomcatDeployUnderLoadKeepsSessions(t *testing.T) {
+	t.Parallel()
 	p := upTomcat(t, projectSpec{SessionIdle: "4s"})
 	u := newUser(t, p.url("/"))
 	_, route, hits, err := u.visit()
@@ -74,6 +75,7 @@ func TestTomcatDeployUnderLoadKeepsSessions(t *testing.T) {
 }
 
 func TestTomcatWhoseWebappFailsIsRolledBack(t *testing.T) {
+	t.Parallel()
 	p := upTomcat(t, projectSpec{ReadyTime: "25s"})
 	l := startLoad(t, p.url("/"), 100, 4)
 	res := p.roll("deploy", "app", "--image", "roll-example-tomcat:broken")
@@ -95,6 +97,7 @@ func TestTomcatWhoseWebappFailsIsRolledBack(t *testing.T) {
 }
 
 func TestTomcatReadinessWaitsForTheWebappNotThePort(t *testing.T) {
+	t.Parallel()
 	// A Tomcat whose webapp takes seconds to deploy: the AJP port is bound early, CPing may
 	// even answer, but the switch must wait for health.jsp.
 	p := upTomcat(t, projectSpec{Env: map[string]string{"STARTUP_DELAY_MS": "4000"}})

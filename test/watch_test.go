@@ -15,6 +15,7 @@ import (
 // logs, v2 drains and is removed, and the users whose sessions are on v1 never see a failure
 // nor lose their session.
 func TestWatchFlipsBackAReleaseThatGoesBad(t *testing.T) {
+	t.Parallel()
 	p := upGoApp(t, projectSpec{Watch: "{window: 5m, max_error_rate: 10%, min_requests: 50}", Warmup: "{path: /, requests: 20}"})
 	users := startActiveUsers(t, p, 3) // sessions on v1, clicking every 200 ms
 	l := startLoad(t, p.url("/"), 150, 6)

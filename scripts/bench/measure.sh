@@ -65,26 +65,45 @@ jvm_ticks() {
 # per_request TICKS REQUESTS: CPU microseconds per request.
 per_request() { awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", (n > 0) ? t * 1e6 / hz / n : 0 }'; }
 
-# run_once FRONT_END ROUND: one wrk run, appended to $OUT/runs.tsv. Besides the front end and the
-# JVMs it measures wrk itself (bash's time), the kernel's softirq threads and the whole machine, so
-# that CPU taken by anything else during the run (other people's work on a shared machine) shows in
-# the others_pct column.
-run_once() {
-  local fe=$1 round=$2 out="$OUT/run-$2-$1-$(page_name).txt" f0 f1 j0 j1 s0 s1 b0 b1 t0 t1 wu ws
-  local reqs rps p50 p99 errs front_us tomcat_us others
-  read -r b0 t0 < <(machine_ticks)
-  f0=$(fe_ticks "$fe") j0=$(jvm_ticks) s0=$(softirq_ticks)
-  local TIMEFORMAT='%3U %3S'
-  { time wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$(fe_url "$fe" "$round")" >"$out" 2>&1; } 2>"$out.time"
-  f1=$(fe_ticks "$fe") j1=$(jvm_ticks) s1=$(softirq_ticks)
-  read -r b1 t1 < <(machine_ticks)
-  read -r wu ws <"$out.time"
-  read -r reqs rps p50 p99 errs < <(wrk_summary "$out") || die "run $round of $fe: see $out"
+# run_ticks FRONT_END BEGIN|END: the CPU counters (the front end's, the JVMs', the softirq
+# threads', the machine's) at the start or the end of a run, for run_cpu.
+run_ticks() {
+  local b t f j s
+  read -r b t < <(machine_ticks)
+  f=$(fe_ticks "$1") j=$(jvm_ticks) s=$(softirq_ticks)
+  RUN_TICKS[$2]="$b $t $f $j $s"
+}
+declare -A RUN_TICKS
+
+# run_cpu FRONT_END REQUESTS TIME_FILE: "front_us tomcat_us others_pct" between run_ticks BEGIN
+# and END. TIME_FILE holds the load tool's own user and system seconds (bash's time with
+# TIMEFORMAT='%3U %3S'), which are not others'. Direct Tomcat has no front end ("-").
+run_cpu() {
+  local fe=$1 reqs=$2 b0 t0 f0 j0 s0 b1 t1 f1 j1 s1 wu ws front_us tomcat_us others
+  read -r b0 t0 f0 j0 s0 <<<"${RUN_TICKS[BEGIN]}"
+  read -r b1 t1 f1 j1 s1 <<<"${RUN_TICKS[END]}"
+  read -r wu ws <"$3"
   front_us=$(per_request $((f1 - f0)) "$reqs")
   [[ $fe == tomcat ]] && front_us=-
   tomcat_us=$(per_request $((j1 - j0)) "$reqs")
   others=$(awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) -v f=$((f1 - f0)) -v j=$((j1 - j0)) -v s=$((s1 - s0)) -v w="$wu $ws" -v hz="$CLK_TCK" '
     BEGIN { split(w, x, " "); o = b - f - j - s - (x[1] + x[2]) * hz; if (o < 0) o = 0; printf "%.0f", (t > 0) ? 100 * o / t : 0 }')
+  echo "$front_us $tomcat_us $others"
+}
+
+# run_once FRONT_END ROUND: one wrk run, appended to $OUT/runs.tsv. Besides the front end and the
+# JVMs it measures wrk itself (bash's time), the kernel's softirq threads and the whole machine, so
+# that CPU taken by anything else during the run (other people's work on a shared machine) shows in
+# the others_pct column.
+run_once() {
+  local fe=$1 round=$2 out="$OUT/run-$2-$1-$(page_name).txt"
+  local reqs rps p50 p99 errs front_us tomcat_us others
+  run_ticks "$fe" BEGIN
+  local TIMEFORMAT='%3U %3S'
+  { time wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$(fe_url "$fe" "$round")" >"$out" 2>&1; } 2>"$out.time"
+  run_ticks "$fe" END
+  read -r reqs rps p50 p99 errs < <(wrk_summary "$out") || die "run $round of $fe: see $out"
+  read -r front_us tomcat_us others < <(run_cpu "$fe" "$reqs" "$out.time")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$PAGE" "$fe" "$(fe_label "$fe")" "$rps" "$p50" "$p99" \
     "$front_us" "$tomcat_us" "$errs" "$others" "$reqs" >>"$OUT/runs.tsv"
   log "round $round $(page_name) $(printf '%-10s' "$fe") $rps req/s  p50 ${p50}ms  p99 ${p99}ms  front ${front_us}µs/req  tomcat ${tomcat_us}µs/req  failed $errs  others ${others}%"

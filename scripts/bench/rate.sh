@@ -42,27 +42,20 @@ vegeta_summary() {
 }
 
 # rate_once FRONT_END ROUND RATE: one constant-rate run of DURATION, appended to $OUT/rates.tsv
-# (runs.tsv's columns, then rate, p90 and max). CPU is counted as in run_once.
+# (runs.tsv's columns, then rate, p90 and max). CPU is counted as in run_once (run_ticks, run_cpu).
 rate_once() {
-  local fe=$1 round=$2 rate=$3 out="$OUT/rate-$2-$1-$(page_name)-$3" f0 f1 j0 j1 s0 s1 b0 b1 t0 t1 wu ws
+  local fe=$1 round=$2 rate=$3 out="$OUT/rate-$2-$1-$(page_name)-$3"
   local reqs rps p50 p90 p99 max errs front_us tomcat_us others
-  read -r b0 t0 < <(machine_ticks)
-  f0=$(fe_ticks "$fe") j0=$(jvm_ticks) s0=$(softirq_ticks)
+  run_ticks "$fe" BEGIN
   local TIMEFORMAT='%3U %3S'
   { time "$VEGETA" attack -targets=<(echo "GET $(fe_url "$fe" "$round")") -rate="$rate/1s" -duration="$DURATION" \
     -connections="$CONNECTIONS" -max-connections="$CONNECTIONS" -workers="$CONNECTIONS" -timeout=10s \
     -output="$out.bin" 2>"$out.err"; } 2>"$out.time"
-  f1=$(fe_ticks "$fe") j1=$(jvm_ticks) s1=$(softirq_ticks)
-  read -r b1 t1 < <(machine_ticks)
+  run_ticks "$fe" END
   "$VEGETA" report -type=json "$out.bin" >"$out.json" && rm -f "$out.bin"
   [[ -s $out.err ]] || rm -f "$out.err"
-  read -r wu ws <"$out.time"
   read -r reqs rps p50 p90 p99 max errs < <(vegeta_summary "$out.json") || die "rate run $round of $fe: see $out.json"
-  front_us=$(per_request $((f1 - f0)) "$reqs")
-  [[ $fe == tomcat ]] && front_us=-
-  tomcat_us=$(per_request $((j1 - j0)) "$reqs")
-  others=$(awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) -v f=$((f1 - f0)) -v j=$((j1 - j0)) -v s=$((s1 - s0)) -v w="$wu $ws" -v hz="$CLK_TCK" '
-    BEGIN { split(w, x, " "); o = b - f - j - s - (x[1] + x[2]) * hz; if (o < 0) o = 0; printf "%.0f", (t > 0) ? 100 * o / t : 0 }')
+  read -r front_us tomcat_us others < <(run_cpu "$fe" "$reqs" "$out.time")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$PAGE" "$fe" "$(fe_label "$fe")" "$rps" "$p50" "$p99" \
     "$front_us" "$tomcat_us" "$errs" "$others" "$reqs" "$rate" "$p90" "$max" >>"$OUT/rates.tsv"
   log "rate $rate round $round $(page_name) $(printf '%-10s' "$fe") $rps req/s  p50 ${p50}ms  p90 ${p90}ms  p99 ${p99}ms  max ${max}ms  front ${front_us}µs/req  tomcat ${tomcat_us}µs/req  failed $errs  others ${others}%"

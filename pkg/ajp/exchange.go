@@ -312,6 +312,10 @@ func (ex *exchange) end(reuse bool) {
 	}
 }
 
+// testHookPooled, set only by tests, runs each time release has put a connection back in the
+// pool: from then on another request may be using it.
+var testHookPooled func()
+
 // release gives back the connection (to the pool when reuse) and, when pulled, the write buffer and
 // the request body. It runs once.
 func (ex *exchange) release(reuse bool) {
@@ -324,6 +328,9 @@ func (ex *exchange) release(reuse bool) {
 	}
 	if reuse && ex.err == nil && ex.c.pr.Buffered() == 0 {
 		ex.t.putConn(ex.c)
+		if testHookPooled != nil {
+			testHookPooled()
+		}
 	} else {
 		ex.c.close()
 	}

@@ -78,12 +78,15 @@ func (ex *exchange) relay() error {
 		return err
 	}
 	w := ex.reply
-	ex.c.sh.addTo(w.Header()) // before the connection may go back to the pool with ex.c.sh
+	// Everything of ex.c.sh is read before the connection may go back to the pool: from then on
+	// the next request may be reading its own headers into it.
+	ex.c.sh.addTo(w.Header())
+	status := ex.c.sh.Status
 	ex.started = true
 	if ex.done { // a reply without a body already ended
 		ex.release(ex.reuse)
 	}
-	if err := w.WriteStatus(ex.c.sh.Status, ex.contentLength); err != nil {
+	if err := w.WriteStatus(status, ex.contentLength); err != nil {
 		ex.abandon(err)
 		return err
 	}

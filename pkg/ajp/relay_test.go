@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -283,5 +284,55 @@ func TestTransportForwardContextEnds(t *testing.T) {
 	}
 	if len(w.calls) != 0 {
 		t.Errorf("calls %q, want none", w.calls)
+	}
+}
+
+// A reply without a body ends as its headers arrive, and its connection goes back to the pool
+// before the status is written to the caller. The next request may take that connection at once
+// and read its own headers into it: the first caller must still get its own status. The hook
+// runs that next request in the moment between the two.
+func TestTransportForwardBodilessReplyKeepsItsStatus(t *testing.T) {
+	b := ajptest.NewBackend(t, func(c *ajptest.Conn) {
+		for {
+			f, _, err := c.ReadRequest()
+			if err != nil {
+				return
+			}
+			status, _ := strconv.Atoi(strings.TrimPrefix(f.URI, "/"))
+			if c.Respond(status, "", true) != nil {
+				return
+			}
+		}
+	})
+	tr := guarded()
+	var next *recorder
+	var once atomic.Bool
+	defer ajp.SetTestHookPooled(func() {
+		if once.CompareAndSwap(false, true) {
+			next = newRecorder()
+			if err := forward(t, tr, b, newRequest(t, "GET", "http://backend/404", nil), next); err != nil {
+				t.Errorf("the request in between: %v", err)
+			}
+		}
+	})()
+	for _, method := range []string{"GET", "HEAD"} {
+		once.Store(false)
+		w := newRecorder()
+		path, want := "/204", "status 204 0"
+		if method == "HEAD" {
+			path, want = "/200", "status 200 0"
+		}
+		if err := forward(t, tr, b, newRequest(t, method, "http://backend"+path, nil), w); err != nil {
+			t.Fatal(err)
+		}
+		if !once.Load() || next == nil || len(next.calls) == 0 || next.calls[0] != "status 404 0" {
+			t.Fatalf("%s %s: the request in between did not run on the pooled connection: %v", method, path, next)
+		}
+		if len(w.calls) == 0 || w.calls[0] != want {
+			t.Errorf("%s %s: calls %q, want %q first", method, path, w.calls, want)
+		}
+	}
+	if b.Accepted() != 1 {
+		t.Errorf("%d connections, want 1: the request in between must reuse the first one's", b.Accepted())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -11,12 +12,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rollcd/roll/pkg/admin"
 	"github.com/rollcd/roll/pkg/ajp"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
 
 // streamingHandler is the backend of the HTTP/2 tests, served over AJP (ajp.Server) and HTTP
@@ -140,12 +144,14 @@ func TestHTTP2StalledBodyIs408(t *testing.T) {
 	}
 }
 
-// The HTTP/2 limits: at most HTTP2MaxStreams requests of one connection at once (a client that
-// respects the setting queues the rest), and a request head pkg/h1 would refuse is refused.
+// The HTTP/2 limits: at most HTTP2MaxStreams requests of one connection at once (a stream past
+// them is refused, the others served), and a request head pkg/h1 would refuse is refused.
 func TestHTTP2Limits(t *testing.T) {
 	g := shopGateway(t, func(c *Config) { c.TLS.HTTP2MaxStreams = 3 })
 	var inFlight, most atomic.Int32
 	release := make(chan struct{})
+	var releaseOnce sync.Once
+	open := func() { releaseOnce.Do(func() { close(release) }) }
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/wait" { // not the health checks
 			n := inFlight.Add(1)
@@ -157,35 +163,35 @@ func TestHTTP2Limits(t *testing.T) {
 		io.WriteString(w, "ok")
 	}))
 	t.Cleanup(backend.Close)
+	t.Cleanup(open) // before backend.Close, which waits for its handlers
 	mustPut(t, g.testGateway, httpService("web"))
 	mustAdd(t, g.testGateway, "web", admin.BackendSpec{Name: "w", Address: backend.Listener.Addr().String()})
 
-	c := g.client(t, true)
-	c.Transport.(*http.Transport).HTTP2 = &http.HTTP2Config{StrictMaxConcurrentRequests: true}
-	done := make(chan int, 6)
-	for range 6 {
-		go func() {
-			resp, err := c.Get("https://shop.test/wait")
-			if err != nil {
-				done <- 0
-				return
-			}
-			resp.Body.Close()
-			done <- resp.StatusCode
-		}()
+	// By hand, not with net/http's client, whose queueing for a stream slot is its own: four
+	// requests on one connection, the fourth past the limit.
+	h := dialH2(t, g)
+	if got := h.serverSettings[http2.SettingMaxConcurrentStreams]; got != 3 {
+		t.Fatalf("SETTINGS_MAX_CONCURRENT_STREAMS %d, want 3", got)
+	}
+	for id := uint32(1); id <= 7; id += 2 {
+		h.get(id, "/wait")
+	}
+	if code := h.waitReset(7); code != http2.ErrCodeRefusedStream {
+		t.Fatalf("the fourth stream: reset with %v, want REFUSED_STREAM", code)
 	}
 	eventually(t, 10*time.Second, "3 requests at the backend", func() bool { return inFlight.Load() == 3 })
 	time.Sleep(200 * time.Millisecond) // room for a fourth, which must not come
-	close(release)
-	for range 6 {
-		if code := <-done; code != 200 {
-			t.Errorf("a queued request: %d", code)
+	open()
+	for _, id := range []uint32{1, 3, 5} {
+		if status := h.waitStatus(id); status != "200" {
+			t.Errorf("stream %d: status %q, want 200", id, status)
 		}
 	}
 	if m := most.Load(); m != 3 {
 		t.Errorf("at most %d requests of one connection at the backend, want 3", m)
 	}
 
+	c := g.client(t, true)
 	for _, tc := range []struct {
 		name string
 		mod  func(*http.Request)
@@ -218,4 +224,94 @@ func TestHTTP2Limits(t *testing.T) {
 			t.Errorf("a 70 KiB header: %d", resp.StatusCode)
 		}
 	}
+}
+
+// h2Conn is an HTTP/2 connection to the gateway's TLS listener driven frame by frame.
+type h2Conn struct {
+	t              testing.TB
+	fr             *http2.Framer
+	enc            *hpack.Encoder
+	buf            bytes.Buffer
+	serverSettings map[http2.SettingID]uint32
+	statuses       map[uint32]string // :status of the answers read so far
+	resets         map[uint32]http2.ErrCode
+}
+
+// dialH2 connects, sends the preface and its settings, and reads the server's SETTINGS; it
+// does not acknowledge them, so a stream past the server's limit is refused rather than a
+// protocol error that ends the connection.
+func dialH2(t testing.TB, g *tlsGateway) *h2Conn {
+	t.Helper()
+	conn, err := tls.Dial("tcp", g.TLSAddr, &tls.Config{RootCAs: g.CA.Pool(), ServerName: "shop.test", NextProtos: []string{"h2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if p := conn.ConnectionState().NegotiatedProtocol; p != "h2" {
+		t.Fatalf("ALPN chose %q, want h2", p)
+	}
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.WriteString(conn, http2.ClientPreface); err != nil {
+		t.Fatal(err)
+	}
+	h := &h2Conn{t: t, fr: http2.NewFramer(conn, conn), serverSettings: map[http2.SettingID]uint32{},
+		statuses: map[uint32]string{}, resets: map[uint32]http2.ErrCode{}}
+	h.enc = hpack.NewEncoder(&h.buf)
+	h.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	if err := h.fr.WriteSettings(); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		f, err := h.fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("reading the server's SETTINGS: %v", err)
+		}
+		if sf, ok := f.(*http2.SettingsFrame); ok && !sf.IsAck() {
+			_ = sf.ForeachSetting(func(s http2.Setting) error { h.serverSettings[s.ID] = s.Val; return nil })
+			return h
+		}
+	}
+}
+
+// get opens stream id with a GET of path, its head the whole request.
+func (h *h2Conn) get(id uint32, path string) {
+	h.t.Helper()
+	h.buf.Reset()
+	for _, f := range [][2]string{{":method", "GET"}, {":scheme", "https"}, {":authority", "shop.test"}, {":path", path}} {
+		_ = h.enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	if err := h.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: h.buf.Bytes(), EndStream: true, EndHeaders: true}); err != nil {
+		h.t.Fatalf("HEADERS on stream %d: %v", id, err)
+	}
+}
+
+// read reads frames until done says it has what it waits for.
+func (h *h2Conn) read(done func() bool) {
+	h.t.Helper()
+	for !done() {
+		f, err := h.fr.ReadFrame()
+		if err != nil {
+			h.t.Fatalf("reading frames: %v", err)
+		}
+		switch f := f.(type) {
+		case *http2.MetaHeadersFrame:
+			h.statuses[f.StreamID] = f.PseudoValue("status")
+		case *http2.RSTStreamFrame:
+			h.resets[f.StreamID] = f.ErrCode
+		case *http2.GoAwayFrame:
+			h.t.Fatalf("the server ended the connection: GOAWAY %v", f.ErrCode)
+		}
+	}
+}
+
+// waitReset returns the code stream id was reset with.
+func (h *h2Conn) waitReset(id uint32) http2.ErrCode {
+	h.read(func() bool { _, ok := h.resets[id]; return ok })
+	return h.resets[id]
+}
+
+// waitStatus returns the :status of stream id's answer.
+func (h *h2Conn) waitStatus(id uint32) string {
+	h.read(func() bool { _, ok := h.statuses[id]; return ok || h.resets[id] != 0 })
+	return h.statuses[id]
 }

@@ -116,9 +116,8 @@ type tlsServers struct {
 // startTLS serves l with TLS until shutdown; errc gets each server's end.
 func (g *Gateway) startTLS(l net.Listener, base *h1.Server, errc chan<- error) *tlsServers {
 	handler := g.Handler()
-	h2Handler := g.h2Request(handler)
 	if d := g.cfg.TLS.HSTS; d > 0 {
-		handler, h2Handler = hsts(handler, d), hsts(h2Handler, d)
+		handler = hsts(handler, d)
 	}
 	s := &tlsServers{
 		door: newTLSFrontDoor(l, g.tls.conf, g.cfg.TLS, g.log, &g.tls.handshakeFailures),
@@ -133,7 +132,7 @@ func (g *Gateway) startTLS(l net.Listener, base *h1.Server, errc chan<- error) *
 			Logger:            g.log,
 		},
 	}
-	s.h2 = g.newH2Server(h2Handler)
+	s.h2 = g.newH2Server(handler) // which adapts HTTP/2 requests with h2Request
 	go func() { errc <- serveUntilClosed(func(net.Listener) error { return s.door.serve() }, l) }()
 	go func() { errc <- serveUntilClosed(s.h1.Serve, s.door.h1) }()
 	go func() { errc <- serveUntilClosed(s.h2.Serve, s.door.h2) }()
